@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, repositories returning plain domain objects, and Alembic migrations."""

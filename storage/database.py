@@ -1,0 +1,43 @@
+"""One handle on the database: the engine, short transactions, and schema upgrades."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import migrate
+from storage.db import make_engine
+
+
+class Database:
+    """The engine and a session factory; every unit of work is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str, *, upgrade: bool = True) -> Database:
+        """Open ``url`` and, unless told otherwise, bring its schema up to date."""
+        database = cls(make_engine(url))
+        if upgrade:
+            migrate.upgrade(database.engine)
+        return database
+
+    @property
+    def is_postgresql(self) -> bool:
+        """Whether row locks with SKIP LOCKED are available."""
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,176 @@
+"""Therapists and clients: syncing them from the config, invites, chat links and consent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.clinic import ClinicConfig
+from core.enrolment import Invite, Role
+from core.model import ClientRecord, ClientStatus, TherapistRecord
+from storage.database import Database
+from storage.tables import ClientRow, ConsentRow, InviteRow, TherapistRow
+
+
+class Redeemed(StrEnum):
+    """What happened to a /start token."""
+
+    LINKED = "linked"
+    UNKNOWN = "unknown"  # no such token (mistyped, forged, or from another bot)
+    USED = "used"  # already used, by this chat or another
+    EXPIRED = "expired"
+    CHAT_TAKEN = "chat_taken"  # this chat already belongs to somebody else
+    GONE = "gone"  # the code is no longer in the clinic config
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """The outcome of a /start token and, when linked, who the chat now is."""
+
+    outcome: Redeemed
+    person: ClientRecord | TherapistRecord | None = None
+
+
+class People:
+    """Intent-named queries about the people the bot serves."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def sync(self, config: ClinicConfig) -> None:
+        """Make the therapist and client rows match the config; keep their chat links."""
+        with self._db.transaction() as s:
+            therapists = {row.code: row for row in s.scalars(select(TherapistRow))}
+            for therapist in config.therapists:
+                row = therapists.pop(therapist.code, None) or TherapistRow(code=therapist.code)
+                row.timezone = therapist.timezone or config.clinic.timezone
+                row.in_config = True
+                s.add(row)
+            for gone in therapists.values():
+                gone.in_config = False
+            clients = {row.code: row for row in s.scalars(select(ClientRow))}
+            for client in config.clients:
+                crow = clients.pop(client.code, None)
+                if crow is None:
+                    crow = ClientRow(code=client.code, status=ClientStatus.NOT_ENROLLED)
+                crow.therapist_code = client.therapist
+                crow.timezone = client.timezone or config.clinic.timezone
+                crow.language = config.client_language(client)
+                crow.in_config = True
+                s.add(crow)
+            for gone_client in clients.values():
+                gone_client.in_config = False
+
+    def create_invite(self, code: str, role: Role, invite: Invite, now: datetime) -> None:
+        """Store a new invite's hash for ``code``."""
+        with self._db.transaction() as s:
+            s.add(
+                InviteRow(
+                    token_hash=invite.token_hash,
+                    code=code,
+                    role=role.value,
+                    created_at=now,
+                    expires_at=invite.expires_at,
+                )
+            )
+
+    def redeem(self, token_hash: str, chat_id: int, now: datetime) -> Redemption:
+        """Use an invite once: link ``chat_id`` to its person, or say why not."""
+        with self._db.transaction() as s:
+            invite = s.scalar(select(InviteRow).where(InviteRow.token_hash == token_hash))
+            if invite is None:
+                return Redemption(Redeemed.UNKNOWN)
+            if invite.used_at is not None:
+                return Redemption(Redeemed.USED)
+            if invite.expires_at <= now:
+                return Redemption(Redeemed.EXPIRED)
+            current = _person_by_chat(s, chat_id)
+            if current is not None and current.code != invite.code:
+                return Redemption(Redeemed.CHAT_TAKEN)
+            table = ClientRow if invite.role == Role.CLIENT else TherapistRow
+            person = s.scalar(select(table).where(table.code == invite.code, table.in_config))
+            if person is None:
+                return Redemption(Redeemed.GONE)
+            used = s.execute(
+                update(InviteRow)
+                .where(InviteRow.id == invite.id, InviteRow.used_at.is_(None))
+                .values(used_at=now, used_by_chat=chat_id)
+            )
+            if used.rowcount != 1:  # type: ignore[attr-defined]
+                return Redemption(Redeemed.USED)
+            if isinstance(person, ClientRow) and (
+                person.chat_id != chat_id or person.status == ClientStatus.DECLINED
+            ):
+                person.status = ClientStatus.AWAITING_CONSENT
+            person.chat_id = chat_id
+            person.enrolled_at = now
+            s.flush()
+            return Redemption(Redeemed.LINKED, _record(person))
+
+    def by_chat(self, chat_id: int) -> ClientRecord | TherapistRecord | None:
+        """Who a chat belongs to, if anybody."""
+        with self._db.transaction() as s:
+            row = _person_by_chat(s, chat_id)
+            return None if row is None else _record(row)
+
+    def client(self, code: str) -> ClientRecord | None:
+        """A client by code."""
+        with self._db.transaction() as s:
+            row = s.scalar(select(ClientRow).where(ClientRow.code == code))
+            return None if row is None else _client_record(row)
+
+    def decide_consent(self, chat_id: int, given: bool, version: str, now: datetime) -> bool:
+        """Record a consent decision from a client whose consent is pending."""
+        with self._db.transaction() as s:
+            row = s.scalar(select(ClientRow).where(ClientRow.chat_id == chat_id))
+            if row is None or row.status not in _CAN_DECIDE:
+                return False
+            row.status = ClientStatus.ACTIVE if given else ClientStatus.DECLINED
+            s.add(ConsentRow(client_id=row.id, version=version, given=given, at=now))
+            return True
+
+    def set_reachable(self, chat_id: int, reachable: bool) -> None:
+        """Record that Telegram refuses (or again accepts) messages to a client's chat."""
+        before, after = (
+            (ClientStatus.UNREACHABLE, ClientStatus.ACTIVE)
+            if reachable
+            else (ClientStatus.ACTIVE, ClientStatus.UNREACHABLE)
+        )
+        with self._db.transaction() as s:
+            s.execute(
+                update(ClientRow)
+                .where(ClientRow.chat_id == chat_id, ClientRow.status == before)
+                .values(status=after)
+            )
+
+
+_CAN_DECIDE = {ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED}
+
+
+def _person_by_chat(s: Session, chat_id: int) -> ClientRow | TherapistRow | None:
+    client = s.scalar(select(ClientRow).where(ClientRow.chat_id == chat_id))
+    if client is not None:
+        return client
+    return s.scalar(select(TherapistRow).where(TherapistRow.chat_id == chat_id))
+
+
+def _client_record(row: ClientRow) -> ClientRecord:
+    return ClientRecord(
+        id=row.id,
+        code=row.code,
+        therapist_code=row.therapist_code,
+        status=ClientStatus(row.status),
+        chat_id=row.chat_id,
+        language=row.language,
+        timezone=row.timezone,
+    )
+
+
+def _record(row: ClientRow | TherapistRow) -> ClientRecord | TherapistRecord:
+    if isinstance(row, ClientRow):
+        return _client_record(row)
+    return TherapistRecord(id=row.id, code=row.code, chat_id=row.chat_id)

@@ -1,0 +1,137 @@
+"""SQLAlchemy 2 table mappings. Every instant is stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.db import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names for migrations."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), int: Integer()}
+
+
+class TherapistRow(Base):
+    """A therapist from the clinic config and the chat they enrolled from."""
+
+    __tablename__ = "therapists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    enrolled_at: Mapped[datetime | None]
+    in_config: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ClientRow(Base):
+    """A client: a pseudonymous code and a chat id, nothing from their Telegram profile."""
+
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    therapist_code: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    enrolled_at: Mapped[datetime | None]
+    in_config: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InviteRow(Base):
+    """A single-use enrolment invite; only the token's hash is kept."""
+
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_chat: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ConsentRow(Base):
+    """A consent decision: given or declined, with the version of the text shown."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    given: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]
+
+
+class CheckinRow(Base):
+    """One session's check-in: when it is due, its delivery and its progress."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("client_id", "session_start"),
+        Index("ix_checkins_status_due", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    questionnaire: Mapped[str] = mapped_column(String(32))
+    session_start: Mapped[datetime]
+    session_end: Mapped[datetime]
+    due_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    step: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(64))
+
+
+class AnswerRow(Base):
+    """One item's answer; ``value`` is empty when the client skipped the item."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("checkin_id", "item_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"))
+    item_key: Mapped[str] = mapped_column(String(32))
+    value: Mapped[int | None]
+    answered_at: Mapped[datetime]
+
+
+class NoteRow(Base):
+    """The optional free-text note of a check-in and whether the client shared it."""
+
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
