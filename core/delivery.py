@@ -42,6 +42,6 @@ def retry_delay(attempts: int, jitter: float, retry_after: timedelta | None = No
     ``attempts`` counts the tries made so far, the failed one included.
     """
     exponent = max(attempts - 1, 0)
-    backoff = min(RETRY_BASE * (2 ** min(exponent, 16)), RETRY_CAP)
-    delay = backoff * (0.5 + jitter / 2)
+    backoff: timedelta = min(RETRY_BASE * (2 ** min(exponent, 16)), RETRY_CAP)
+    delay: timedelta = backoff * (0.5 + jitter / 2)
     return max(delay, retry_after or timedelta(0))

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from core.flow import Accepted, ItemAnswer, NoteText, ShareChoice
 from core.model import Checkin, CheckinStatus, ClientStatus
@@ -68,10 +69,10 @@ class Checkins:
                 inserted += len(result.all())
             return inserted
 
-    def _insert_ignoring_duplicates(self) -> postgresql.Insert | sqlite.Insert:
-        dialect = postgresql if self._db.is_postgresql else sqlite
+    def _insert_ignoring_duplicates(self) -> ReturningInsert[int]:
+        insert = postgresql.insert if self._db.is_postgresql else sqlite.insert
         return (
-            dialect.insert(CheckinRow)
+            insert(CheckinRow)
             .on_conflict_do_nothing(index_elements=["client_id", "session_start"])
             .returning(CheckinRow.id)
         )
@@ -175,9 +176,7 @@ class Checkins:
             s.execute(
                 update(CheckinRow)
                 .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
-                .values(
-                    status=S.PLANNED, next_attempt_at=at, claimed_until=None, last_error=error
-                )
+                .values(status=S.PLANNED, next_attempt_at=at, claimed_until=None, last_error=error)
             )
 
     def by_token(self, token: str) -> Checkin | None:
@@ -248,7 +247,7 @@ def _record(s: Session, checkin_id: int, accepted: Accepted, now: datetime) -> N
         )
 
 
-def _view() -> Select[tuple[CheckinRow, ClientRow]]:
+def _view() -> Select[CheckinRow, ClientRow]:
     return select(CheckinRow, ClientRow).join(ClientRow, ClientRow.id == CheckinRow.client_id)
 
 

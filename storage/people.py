@@ -91,8 +91,7 @@ class People:
             current = _person_by_chat(s, chat_id)
             if current is not None and current.code != invite.code:
                 return Redemption(Redeemed.CHAT_TAKEN)
-            table = ClientRow if invite.role == Role.CLIENT else TherapistRow
-            person = s.scalar(select(table).where(table.code == invite.code, table.in_config))
+            person = _person_by_code(s, invite.code, Role(invite.role))
             if person is None:
                 return Redemption(Redeemed.GONE)
             used = s.execute(
@@ -156,6 +155,12 @@ def _person_by_chat(s: Session, chat_id: int) -> ClientRow | TherapistRow | None
     if client is not None:
         return client
     return s.scalar(select(TherapistRow).where(TherapistRow.chat_id == chat_id))
+
+
+def _person_by_code(s: Session, code: str, role: Role) -> ClientRow | TherapistRow | None:
+    if role is Role.CLIENT:
+        return s.scalar(select(ClientRow).where(ClientRow.code == code, ClientRow.in_config))
+    return s.scalar(select(TherapistRow).where(TherapistRow.code == code, TherapistRow.in_config))
 
 
 def _client_record(row: ClientRow) -> ClientRecord:

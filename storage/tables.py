@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -31,7 +32,7 @@ class Base(DeclarativeBase):
     """Declarative base with stable constraint names for migrations."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), int: Integer()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), int: Integer()}
 
 
 class TherapistRow(Base):

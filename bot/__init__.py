@@ -1,0 +1,1 @@
+"""Telegram: settings, the PTB application, handlers, the Notifier and the command line."""

@@ -1,0 +1,125 @@
+"""The composition root: the PTB application with its handlers and the scheduler's jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, BotCommand, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.handlers.chat import MembershipHandlers
+from bot.handlers.checkin import CheckinHandlers
+from bot.handlers.enrolment import EnrolmentHandlers
+from bot.notifier import TelegramNotifier
+from bot.services import Services
+from bot.settings import Settings
+from messages.catalog import plain
+from scheduler.planning import plan_all
+from scheduler.tick import TickReport, run_tick
+
+log = logging.getLogger(__name__)
+
+#: How often sessions in the config are planned into check-ins (also once at start).
+PLAN_EVERY = timedelta(hours=1)
+#: The updates the bot asks Telegram for.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+#: The application with PTB's default context types.
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(settings: Settings, services: Services, *, schedule_jobs: bool = True) -> App:
+    """Wire the bot: HTTP client, handlers, error handler and the repeating jobs.
+
+    Tests that drive time with their own clock pass ``schedule_jobs=False`` and call
+    ``plan`` and ``tick`` themselves.
+    """
+    application = (
+        Application.builder()
+        .token(settings.require_token())
+        .base_url(settings.api_base_url)
+        .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
+        .request(HTTPXRequest(connection_pool_size=16, connect_timeout=5, read_timeout=15))
+        .get_updates_request(HTTPXRequest(connect_timeout=5, read_timeout=40))
+        .post_init(_post_init)
+        .build()
+    )
+    enrolment = EnrolmentHandlers(services)
+    checkin = CheckinHandlers(services, enrolment)
+    membership = MembershipHandlers(services)
+    private = filters.ChatType.PRIVATE
+    application.add_handlers(
+        [
+            CommandHandler("start", enrolment.start, filters=private),
+            CommandHandler("help", enrolment.help, filters=private),
+            CallbackQueryHandler(checkin.tap),
+            MessageHandler(private & ~filters.COMMAND, checkin.text),
+            MessageHandler(private & filters.COMMAND, enrolment.help),
+            ChatMemberHandler(membership.changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        ]
+    )
+    application.add_error_handler(_log_error)
+    application.bot_data["services"] = services
+    if schedule_jobs:
+        jobs = application.job_queue
+        assert jobs is not None, "python-telegram-bot must be installed with the job-queue extra"
+        jobs.run_repeating(_plan_job, interval=PLAN_EVERY, first=0, name="plan")
+        jobs.run_repeating(_tick_job, interval=settings.tick_seconds, first=0.5, name="tick")
+    return application
+
+
+async def _post_init(application: App) -> None:
+    services: Services = application.bot_data["services"]
+    language = services.config.clinic.language
+    await application.bot.set_my_commands(
+        [
+            BotCommand("start", plain(language, "command.start")),
+            BotCommand("help", plain(language, "command.help")),
+        ]
+    )
+
+
+def plan(services: Services) -> int:
+    """Plan check-ins for every session up to the horizon."""
+    inserted = plan_all(services.config, services.checkins, services.clock.now())
+    if inserted:
+        log.info("planned check-ins", extra={"inserted": inserted})
+    return inserted
+
+
+async def tick(bot: Bot, services: Services) -> TickReport:
+    """Send what is due through ``bot``."""
+    notifier = TelegramNotifier(bot, services)
+    report = await run_tick(services.clock, services.checkins, services.people, notifier)
+    if report.sent or report.retried or report.closed or report.released:
+        log.info("tick", extra=vars(report))
+    return report
+
+
+async def _plan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    plan(context.bot_data["services"])
+
+
+async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await tick(context.bot, context.bot_data["services"])
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error's type and the update id only: never message text."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    error = context.error
+    log.error(
+        "update failed",
+        extra={"update_id": update_id, "error": type(error).__name__},
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )

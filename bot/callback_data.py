@@ -1,0 +1,70 @@
+"""Callback data: short opaque strings, well under Telegram's 64 bytes, no personal data.
+
+``c:<token>:<step>:<value>`` answers a check-in: ``token`` is the check-in's random id,
+``step`` the step the button was shown for, ``value`` a scale value, ``s`` (skip),
+``y`` (share) or ``n`` (keep private). ``k:y`` and ``k:n`` answer the consent question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.flow import Action, ItemAnswer, ShareChoice, SkipNote
+
+_CHECKIN = re.compile(r"^c:([A-Za-z0-9_-]{1,16}):(\d{1,2}):(\d{1,2}|s|y|n)$")
+
+
+@dataclass(frozen=True)
+class CheckinTap:
+    """A tap on a check-in button: which check-in, and the raw choice."""
+
+    token: str
+    step: int
+    value: str
+
+
+@dataclass(frozen=True)
+class ConsentTap:
+    """A tap on the consent question."""
+
+    given: bool
+
+
+def item_value(token: str, step: int, value: int) -> str:
+    """Data for a scale button."""
+    return f"c:{token}:{step}:{value}"
+
+
+def skip(token: str, step: int) -> str:
+    """Data for an item's or the note's Skip button."""
+    return f"c:{token}:{step}:s"
+
+
+def share(token: str, step: int, shared: bool) -> str:
+    """Data for the Share or Keep private button."""
+    return f"c:{token}:{step}:{'y' if shared else 'n'}"
+
+
+def consent(given: bool) -> str:
+    """Data for the consent buttons."""
+    return "k:y" if given else "k:n"
+
+
+def decode(data: str | None) -> CheckinTap | ConsentTap | None:
+    """Parse callback data; anything malformed or forged in shape is None."""
+    if data in ("k:y", "k:n"):
+        return ConsentTap(given=data == "k:y")
+    match = _CHECKIN.fullmatch(data or "")
+    if match is None:
+        return None
+    return CheckinTap(token=match[1], step=int(match[2]), value=match[3])
+
+
+def to_action(tap: CheckinTap, item_stage: bool) -> Action:
+    """The flow action a check-in tap stands for at a step of the given kind."""
+    if tap.value == "s":
+        return ItemAnswer(tap.step, None) if item_stage else SkipNote(tap.step)
+    if tap.value in ("y", "n"):
+        return ShareChoice(tap.step, shared=tap.value == "y")
+    return ItemAnswer(tap.step, int(tap.value))

@@ -1,0 +1,150 @@
+"""``alliance demo``: the whole check-in loop, offline, against the local Telegram sandbox.
+
+The real bot (PTB application, handlers, scheduler tick, SQLite) talks HTTP to the
+sandbox; simulated people enrol and answer. Time is simulated: the demo moves its clock
+from the session to the day after and beyond instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.application import ALLOWED_UPDATES, build_application, plan, tick
+from bot.clinic_config import load_clinic_config
+from bot.export import write_csv
+from bot.invites import invite_link
+from bot.services import bootstrap
+from bot.settings import Settings
+from core.clock import FixedClock
+from sandbox import BotApiSandbox, SandboxMessage, SimUser
+
+OUTPUT = Path("demo-output")
+CONFIG = Path(__file__).with_name("demo_clinic.yaml")
+TOKEN = "100200:DEMO-TOKEN"  # noqa: S105 - the sandbox accepts any token
+#: Tuesday 24 November 2026, 18:00 in Berlin: every demo session is over.
+START = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+_TAG = re.compile(r"</?[a-z-]+[^>]*>")
+
+
+def run_demo() -> int:
+    """Run the demo and print what each person sees; returns the exit status."""
+    OUTPUT.mkdir(exist_ok=True)
+    database = OUTPUT / "alliance-demo.db"
+    database.unlink(missing_ok=True)
+    asyncio.run(_demo(f"sqlite:///{database}"))
+    return 0
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _show(who: str, message: SandboxMessage) -> None:
+    text = html.unescape(_TAG.sub("", message.text or message.caption or ""))
+    _say(f"  ┌─ bot → {who}")
+    for line in text.splitlines():
+        _say(f"  │ {line}")
+    if message.buttons:
+        _say("  │ " + " ".join(f"[{label}]" for label in message.button_labels))
+    _say("  └─")
+
+
+async def _demo(database_url: str) -> None:
+    config = load_clinic_config(CONFIG)
+    clock = FixedClock(START)
+    async with BotApiSandbox(token=TOKEN, username="riverside_checkin_bot") as sandbox:
+        settings = Settings(
+            bot_token=TOKEN, database_url=database_url, telegram_api_url=sandbox.api_root
+        )
+        services = bootstrap(config, database_url, clock)
+        application = build_application(settings, services, schedule_jobs=False)
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+            )
+            people = {code: sandbox.user(2000 + n) for n, code in enumerate(_CLIENTS)}
+            therapist = sandbox.user(3001)
+            _say("== Enrolment: each person opens their invite link ==")
+            await _enrol(settings, config, "T01", therapist, consent=False)
+            for code, user in people.items():
+                await _enrol(settings, config, code, user, consent=True)
+            plan(services)
+            clock.set(START + timedelta(days=1))
+            _say(f"\n== Simulated time: {clock.now():%A %d %B %H:%M} UTC, a day later ==")
+            report = await tick(application.bot, services)
+            _say(f"The scheduler sent {report.sent} check-ins.\n")
+            await _answer(people["C101"], "C101", ["9", "9", "8", "9"], None)
+            await _answer(people["C102"], "C102", ["3", "2", "4", "3"], None)
+            await _answer(
+                people["C103"],
+                "C103",
+                ["8", "5", "Skip", "7"],
+                "I'd like to talk about whether we are working on the right things.",
+            )
+            _say("C104 does not answer.\n")
+            clock.advance(timedelta(days=3))
+            closed = (await tick(application.bot, services)).closed
+            _say(f"== Three days later: {closed} unanswered check-in closed as missed ==\n")
+            await application.updater.stop()
+            await application.stop()
+    export = OUTPUT / "answers.csv"
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        rows = write_csv(services.database, handle)
+    services.database.close()
+    _say("== Where the data is ==")
+    _say(f"Database (SQLite): {database_url.removeprefix('sqlite:///')}")
+    _say(f"CSV export ({rows} rows): {export}")
+    _say("Try: ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export")
+
+
+_CLIENTS = ("C101", "C102", "C103", "C104")
+
+
+async def _enrol(
+    settings: Settings, config: object, code: str, user: SimUser, *, consent: bool
+) -> None:
+    from core.clinic import ClinicConfig
+
+    assert isinstance(config, ClinicConfig)
+    link, _ = await invite_link(settings, config, code)
+    _say(f"\n{code} opens {link.split('?')[0]}?start=…")
+    await user.send_command("start", link.rsplit("=", 1)[1])
+    welcome = await user.wait_for_message()
+    _show(code, welcome)
+    if consent:
+        await user.tap(welcome, text="I agree")
+        _say(f"  {code} taps [I agree]")
+        _show(code, await user.wait_for_message(lambda m: "Thank you" in (m.text or "")))
+
+
+async def _answer(user: SimUser, code: str, taps: list[str], note: str | None) -> None:
+    checkin = user.last_message()
+    _say(f"-- {code} --")
+    _show(code, checkin)
+    for label in taps:
+        await user.tap(checkin, text=label)
+        checkin = await user.wait_for_message()
+        _say(f"  {code} taps [{label}]")
+    _show(code, checkin)
+    if note is None:
+        await user.tap(checkin, text="Skip")
+        _say(f"  {code} taps [Skip]")
+    else:
+        await user.send_text(note)
+        _say(f"  {code} types: {note}")
+        _show(code, await user.wait_for_message(lambda m: "Share" in str(m.button_labels)))
+        await user.tap(checkin, text="Share")
+        _say(f"  {code} taps [Share with my therapist]")
+    _show(code, await user.wait_for_message(lambda m: "saved" in (m.text or "")))
+    _say()
+
+
+if __name__ == "__main__":
+    sys.exit(run_demo())

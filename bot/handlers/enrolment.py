@@ -1,0 +1,104 @@
+"""/start with an invite token, the consent question, and /help."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot.callback_data import ConsentTap
+from bot.handlers.common import edit, reply
+from bot.services import Services
+from bot.views import View, consent_view
+from core.enrolment import CONSENT_VERSION, hash_token, looks_like_token
+from core.model import ClientRecord, ClientStatus, TherapistRecord
+from messages.catalog import html_text, plain
+from storage.people import Redeemed
+
+_REFUSALS = {
+    Redeemed.USED: "start.used",
+    Redeemed.EXPIRED: "start.expired",
+    Redeemed.CHAT_TAKEN: "start.chat_taken",
+    Redeemed.UNKNOWN: "start.stranger",
+    Redeemed.GONE: "start.stranger",
+}
+
+
+class EnrolmentHandlers:
+    """Linking a chat to a client or therapist code, and asking for consent."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Redeem an invite token, or tell a known chat where it stands."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        payload = context.args[0] if context.args else ""
+        if payload and looks_like_token(payload):
+            redemption = self.s.people.redeem(hash_token(payload), chat.id, self.s.clock.now())
+            if redemption.outcome is Redeemed.LINKED and redemption.person is not None:
+                await reply(update, self._welcome(redemption.person))
+                return
+            known = self.s.people.by_chat(chat.id)
+            if known is None or redemption.outcome is Redeemed.CHAT_TAKEN:
+                key = _REFUSALS[redemption.outcome]
+                await reply(update, View(html_text(self.s.config.clinic.language, key)))
+                return
+        person = self.s.people.by_chat(chat.id)
+        if person is None:
+            await reply(update, View(html_text(self.s.config.clinic.language, "start.stranger")))
+            return
+        if isinstance(person, ClientRecord) and person.status is ClientStatus.UNREACHABLE:
+            self.s.people.set_reachable(chat.id, reachable=True)
+        await reply(update, self._welcome(person))
+
+    def _welcome(self, person: ClientRecord | TherapistRecord) -> View:
+        if isinstance(person, TherapistRecord):
+            therapist = self.s.config.therapist(person.code)
+            name = therapist.display_name if therapist else person.code
+            language = self.s.config.clinic.language
+            return View(html_text(language, "therapist.welcome", name=name, code=person.code))
+        if person.status in (ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED):
+            clinic = self.s.config.clinic.name
+            return consent_view(person.language, clinic, self.s.crisis(person.language))
+        return View(html_text(person.language, "consent.already"))
+
+    async def consent(
+        self, update: Update, _context: ContextTypes.DEFAULT_TYPE, tap: ConsentTap
+    ) -> None:
+        """Record the client's answer to the consent question."""
+        query = update.callback_query
+        chat = update.effective_chat
+        if query is None or chat is None:
+            return
+        person = self.s.people.by_chat(chat.id)
+        if not isinstance(person, ClientRecord):
+            await query.answer(plain(self.s.config.clinic.language, "tap.unknown"))
+            return
+        language = person.language
+        decided = self.s.people.decide_consent(
+            chat.id, tap.given, CONSENT_VERSION, self.s.clock.now()
+        )
+        if not decided:
+            await query.answer(plain(language, "tap.already"))
+            return
+        await query.answer(plain(language, "tap.saved"))
+        key = "consent.given" if tap.given else "consent.declined"
+        view = View(html_text(language, key))
+        if not isinstance(query.message, Message) or not await edit(query.message, view):
+            await reply(update, view)
+
+    async def help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """What the bot does, that nobody reads the chat, and the crisis contacts."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        person = self.s.people.by_chat(chat.id)
+        if isinstance(person, ClientRecord):
+            text = html_text(person.language, "help.client", crisis=self.s.crisis(person.language))
+        elif isinstance(person, TherapistRecord):
+            text = html_text(self.s.config.clinic.language, "help.therapist")
+        else:
+            text = html_text(self.s.config.clinic.language, "start.stranger")
+        await reply(update, View(text))

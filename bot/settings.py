@@ -1,0 +1,46 @@
+"""Process settings from the environment and ``.env`` (prefix ``ALLIANCE_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the process needs that is not clinic configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ALLIANCE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = Field(
+        default=None, description="The token BotFather gave the bot. Never logged."
+    )
+    database_url: str = Field(
+        default="sqlite:///alliance.db", description="Any SQLAlchemy URL, PostgreSQL included."
+    )
+    clinic_config: Path = Field(default=Path("clinic.yaml"), description="The clinic config.")
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API root; the bot calls <url>/bot<token>/<method>.",
+    )
+    tick_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="How often the scheduler looks for due work."
+    )
+
+    def require_token(self) -> str:
+        """The bot token, or a clear error naming the setting."""
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise MissingSettingError("ALLIANCE_BOT_TOKEN is not set: put the bot's token in it.")
+        return self.bot_token.get_secret_value().strip()
+
+    @property
+    def api_base_url(self) -> str:
+        """The prefix PTB puts in front of the token."""
+        return f"{self.telegram_api_url.rstrip('/')}/bot"
+
+
+class MissingSettingError(Exception):
+    """A setting a command needs is not set."""

@@ -1,0 +1,94 @@
+"""Messages with their inline keyboards, as the bot sends or edits them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callback_data as cd
+from core.flow import Stage, stage_of
+from core.model import Checkin
+from core.questionnaire import Questionnaire
+from messages.catalog import html_text, plain
+from messages.render import checkin_text
+
+#: Scale buttons per row; Telegram shows up to 8 per row, 6 keeps them tappable on a phone.
+_ROW = 6
+
+
+@dataclass(frozen=True)
+class View:
+    """Text (Telegram HTML) and the keyboard under it."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def checkin_view(checkin: Checkin, questionnaire: Questionnaire, step: int, crisis: str) -> View:
+    """The check-in message at ``step``: question and buttons, note prompt, or thanks."""
+    language = checkin.language
+    local_start = checkin.session_start.astimezone(ZoneInfo(checkin.timezone))
+    text = checkin_text(language, questionnaire, step, local_start, crisis)
+    return View(text, _checkin_markup(checkin, questionnaire, step))
+
+
+def closed_view(language: str) -> View:
+    """A check-in that can no longer be answered."""
+    return View(html_text(language, "checkin.closed"))
+
+
+def _checkin_markup(
+    checkin: Checkin, questionnaire: Questionnaire, step: int
+) -> InlineKeyboardMarkup | None:
+    token, language = checkin.token, checkin.language
+    stage = stage_of(questionnaire, step)
+    skip = InlineKeyboardButton(plain(language, "button.skip"), callback_data=cd.skip(token, step))
+    if stage is Stage.ITEM:
+        buttons = [
+            InlineKeyboardButton(str(v), callback_data=cd.item_value(token, step, v))
+            for v in questionnaire.scale
+        ]
+        rows = [buttons[i : i + _ROW] for i in range(0, len(buttons), _ROW)]
+        return InlineKeyboardMarkup([*rows, [skip]])
+    if stage is Stage.NOTE:
+        return InlineKeyboardMarkup([[skip]])
+    if stage is Stage.SHARE:
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        plain(language, "button.share"), callback_data=cd.share(token, step, True)
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        plain(language, "button.private"),
+                        callback_data=cd.share(token, step, False),
+                    )
+                ],
+            ]
+        )
+    return None
+
+
+def consent_view(language: str, clinic: str, crisis: str) -> View:
+    """The consent request a client sees right after enrolling."""
+    return View(
+        html_text(language, "consent.request", clinic=clinic, crisis=crisis),
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        plain(language, "button.consent_yes"), callback_data=cd.consent(True)
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        plain(language, "button.consent_no"), callback_data=cd.consent(False)
+                    )
+                ],
+            ]
+        ),
+    )

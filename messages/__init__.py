@@ -1,0 +1,1 @@
+"""Every word a client or therapist reads, per language, and rendering to Telegram HTML."""

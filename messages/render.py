@@ -1,0 +1,57 @@
+"""Whole messages as Telegram HTML, built from catalog wording and domain data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date
+
+from core.flow import Stage, stage_of
+from core.questionnaire import Questionnaire
+from messages.catalog import SafeHtml, html_text
+
+#: Telegram's limit for one message's text, after entity parsing.
+MAX_MESSAGE_CHARS = 4096
+
+
+def session_date(language: str, session_start_local: datetime) -> str:
+    """A session's day as people say it, e.g. 'Tuesday, 24 November'."""
+    return format_date(session_start_local.date(), format="EEEE, d MMMM", locale=language)
+
+
+def checkin_text(
+    language: str,
+    questionnaire: Questionnaire,
+    step: int,
+    session_start_local: datetime,
+    crisis: str,
+) -> SafeHtml:
+    """The check-in message as it should read at ``step``."""
+    stage = stage_of(questionnaire, step)
+    if stage is Stage.ITEM:
+        item = questionnaire.items[step]
+        return html_text(
+            language,
+            "checkin.item",
+            number=step + 1,
+            total=len(questionnaire.items),
+            session_date=session_date(language, session_start_local),
+            intro=html_text(language, "checkin.intro") if step == 0 else SafeHtml(""),
+            stem=html_text(language, f"item.{item.key}.stem"),
+            low_value=questionnaire.scale_min,
+            low=html_text(language, f"item.{item.key}.low"),
+            high_value=questionnaire.scale_max,
+            high=html_text(language, f"item.{item.key}.high"),
+        )
+    if stage is Stage.NOTE:
+        return html_text(language, "checkin.note", crisis=crisis)
+    if stage is Stage.SHARE:
+        return html_text(language, "checkin.share")
+    return html_text(language, "checkin.done")
+
+
+def crisis_line(contacts: dict[str, str], language: str, fallback_language: str) -> str:
+    """The crisis contacts for a language, else the clinic's own language's."""
+    return (
+        contacts.get(language) or contacts.get(fallback_language) or next(iter(contacts.values()))
+    )

@@ -1,0 +1,85 @@
+"""The real PTB application, polling the local Telegram sandbox over HTTP.
+
+Time is a FixedClock: the tests plan and tick by hand instead of waiting for jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from bot.application import ALLOWED_UPDATES, App, build_application, plan, tick
+from bot.invites import invite_link
+from bot.services import Services, bootstrap
+from bot.settings import Settings
+from core.clinic import ClinicConfig
+from core.clock import FixedClock
+from sandbox import BotApiSandbox, SandboxMessage, SimUser
+from scheduler.tick import TickReport
+
+TOKEN = "123456:E2E-TEST-TOKEN"
+
+
+@dataclass
+class Clinic:
+    """A running bot with its sandbox, clock and storage, as one test sees it."""
+
+    sandbox: BotApiSandbox
+    services: Services
+    application: App
+    settings: Settings
+    clock: FixedClock
+
+    async def invite(self, code: str) -> str:
+        """A fresh invite token for ``code``, made the way ``alliance invite`` makes it."""
+        link, _note = await invite_link(self.settings, self.services.config, code)
+        return link.rsplit("=", 1)[1]
+
+    async def enrol(self, user: SimUser, code: str, consent: bool = True) -> SandboxMessage:
+        """Open an invite link as ``user`` and answer the consent question."""
+        await user.send_command("start", await self.invite(code))
+        request = await user.wait_for_message(lambda m: "I agree" in m.button_labels)
+        if consent:
+            await user.tap(request, text="I agree")
+        return request
+
+    def plan(self) -> int:
+        """Run the planning job once."""
+        return plan(self.services)
+
+    async def tick(self) -> TickReport:
+        """Run the scheduler tick once at the clock's time."""
+        return await tick(self.application.bot, self.services)
+
+    async def advance(self, delta: timedelta) -> TickReport:
+        """Move the clock and tick."""
+        self.clock.advance(delta)
+        return await self.tick()
+
+
+@pytest.fixture
+async def clinic(
+    config: ClinicConfig, clock: FixedClock, database_url: str
+) -> AsyncIterator[Clinic]:
+    """The bot running against the sandbox with the test clinic and a fixed clock."""
+    async with BotApiSandbox(token=TOKEN, username="riverside_checkin_bot") as sandbox:
+        settings = Settings(
+            bot_token=TOKEN, database_url=database_url, telegram_api_url=sandbox.api_root
+        )
+        services = bootstrap(config, database_url, clock)
+        application = build_application(settings, services, schedule_jobs=False)
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+            )
+            try:
+                yield Clinic(sandbox, services, application, settings, clock)
+            finally:
+                await application.updater.stop()
+                await application.stop()
+        services.database.close()

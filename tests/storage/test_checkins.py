@@ -1,0 +1,184 @@
+"""Planning, claiming and answering check-ins against real databases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from core.clinic import ClinicConfig
+from core.clock import FixedClock
+from core.enrolment import CONSENT_VERSION, Role, new_invite
+from core.flow import ItemAnswer, apply
+from core.model import CheckinStatus
+from core.questionnaire import DEFAULT_QUESTIONNAIRE
+from scheduler.planning import plan_all
+from storage.checkins import Checkins
+from storage.database import Database
+from storage.people import People
+from storage.tables import AnswerRow, CheckinRow
+
+CHAT = 7001
+LEASE = timedelta(minutes=5)
+#: Wednesday 25 November 16:00 Berlin: Tuesday's 15:00 session's check-in is due at 15:50.
+WEDNESDAY_EVENING = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+
+
+def _active_client(database: Database, config: ClinicConfig, clock: FixedClock) -> People:
+    people = People(database)
+    people.sync(config)
+    invite = new_invite(clock.now(), timedelta(days=14))
+    people.create_invite("C101", Role.CLIENT, invite, clock.now())
+    people.redeem(invite.token_hash, CHAT, clock.now())
+    people.decide_consent(CHAT, True, CONSENT_VERSION, clock.now())
+    return people
+
+
+def _count(database: Database, status: CheckinStatus | None = None) -> int:
+    query = select(func.count()).select_from(CheckinRow)
+    if status is not None:
+        query = query.where(CheckinRow.status == status)
+    with database.transaction() as s:
+        return s.scalar(query) or 0
+
+
+def test_planning_twice_stores_one_checkin_per_session(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    People(database).sync(config)
+    checkins = Checkins(database)
+
+    first = plan_all(config, checkins, clock.now())
+    second = plan_all(config, checkins, clock.now())
+
+    assert first > 0
+    assert second == 0
+    assert _count(database) == first
+
+
+def test_due_checkin_is_claimed_once_and_delivered(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    _active_client(database, config, clock)
+    checkins = Checkins(database)
+    plan_all(config, checkins, clock.now())
+    clock.set(WEDNESDAY_EVENING)
+
+    claimed = checkins.claim_due(clock.now(), LEASE)
+
+    assert claimed is not None
+    assert claimed.client_code == "C101"
+    assert claimed.session_start == datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+    assert checkins.claim_due(clock.now(), LEASE) is None
+    checkins.mark_sent(claimed.id, CHAT, 42, clock.now())
+    opened = checkins.by_token(claimed.token)
+    assert opened is not None
+    assert opened.status is CheckinStatus.OPEN
+    assert opened.message_id == 42
+
+
+def test_nothing_is_claimed_before_consent(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    People(database).sync(config)
+    checkins = Checkins(database)
+    plan_all(config, checkins, clock.now())
+    clock.set(WEDNESDAY_EVENING)
+
+    assert checkins.claim_due(clock.now(), LEASE) is None
+
+
+def test_claim_left_by_a_dead_worker_is_given_back(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    _active_client(database, config, clock)
+    checkins = Checkins(database)
+    plan_all(config, checkins, clock.now())
+    clock.set(WEDNESDAY_EVENING)
+    claimed = checkins.claim_due(clock.now(), LEASE)
+    assert claimed is not None
+
+    assert checkins.release_lapsed_claims(clock.now()) == 0
+    clock.advance(LEASE)
+    assert checkins.release_lapsed_claims(clock.now()) == 1
+    again = checkins.claim_due(clock.now(), LEASE)
+    assert again is not None
+    assert again.id == claimed.id
+    assert again.attempts == 2
+
+
+def test_expiry_closes_delivered_as_expired_and_undelivered_as_unsent(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    People(database).sync(config)  # nobody enrolled: nothing can be delivered
+    checkins = Checkins(database)
+    plan_all(config, checkins, clock.now())
+    clock.set(datetime(2026, 11, 28, 16, 0, tzinfo=UTC))  # after 72 hours
+
+    closed = checkins.close_expired(clock.now())
+
+    assert closed == 2  # C101's Tuesday session and C102's one-off session
+    assert _count(database, CheckinStatus.UNSENT) == 2
+
+
+def test_two_workers_claiming_at_once_never_share_a_checkin(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    many = config.model_copy(
+        update={
+            "clients": [
+                c.model_copy(update={"code": f"C{n}"})
+                for n in range(40)
+                for c in config.clients[:1]
+            ]
+        }
+    )
+    people = People(database)
+    people.sync(many)
+    for n in range(40):
+        invite = new_invite(clock.now(), timedelta(days=1))
+        people.create_invite(f"C{n}", Role.CLIENT, invite, clock.now())
+        people.redeem(invite.token_hash, 9000 + n, clock.now())
+        people.decide_consent(9000 + n, True, CONSENT_VERSION, clock.now())
+    checkins = Checkins(database)
+    plan_all(many, checkins, clock.now())
+    now = WEDNESDAY_EVENING
+    claimed: list[list[int]] = [[], []]
+
+    def worker(index: int) -> None:
+        while (checkin := checkins.claim_due(now, LEASE)) is not None:
+            claimed[index].append(checkin.id)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    everything = claimed[0] + claimed[1]
+    assert len(everything) == 40
+    assert len(set(everything)) == 40
+
+
+def test_double_tap_stores_one_answer(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    _active_client(database, config, clock)
+    checkins = Checkins(database)
+    plan_all(config, checkins, clock.now())
+    clock.set(WEDNESDAY_EVENING)
+    claimed = checkins.claim_due(clock.now(), LEASE)
+    assert claimed is not None
+    checkins.mark_sent(claimed.id, CHAT, 42, clock.now())
+    opened = checkins.by_token(claimed.token)
+    assert opened is not None
+    decision = apply(DEFAULT_QUESTIONNAIRE, opened.step, ItemAnswer(0, 7))
+    assert not isinstance(decision, str)
+
+    assert checkins.advance(opened, decision, clock.now(), done=False)
+    assert not checkins.advance(opened, decision, clock.now(), done=False)
+
+    with database.transaction() as s:
+        answers = s.execute(select(AnswerRow.item_key, AnswerRow.value)).all()
+    assert [tuple(a) for a in answers] == [("bond", 7)]
