@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -73,20 +74,35 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     if schedule_jobs:
         jobs = application.job_queue
         assert jobs is not None, "python-telegram-bot must be installed with the job-queue extra"
-        jobs.run_repeating(_plan_job, interval=PLAN_EVERY, first=0, name="plan")
-        jobs.run_repeating(_tick_job, interval=settings.tick_seconds, first=0.5, name="tick")
+        # APScheduler silently skips a run that starts more than its grace time late;
+        # a late tick or plan must still run, once.
+        late_is_fine = {"misfire_grace_time": None, "coalesce": True}
+        jobs.run_repeating(
+            _plan_job, interval=PLAN_EVERY, first=PLAN_EVERY, name="plan", job_kwargs=late_is_fine
+        )
+        jobs.run_repeating(
+            _tick_job,
+            interval=settings.tick_seconds,
+            first=settings.tick_seconds,
+            name="tick",
+            job_kwargs=late_is_fine,
+        )
     return application
 
 
 async def _post_init(application: App) -> None:
+    """Plan check-ins once, and publish the command menu (a refusal must not stop the bot)."""
     services: Services = application.bot_data["services"]
+    plan(services)
     language = services.config.clinic.language
-    await application.bot.set_my_commands(
-        [
-            BotCommand("start", plain(language, "command.start")),
-            BotCommand("help", plain(language, "command.help")),
-        ]
-    )
+    commands = [
+        BotCommand("start", plain(language, "command.start")),
+        BotCommand("help", plain(language, "command.help")),
+    ]
+    try:
+        await application.bot.set_my_commands(commands)
+    except TelegramError as error:
+        log.warning("command menu not set", extra={"error": type(error).__name__})
 
 
 def plan(services: Services) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from core.flow import Action, ItemAnswer, ShareChoice, SkipNote
 
-_CHECKIN = re.compile(r"^c:([A-Za-z0-9_-]{1,16}):(\d{1,2}):(\d{1,2}|s|y|n)$")
+_CHECKIN = re.compile(r"^c:([A-Za-z0-9_-]{1,16}):([0-9]{1,2}):([0-9]{1,2}|s|y|n)$")
 
 
 @dataclass(frozen=True)

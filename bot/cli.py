@@ -128,3 +128,7 @@ def _export(settings: Settings, output: Path | None, include_private: bool) -> i
         return 0
     finally:
         database.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,7 +22,7 @@ class FactsFormatter(logging.Formatter):
         facts = " ".join(
             f"{key}={value}" for key, value in vars(record).items() if key not in _STANDARD
         )
-        line = f"{self.formatTime(record)} {record.levelname} {record.name} {record.msg}"
+        line = f"{self.formatTime(record)} {record.levelname} {record.name} {record.getMessage()}"
         if facts:
             line = f"{line} {facts}"
         if record.exc_info and record.exc_info[1] is not None:

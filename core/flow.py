@@ -8,6 +8,7 @@ stale button is recognised and changes nothing.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -93,7 +94,7 @@ def apply(questionnaire: Questionnaire, step: int, action: Action) -> Accepted |
         if step != n:
             return Rejection.STALE
         note = clean_text(action.text).strip()
-        if not note:
+        if not any(_visible(character) for character in note):
             return Rejection.EMPTY
         if len(note) > NOTE_MAX_CHARS:
             return Rejection.TOO_LONG
@@ -110,6 +111,11 @@ def apply(questionnaire: Questionnaire, step: int, action: Action) -> Accepted |
     if isinstance(action, ShareChoice) and current is Stage.SHARE:
         return Accepted(next_step=n + 2, action=action)
     return Rejection.INVALID
+
+
+def _visible(character: str) -> bool:
+    """Whether a character shows: not white space, not a control or format character."""
+    return not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf")
 
 
 def clean_text(text: str) -> str:

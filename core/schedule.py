@@ -65,9 +65,12 @@ def _weekly(pattern: SessionPattern, first: date, last: date) -> Iterable[dateti
 
 
 def due_at(session_end: datetime, tz: ZoneInfo, delay_days: int) -> datetime:
-    """``delay_days`` after the session ended, at the same local clock time."""
+    """``delay_days`` after the session ended, at the same local clock time.
+
+    Never before the session ends, even when a fall-back hour repeats the local time.
+    """
     local_end = session_end.astimezone(tz).replace(tzinfo=None)
-    return to_utc(local_end + timedelta(days=delay_days), tz)
+    return max(to_utc(local_end + timedelta(days=delay_days), tz), session_end)
 
 
 def lookback(pattern: SessionPattern, timing: CheckinTiming) -> timedelta:

@@ -60,6 +60,12 @@ class Clinic:
         return await self.tick()
 
 
+def shows_step(message: SandboxMessage, number: int) -> bool:
+    """Whether a check-in message shows question ``number`` (5 and up: the note prompt)."""
+    text = message.text or ""
+    return f"question {number} of 4" in text or (number > 4 and "bring up next time" in text)
+
+
 @pytest.fixture
 async def clinic(
     config: ClinicConfig, clock: FixedClock, database_url: str

@@ -7,9 +7,9 @@ from functools import partial
 
 from sqlalchemy import select
 
-from sandbox import SandboxMessage, SimUser
+from sandbox import SimUser
 from storage.tables import AnswerRow, NoteRow
-from tests.e2e.conftest import Clinic
+from tests.e2e.conftest import Clinic, shows_step
 
 #: Wednesday 25 November, 15:50 Berlin: a day after Tuesday's 15:00-15:50 session.
 DUE = datetime(2026, 11, 25, 14, 50, tzinfo=UTC)
@@ -33,7 +33,7 @@ async def test_client_answers_a_checkin_and_the_answers_are_stored(clinic: Clini
     for number, value in enumerate(("8", "3", "Skip", "9"), start=2):
         answer = await client.tap(checkin, text=value)
         assert answer.text == "Saved."
-        await client.wait_for_message(partial(_shows_step, number=number))
+        await client.wait_for_message(partial(shows_step, number=number))
     note_prompt = client.last_message()
     assert "bring up next time" in (note_prompt.text or "")
     await client.send_text("I felt rushed <at the end> & want to talk about it")
@@ -53,11 +53,6 @@ async def test_client_answers_a_checkin_and_the_answers_are_stored(clinic: Clini
     ]
     assert note.text == "I felt rushed <at the end> & want to talk about it"
     assert note.shared is True
-
-
-def _shows_step(message: SandboxMessage, number: int) -> bool:
-    text = message.text or ""
-    return f"question {number} of 4" in text or (number > 4 and "bring up next time" in text)
 
 
 async def test_stranger_gets_a_polite_explanation_and_nothing_is_stored(clinic: Clinic) -> None:
@@ -152,7 +147,7 @@ async def test_too_long_note_is_refused_with_a_clear_message(clinic: Clinic) -> 
     checkin = client.last_message()
     for number in range(2, 6):
         await client.tap(checkin, text="Skip")
-        await client.wait_for_message(partial(_shows_step, number=number))
+        await client.wait_for_message(partial(shows_step, number=number))
 
     await client.send_text("x" * 2500)
     reply = await client.wait_for_message(lambda m: "shorten" in (m.text or ""))
