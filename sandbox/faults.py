@@ -1,0 +1,96 @@
+"""Injected failures and delays, Telegram's flood limits, and call statistics."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.errors import ApiError
+
+
+@dataclass
+class SandboxStats:
+    """Calls per method, and error answers per code that reached a connected client."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    errors: Counter[int] = field(default_factory=Counter)
+    rate_limited: int = 0
+
+    @property
+    def too_many_requests(self) -> int:
+        """All 429 answers, injected or from the flood limits."""
+        return self.errors[429]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the statistics as JSON-ready data."""
+        return {
+            "calls": dict(self.calls),
+            "errors": {str(code): count for code, count in self.errors.items()},
+            "rate_limited": self.rate_limited,
+            "too_many_requests": self.too_many_requests,
+        }
+
+
+class Faults:
+    """Queues of failures and delays for the next calls of a method."""
+
+    def __init__(self) -> None:
+        self._failures: defaultdict[str, deque[ApiError]] = defaultdict(deque)
+        self._delays: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def fail(self, method: str, error: ApiError, times: int) -> None:
+        """Answer the next `times` calls of `method` with `error`."""
+        self._failures[method.lower()].extend([error] * times)
+
+    def delay(self, method: str, seconds: float, times: int) -> None:
+        """Hold the answers of the next `times` calls of `method` for `seconds`."""
+        self._delays[method.lower()].extend([seconds] * times)
+
+    def next_failure(self, method: str) -> ApiError | None:
+        """Take the failure planned for this call, if any."""
+        queue = self._failures[method.lower()]
+        return queue.popleft() if queue else None
+
+    def next_delay(self, method: str) -> float:
+        """Take the delay planned for this call (0 when none)."""
+        queue = self._delays[method.lower()]
+        return queue.popleft() if queue else 0.0
+
+
+class RateLimiter:
+    """Sliding windows: 30 sends a second overall, 1 a second per private chat."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._overall: deque[float] = deque()
+        self._chats: defaultdict[int, deque[float]] = defaultdict(deque)
+
+    @staticmethod
+    def _limits(chat_id: int) -> tuple[int, float]:
+        return (1, 1.0) if chat_id > 0 else (20, 60.0)
+
+    @staticmethod
+    def _wait(window: deque[float], limit: int, span: float, now: float) -> float:
+        while window and window[0] <= now - span:
+            window.popleft()
+        return window[-limit] + span - now if len(window) >= limit else 0.0
+
+    def retry_after(self, chat_id: int) -> int | None:
+        """Seconds to wait before sending to this chat, or None when allowed now."""
+        now = self._clock()
+        limit, span = self._limits(chat_id)
+        wait = max(
+            self._wait(self._overall, 30, 1.0, now),
+            self._wait(self._chats[chat_id], limit, span, now),
+        )
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def record(self, chat_id: int) -> None:
+        """Count one successful send to this chat."""
+        now = self._clock()
+        self._overall.append(now)
+        self._chats[chat_id].append(now)
