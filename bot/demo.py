@@ -12,14 +12,16 @@ import html
 import re
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-from bot.application import ALLOWED_UPDATES, build_application, plan, tick
+from bot.application import ALLOWED_UPDATES, App, build_application, plan, tick
 from bot.clinic_config import load_clinic_config
 from bot.export import write_csv
 from bot.invites import invite_link
-from bot.services import bootstrap
+from bot.services import Services, bootstrap
 from bot.settings import Settings
+from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from sandbox import BotApiSandbox, SandboxMessage, SimUser
 
@@ -69,31 +71,11 @@ async def _demo(database_url: str) -> None:
             await application.updater.start_polling(
                 poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
             )
-            people = {code: sandbox.user(2000 + n) for n, code in enumerate(_CLIENTS)}
-            therapist = sandbox.user(3001)
-            _say("== Enrolment: each person opens their invite link ==")
-            await _enrol(settings, config, "T01", therapist, consent=False)
-            for code, user in people.items():
-                await _enrol(settings, config, code, user, consent=True)
-            plan(services)
-            clock.set(START + timedelta(days=1))
-            _say(f"\n== Simulated time: {clock.now():%A %d %B %H:%M} UTC, a day later ==")
-            report = await tick(application.bot, services)
-            _say(f"The scheduler sent {report.sent} check-ins.\n")
-            await _answer(people["C101"], "C101", ["9", "9", "8", "9"], None)
-            await _answer(people["C102"], "C102", ["3", "2", "4", "3"], None)
-            await _answer(
-                people["C103"],
-                "C103",
-                ["8", "5", "Skip", "7"],
-                "I'd like to talk about whether we are working on the right things.",
-            )
-            _say("C104 does not answer.\n")
-            clock.advance(timedelta(days=3))
-            closed = (await tick(application.bot, services)).closed
-            _say(f"== Three days later: {closed} unanswered check-in closed as missed ==\n")
-            await application.updater.stop()
-            await application.stop()
+            try:
+                await _script(sandbox, settings, services, application, clock)
+            finally:
+                await application.updater.stop()
+                await application.stop()
     export = OUTPUT / "answers.csv"
     with export.open("w", encoding="utf-8", newline="") as handle:
         rows = write_csv(services.database, handle)
@@ -104,15 +86,46 @@ async def _demo(database_url: str) -> None:
     _say("Try: ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export")
 
 
+async def _script(
+    sandbox: BotApiSandbox,
+    settings: Settings,
+    services: Services,
+    application: App,
+    clock: FixedClock,
+) -> None:
+    """Enrolment, a day passing, three clients answering and one not."""
+    config = services.config
+    people = {code: sandbox.user(2000 + n) for n, code in enumerate(_CLIENTS)}
+    therapist = sandbox.user(3001)
+    _say("== Enrolment: each person opens their invite link ==")
+    await _enrol(settings, config, "T01", therapist, consent=False)
+    for code, user in people.items():
+        await _enrol(settings, config, code, user, consent=True)
+    plan(services)
+    clock.set(START + timedelta(days=1))
+    _say(f"\n== Simulated time: {clock.now():%A %d %B %H:%M} UTC, a day later ==")
+    report = await tick(application.bot, services)
+    _say(f"The scheduler sent {report.sent} check-ins.\n")
+    await _answer(people["C101"], "C101", ["9", "9", "8", "9"], None)
+    await _answer(people["C102"], "C102", ["3", "2", "4", "3"], None)
+    await _answer(
+        people["C103"],
+        "C103",
+        ["8", "5", "Skip", "7"],
+        "I'd like to talk about whether we are working on the right things.",
+    )
+    _say("C104 does not answer.\n")
+    clock.advance(timedelta(days=3))
+    closed = (await tick(application.bot, services)).closed
+    _say(f"== Three days later: {closed} unanswered check-in closed as missed ==\n")
+
+
 _CLIENTS = ("C101", "C102", "C103", "C104")
 
 
 async def _enrol(
-    settings: Settings, config: object, code: str, user: SimUser, *, consent: bool
+    settings: Settings, config: ClinicConfig, code: str, user: SimUser, *, consent: bool
 ) -> None:
-    from core.clinic import ClinicConfig
-
-    assert isinstance(config, ClinicConfig)
     link, _ = await invite_link(settings, config, code)
     _say(f"\n{code} opens {link.split('?')[0]}?start=…")
     await user.send_command("start", link.rsplit("=", 1)[1])
@@ -128,10 +141,10 @@ async def _answer(user: SimUser, code: str, taps: list[str], note: str | None) -
     checkin = user.last_message()
     _say(f"-- {code} --")
     _show(code, checkin)
-    for label in taps:
+    for number, label in enumerate(taps, start=2):
         await user.tap(checkin, text=label)
-        checkin = await user.wait_for_message()
         _say(f"  {code} taps [{label}]")
+        checkin = await user.wait_for_message(partial(_at_step, number=number))
     _show(code, checkin)
     if note is None:
         await user.tap(checkin, text="Skip")
@@ -139,11 +152,17 @@ async def _answer(user: SimUser, code: str, taps: list[str], note: str | None) -
     else:
         await user.send_text(note)
         _say(f"  {code} types: {note}")
-        _show(code, await user.wait_for_message(lambda m: "Share" in str(m.button_labels)))
+        _show(code, await user.wait_for_message(lambda m: "Keep it private" in m.button_labels))
         await user.tap(checkin, text="Share")
         _say(f"  {code} taps [Share with my therapist]")
-    _show(code, await user.wait_for_message(lambda m: "saved" in (m.text or "")))
+    _show(code, await user.wait_for_message(lambda m: "answers are saved" in (m.text or "")))
     _say()
+
+
+def _at_step(message: SandboxMessage, number: int) -> bool:
+    """Whether the check-in shows question ``number``, or the note prompt after the last."""
+    text = message.text or ""
+    return f"question {number} of" in text or "bring up next time" in text
 
 
 if __name__ == "__main__":

@@ -1,0 +1,31 @@
+"""The offline demo runs end to end and leaves its data where it says."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from bot.demo import run_demo
+
+
+def test_demo_shows_each_conversation_and_where_the_data_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert run_demo() == 0
+
+    out = capsys.readouterr().out
+    assert "Nobody reads this chat in real time" in out
+    assert "The scheduler sent 4 check-ins." in out
+    assert "1 unanswered check-in closed as missed" in out
+    assert "demo-output/alliance-demo.db" in out
+    with (tmp_path / "demo-output" / "answers.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    low = [r["value"] for r in rows if r["client_code"] == "C102" and r["record"] == "answer"]
+    assert low == ["3", "2", "4", "3"]
+    (note,) = (r for r in rows if r["record"] == "note")
+    assert note["note_shared"] == "shared"
+    assert "working on the right things" in note["note_text"]
