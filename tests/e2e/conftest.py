@@ -6,8 +6,9 @@ Time is a FixedClock: the tests plan and tick by hand instead of waiting for job
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,7 @@ class Clinic:
     application: App
     settings: Settings
     clock: FixedClock
+    notes: dict[str, Any] = field(default_factory=dict)  # per-test scratch space
 
     async def invite(self, code: str) -> str:
         """A fresh invite token for ``code``, made the way ``alliance invite`` makes it."""
