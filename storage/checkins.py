@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from core.flow import Accepted, ItemAnswer, NoteText, ShareChoice
 from core.model import Checkin, CheckinStatus, ClientStatus
 from core.schedule import PlannedCheckin
 from storage.database import Database
+from storage.db import update_rows
 from storage.tables import AnswerRow, CheckinRow, ClientRow, NoteRow
 
 S = CheckinStatus
@@ -41,7 +43,7 @@ class Checkins:
                 return 0
             wanted = {p.session_start for p in planned}
             s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(
                     CheckinRow.client_id == client_id,
                     CheckinRow.status == S.PLANNED,
@@ -83,7 +85,7 @@ class Checkins:
         with self._db.transaction() as s:
             for before, after in ((S.OPEN, S.EXPIRED), (S.PLANNED, S.UNSENT)):
                 result = s.execute(
-                    update(CheckinRow)
+                    update_rows(CheckinRow)
                     .where(CheckinRow.status == before, CheckinRow.expires_at <= now)
                     .values(status=after)
                 )
@@ -94,7 +96,7 @@ class Checkins:
         """Give back claims whose worker stopped before recording the outcome."""
         with self._db.transaction() as s:
             result = s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(CheckinRow.status == S.SENDING, CheckinRow.claimed_until <= now)
                 .values(status=S.PLANNED, claimed_until=None)
             )
@@ -104,8 +106,7 @@ class Checkins:
         """Claim the oldest due check-in of a consenting client, or None when none is due."""
         with self._db.transaction() as s:
             query = (
-                select(CheckinRow.id)
-                .join(ClientRow, ClientRow.id == CheckinRow.client_id)
+                _view()
                 .where(
                     CheckinRow.status == S.PLANNED,
                     CheckinRow.due_at <= now,
@@ -119,12 +120,13 @@ class Checkins:
             )
             if self._db.is_postgresql:
                 query = query.with_for_update(skip_locked=True, of=CheckinRow)
-            checkin_id = s.scalar(query)
-            if checkin_id is None:
+            found = s.execute(query).first()
+            if found is None:
                 return None
+            row, client = found
             claimed = s.execute(
-                update(CheckinRow)
-                .where(CheckinRow.id == checkin_id, CheckinRow.status == S.PLANNED)
+                update_rows(CheckinRow)
+                .where(CheckinRow.id == row.id, CheckinRow.status == S.PLANNED)
                 .values(
                     status=S.SENDING,
                     claimed_until=now + lease,
@@ -133,13 +135,13 @@ class Checkins:
             )
             if _rowcount(claimed) != 1:
                 return None
-            return _checkin(*s.execute(_view().where(CheckinRow.id == checkin_id)).one())
+            return replace(_checkin(row, client), status=S.SENDING, attempts=row.attempts + 1)
 
     def mark_sent(self, checkin_id: int, chat_id: int, message_id: int, now: datetime) -> None:
         """Record a delivered check-in; it can be answered from now on."""
         with self._db.transaction() as s:
             s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
                 .values(
                     status=S.OPEN,
@@ -157,7 +159,7 @@ class Checkins:
         """Open a check-in whose send timed out but which the client was seen to receive."""
         with self._db.transaction() as s:
             adopted = s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(
                     CheckinRow.id == checkin_id,
                     CheckinRow.status == S.PLANNED,
@@ -174,7 +176,7 @@ class Checkins:
         """Give a claimed check-in back to be tried again at ``at``."""
         with self._db.transaction() as s:
             s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
                 .values(status=S.PLANNED, next_attempt_at=at, claimed_until=None, last_error=error)
             )
@@ -209,7 +211,7 @@ class Checkins:
         """
         with self._db.transaction() as s:
             moved = s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(
                     CheckinRow.id == checkin.id,
                     CheckinRow.step == checkin.step,
@@ -243,7 +245,9 @@ def _record(s: Session, checkin_id: int, accepted: Accepted, now: datetime) -> N
         s.add(NoteRow(checkin_id=checkin_id, text=accepted.note, shared=None, created_at=now))
     elif isinstance(action, ShareChoice):
         s.execute(
-            update(NoteRow).where(NoteRow.checkin_id == checkin_id).values(shared=action.shared)
+            update_rows(NoteRow)
+            .where(NoteRow.checkin_id == checkin_id)
+            .values(shared=action.shared)
         )
 
 

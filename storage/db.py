@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, Update, create_engine, event, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -36,6 +38,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def update_rows(table: type[T]) -> Update:
+    """An UPDATE of ``table`` that skips the ORM's in-session synchronisation.
+
+    Sessions here are short and never hold the rows being updated, so evaluating the
+    WHERE clause against loaded objects (the ORM default) is pure overhead.
+    """
+    return update(table).execution_options(synchronize_session=False)
 
 
 def normalise_url(url: str) -> str:
