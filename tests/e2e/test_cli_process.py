@@ -26,6 +26,8 @@ from tests.e2e.conftest import shows_step
 TOKEN = "424242:PROCESS-TEST-TOKEN"
 BERLIN = ZoneInfo("Europe/Berlin")
 ALLIANCE = [sys.executable, "-m", "bot.cli"]
+#: Seconds to wait for the bot process: generous, a loaded machine starts processes slowly.
+WAIT = 60.0
 
 CONFIG = """\
 clinic:
@@ -94,17 +96,17 @@ async def test_a_client_enrols_answers_and_the_export_shows_it(
     try:
         client = sandbox.user(31337)
         await client.send_command("start", link.strip().rsplit("=", 1)[1])
-        consent = await client.wait_for_message(lambda m: "I agree" in m.button_labels, 20)
-        await client.tap(consent, text="I agree")
-        checkin = await client.wait_for_message(lambda m: "question 1 of 4" in (m.text or ""), 20)
+        consent = await client.wait_for_message(lambda m: "I agree" in m.button_labels, WAIT)
+        await client.tap(consent, text="I agree", timeout=WAIT)
+        checkin = await client.wait_for_message(lambda m: "question 1 of 4" in (m.text or ""), WAIT)
         for number, value in enumerate(("2", "9", "9", "8"), start=2):
-            tapped = await client.tap(checkin, text=value)
+            tapped = await client.tap(checkin, text=value, timeout=WAIT)
             assert tapped.text == "Saved.", (value, tapped)
-            await client.wait_for_message(partial(shows_step, number=number))
+            await client.wait_for_message(partial(shows_step, number=number), WAIT)
         await client.send_text("Please keep this between us")
-        await client.wait_for_message(lambda m: "Keep it private" in m.button_labels)
-        await client.tap(checkin, text="Keep it private")
-        await client.wait_for_message(lambda m: "answers are saved" in (m.text or ""))
+        await client.wait_for_message(lambda m: "Keep it private" in m.button_labels, WAIT)
+        await client.tap(checkin, text="Keep it private", timeout=WAIT)
+        await client.wait_for_message(lambda m: "answers are saved" in (m.text or ""), WAIT)
     finally:
         run.send_signal(signal.SIGTERM)
         _, run_log = await asyncio.wait_for(run.communicate(), timeout=30)
