@@ -57,7 +57,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         database.close()
     if args.output is not None:
-        what = "rows" if args.format == "csv" else "check-ins"
+        what = "rows" if args.format == "csv" else "check-ins in a FHIR bundle"
         print(f"Wrote {written} {what} to {args.output}.", file=sys.stderr)
     return 0
 
