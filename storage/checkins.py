@@ -79,7 +79,11 @@ class Checkins:
 
     def close_expired(self, now: datetime) -> int:
         """Close every check-in past its expiry: delivered ones as missed, others as unsent."""
-        closed = 0
+        return sum(self.close_expired_by_status(now).values())
+
+    def close_expired_by_status(self, now: datetime) -> dict[CheckinStatus, int]:
+        """``close_expired``, counting how many became ``expired`` and how many ``unsent``."""
+        closed: dict[CheckinStatus, int] = {}
         with self._db.transaction() as s:
             for before, after in ((S.OPEN, S.EXPIRED), (S.PLANNED, S.UNSENT)):
                 result = s.execute(
@@ -87,7 +91,7 @@ class Checkins:
                     .where(CheckinRow.status == before, CheckinRow.expires_at <= now)
                     .values(status=after)
                 )
-                closed += _rowcount(result)
+                closed[after] = _rowcount(result)
         return closed
 
     def release_lapsed_claims(self, now: datetime) -> int:

@@ -122,7 +122,10 @@ class CheckinHandlers:
 
     def _advance(self, checkin: Checkin, decision: Accepted) -> bool:
         done = stage_of(self.s.questionnaire, decision.next_step) is Stage.DONE
-        return self.s.checkins.advance(checkin, decision, self.s.clock.now(), done)
+        moved = self.s.checkins.advance(checkin, decision, self.s.clock.now(), done)
+        if moved and done:
+            self.s.metrics.answered()
+        return moved
 
     def _view(self, checkin: Checkin, step: int) -> View:
         crisis = self.s.crisis(checkin.language)

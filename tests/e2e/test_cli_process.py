@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -18,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 
 from sandbox import BotApiSandbox
@@ -161,3 +164,68 @@ async def test_invite_for_an_unknown_code_is_refused(
     assert status == 1
     assert out == ""
     assert "C999" in err
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def http_get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+async def test_healthz_and_metrics_answer_while_alliance_run_works_and_logs_are_json(
+    sandbox: BotApiSandbox, environment: dict[str, str]
+) -> None:
+    port = free_port()
+    environment["ALLIANCE_HEALTH_PORT"] = str(port)
+    _, link, _ = await alliance(environment, "invite", "C101")
+    run = await asyncio.create_subprocess_exec(
+        *ALLIANCE, "run", env=environment, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        client = sandbox.user(31337)
+        await client.send_command("start", link.strip().rsplit("=", 1)[1])
+        consent = await client.wait_for_message(lambda m: "I agree" in m.button_labels, 20)
+        await client.tap(consent, text="I agree")
+        checkin = await client.wait_for_message(lambda m: "question 1 of 4" in (m.text or ""), 20)
+        await client.tap(checkin, text="7")
+        await client.wait_for_message(partial(shows_step, number=2))
+
+        health_status, health = await http_get(f"http://127.0.0.1:{port}/healthz")
+        metrics_status, metrics = await http_get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        run.send_signal(signal.SIGTERM)
+        _, run_log = await asyncio.wait_for(run.communicate(), timeout=30)
+        sys.stderr.write(run_log.decode()[-3000:])
+    assert run.returncode == 0
+    assert health_status == 200
+    report = json.loads(health)
+    assert report["status"] == "ok"
+    assert report["last_send"] is not None
+    assert metrics_status == 200
+    assert "alliance_checkins_sent_total 1.0" in metrics
+    assert 'alliance_sends_total{outcome="delivered"} 1.0' in metrics
+    events = [json.loads(line) for line in run_log.decode().splitlines()]
+    assert {"starting", "checkin sent", "health server listening"} <= {e["event"] for e in events}
+
+    status, exported, err = await alliance(environment, "export", "--format", "fhir")
+    assert status == 0
+    assert err == ""  # piped: no progress bar
+    bundle = json.loads(exported)
+    (response,) = [e["resource"] for e in bundle["entry"][1:]]
+    assert response["status"] == "in-progress"
+    assert response["item"] == [{"linkId": "bond", "answer": [{"valueInteger": 7}]}]
+
+
+async def test_every_command_prints_help_from_the_installed_entry_point(
+    environment: dict[str, str],
+) -> None:
+    status, out, _ = await alliance(environment, "--help")
+    assert status == 0
+    for command in ("run", "check-config", "config", "invite", "export", "stats", "db", "demo"):
+        assert f"    {command}" in out
