@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.commands.base import Command
 from bot.commands.common import load_config
+from bot.errors import CommandError
 from bot.settings import Settings
 
 
@@ -23,14 +24,20 @@ def _invite(args: argparse.Namespace, settings: Settings) -> int:
     from bot.invites import invite_link
 
     config = load_config(settings.clinic_config)
+    qr: Path | None = args.qr
+    if qr is not None and not qr.absolute().parent.is_dir():
+        raise CommandError(f"cannot write {qr}: the folder {qr.absolute().parent} does not exist")
     link, note = asyncio.run(invite_link(settings, config, args.code))
     print(link)
     print(note, file=sys.stderr)
-    if args.qr is not None:
+    if qr is not None:
         from bot.qr import write_qr_png
 
-        write_qr_png(link, args.qr)
-        print(f"QR code written to {args.qr}; print it for this person only.", file=sys.stderr)
+        try:
+            write_qr_png(link, qr)
+        except OSError as error:
+            raise CommandError(f"cannot write {qr} ({type(error).__name__})") from None
+        print(f"QR code written to {qr}; print it for this person only.", file=sys.stderr)
     return 0
 
 

@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+import zxingcpp
 
 from sandbox import BotApiSandbox
 from tests.e2e.conftest import shows_step
+from tests.png import grey_pixels
 
 TOKEN = "424242:PROCESS-TEST-TOKEN"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -229,3 +231,32 @@ async def test_every_command_prints_help_from_the_installed_entry_point(
     assert status == 0
     for command in ("run", "check-config", "config", "invite", "export", "stats", "db", "demo"):
         assert f"    {command}" in out
+
+
+async def test_invite_with_qr_prints_the_same_link_and_writes_a_png_of_it(
+    sandbox: BotApiSandbox, environment: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "C101.png"
+
+    status, out, err = await alliance(environment, "invite", "C101", "--qr", str(target))
+
+    assert status == 0
+    link = out.strip()
+    assert link.startswith("https://t.me/riverside_checkin_bot?start=")
+    assert str(target) in err
+    width, height, pixels = grey_pixels(target.read_bytes())
+    decoded = zxingcpp.read_barcode(memoryview(pixels).cast("B", (height, width)))
+    assert decoded is not None
+    assert decoded.text == link
+
+
+async def test_invite_with_qr_into_a_missing_folder_creates_no_invite(
+    sandbox: BotApiSandbox, environment: dict[str, str], tmp_path: Path
+) -> None:
+    status, out, err = await alliance(
+        environment, "invite", "C101", "--qr", str(tmp_path / "nope" / "C101.png")
+    )
+
+    assert status == 1
+    assert out == ""
+    assert "does not exist" in err
