@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Protocol, TextIO, TypeVar
 
 from tqdm import tqdm
@@ -31,3 +32,15 @@ def terminal(stream: TextIO | None = None) -> Track:
         return iter(tqdm(items, total=total, desc=what, unit=" rows", file=out, disable=quiet))
 
     return track
+
+
+@contextmanager
+def counter(total: int, what: str, stream: TextIO | None = None) -> Iterator[Callable[[int], None]]:
+    """A bar advanced by hand (``advance(n)``), drawn only on a terminal."""
+    out = stream or sys.stderr
+    with tqdm(total=total, desc=what, unit=" rows", file=out, disable=not out.isatty()) as bar:
+
+        def advance(count: int) -> None:
+            bar.update(count)
+
+        yield advance
