@@ -44,9 +44,7 @@ def alliance_invocations() -> list[tuple[str, list[str]]]:
                 words = words[1:]  # VARIABLE=value in front of a command
             if words[:2] == ["docker", "exec"]:
                 words = words[3:]
-            if words and words[0].endswith("alliance") and not words[0].startswith("/opt"):
-                found.append((f"{path.name}: {line}", words[1:]))
-            elif words and words[0] == "/opt/alliance/.venv/bin/alliance":
+            if words and words[0] in ("alliance", "/opt/alliance/.venv/bin/alliance"):
                 found.append((f"{path.name}: {line}", words[1:]))
     return found
 
