@@ -9,15 +9,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from core.schema_hints import any_case, text_schema
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en",)
 """Languages the bot can speak to clients; more come later."""
@@ -98,33 +92,25 @@ def _local_datetime(value: Any) -> Any:
     raise ValueError(f"invalid date and time {text!r}, expected local YYYY-MM-DDTHH:MM")
 
 
-def _schema(description: str, **schema: object) -> WithJsonSchema:
-    """How a field reads in the JSON Schema (``alliance config schema``) for editors."""
-    return WithJsonSchema({"type": "string", "description": description, **schema})
-
-
-# Any letter case, written without regex flags: JSON Schema patterns are ECMA-262.
-_DAY_PATTERN = "|".join(
-    "".join(f"[{c.upper()}{c}]" for c in name) for name in (*_DAYS, *(d[:3] for d in _DAYS))
-)
+_DAY_PATTERN = any_case((*_DAYS, *(d[:3] for d in _DAYS)))
 TimeZoneName = Annotated[
     str,
     AfterValidator(_zone),
-    _schema("IANA time zone name", examples=["Europe/Berlin", "America/New_York"]),
+    text_schema("IANA time zone name", examples=["Europe/Berlin", "America/New_York"]),
 ]
 Language = Annotated[
-    str, AfterValidator(_language), _schema("language code", enum=list(SUPPORTED_LANGUAGES))
+    str, AfterValidator(_language), text_schema("language code", enum=list(SUPPORTED_LANGUAGES))
 ]
 Code = Annotated[
     str,
     AfterValidator(_code),
-    _schema("pseudonymous code, never a name", pattern=f"^{_CODE.pattern}$"),
+    text_schema("pseudonymous code, never a name", pattern=f"^{_CODE.pattern}$"),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 LocalDateTime = Annotated[
     dt.datetime,
     BeforeValidator(_local_datetime),
-    _schema(
+    text_schema(
         'local wall-clock date and time, "YYYY-MM-DDTHH:MM", no UTC offset',
         pattern=r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$",
     ),
@@ -168,12 +154,12 @@ class WeeklySession(_Model):
     day: Annotated[
         str,
         AfterValidator(_day),
-        _schema("weekday, e.g. tuesday or tue", pattern=f"^({_DAY_PATTERN})$"),
+        text_schema("weekday, e.g. tuesday or tue", pattern=f"^({_DAY_PATTERN})$"),
     ]
     time: Annotated[
         dt.time,
         BeforeValidator(_hhmm),
-        _schema('local time, 24-hour "HH:MM", in quotes', pattern=r"^\d{1,2}:\d{2}$"),
+        text_schema('local time, 24-hour "HH:MM", in quotes', pattern=r"^\d{1,2}:\d{2}$"),
     ]
 
     @property

@@ -71,7 +71,7 @@ def _copy_arguments(parser: argparse.ArgumentParser) -> None:
 
 COMMAND = Command(
     name="db",
-    help="database: upgrade the schema, show its revision, copy to another database",
+    help="database: schema upgrades and revision, copying to another database",
     subcommands=(
         Command(
             name="upgrade",

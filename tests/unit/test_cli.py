@@ -37,10 +37,11 @@ def test_alliance_help_lists_every_command_with_its_help(
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])
     out = capsys.readouterr().out
+    flowing = " ".join(out.split())  # argparse wraps help to the terminal's width
     assert exit_.value.code == 0
     for command in COMMANDS:
         assert command.name in out
-        assert command.help in out
+        assert command.help in flowing
     assert "examples:" in out
     assert "ALLIANCE_DATABASE_URL" in out
 
