@@ -29,7 +29,7 @@ def terminal(stream: TextIO | None = None) -> Track:
 
     def track(items: Iterable[T], total: int, what: str) -> Iterator[T]:
         quiet = not out.isatty()
-        return iter(tqdm(items, total=total, desc=what, unit=" rows", file=out, disable=quiet))
+        return iter(tqdm(items, total=total, desc=what, unit=f" {what}", file=out, disable=quiet))
 
     return track
 

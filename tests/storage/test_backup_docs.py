@@ -22,7 +22,7 @@ from storage.copy import row_counts
 from storage.database import Database
 from storage.people import People
 from storage.tables import CheckinRow
-from tests.unit.test_docs_commands import shell_lines
+from tests.markdown import shell_lines
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 EXAMPLE_DATE = "2026-11-25"

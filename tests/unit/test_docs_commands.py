@@ -17,21 +17,10 @@ import pytest
 from bot.cli import main
 from bot.commands import COMMANDS
 from bot.commands.base import build_parser
+from tests.markdown import shell_lines
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
-_FENCE = re.compile(r"^ *```(\w*)\n(.*?)^ *```", re.MULTILINE | re.DOTALL)
-
-
-def shell_lines(path: Path) -> list[str]:
-    """The command lines of a file's ``sh`` blocks, continuation lines joined."""
-    lines: list[str] = []
-    for language, body in _FENCE.findall(path.read_text(encoding="utf-8")):
-        if language != "sh":
-            continue
-        joined = re.sub(r"\\\n\s*", " ", body)
-        lines += [line.strip() for line in joined.splitlines() if line.strip()]
-    return lines
 
 
 def alliance_invocations() -> list[tuple[str, list[str]]]:
