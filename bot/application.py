@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
@@ -22,12 +23,14 @@ from telegram.request import HTTPXRequest
 from bot.handlers.chat import MembershipHandlers
 from bot.handlers.checkin import CheckinHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
+from bot.health import HealthServer
 from bot.notifier import TelegramNotifier
 from bot.services import Services
 from bot.settings import Settings
 from messages.catalog import plain
 from scheduler.planning import plan_all
 from scheduler.tick import TickReport, run_tick
+from storage.monitoring import queue_depth
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,8 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
         .request(HTTPXRequest(connection_pool_size=16, connect_timeout=5, read_timeout=15))
         .get_updates_request(HTTPXRequest(connect_timeout=5, read_timeout=40))
-        .post_init(_post_init)
+        .post_init(partial(_post_init, settings))
+        .post_shutdown(_post_shutdown)
         .build()
     )
     enrolment = EnrolmentHandlers(services)
@@ -90,10 +94,16 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     return application
 
 
-async def _post_init(application: App) -> None:
-    """Plan check-ins once, and publish the command menu (a refusal must not stop the bot)."""
+async def _post_init(settings: Settings, application: App) -> None:
+    """Plan check-ins once, serve /healthz and /metrics, publish the command menu.
+
+    Neither a port that is taken nor a refused command menu stops the bot: check-ins
+    matter more; both are logged.
+    """
     services: Services = application.bot_data["services"]
     plan(services)
+    if settings.health_port:
+        await start_health_server(application, settings, settings.health_port)
     language = services.config.clinic.language
     commands = [
         BotCommand("start", plain(language, "command.start")),
@@ -105,9 +115,30 @@ async def _post_init(application: App) -> None:
         log.warning("command menu not set", extra={"error": type(error).__name__})
 
 
+async def start_health_server(application: App, settings: Settings, port: int) -> int | None:
+    """Serve /healthz and /metrics in the bot's event loop; returns the bound port."""
+    services: Services = application.bot_data["services"]
+    server = HealthServer(services, services.metrics, settings.tick_seconds)
+    try:
+        bound = await server.start(settings.health_host, port)
+    except OSError as error:
+        log.error("health server not started", extra={"port": port, "error": type(error).__name__})
+        return None
+    application.bot_data["health_server"] = server
+    return bound
+
+
+async def _post_shutdown(application: App) -> None:
+    """Stop serving /healthz and /metrics."""
+    server: HealthServer | None = application.bot_data.pop("health_server", None)
+    if server is not None:
+        await server.stop()
+
+
 def plan(services: Services) -> int:
     """Plan check-ins for every session up to the horizon."""
     inserted = plan_all(services.config, services.checkins, services.clock.now())
+    services.metrics.planned(inserted)
     if inserted:
         log.info("planned check-ins", extra={"inserted": inserted})
     return inserted
@@ -116,7 +147,10 @@ def plan(services: Services) -> int:
 async def tick(bot: Bot, services: Services) -> TickReport:
     """Send what is due through ``bot``."""
     notifier = TelegramNotifier(bot, services)
-    report = await run_tick(services.clock, services.checkins, services.people, notifier)
+    metrics = services.metrics
+    report = await run_tick(services.clock, services.checkins, services.people, notifier, metrics)
+    now = services.clock.now()
+    metrics.ticked(now, queue_depth(services.database, now))
     if report.sent or report.retried or report.closed or report.released:
         log.info("tick", extra=vars(report))
     return report

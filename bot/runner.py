@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def run(settings: Settings, config: ClinicConfig) -> None:
     """Start the bot and block until it is stopped (SIGINT or SIGTERM)."""
-    logs.configure()
+    logs.configure(log_format=settings.log_format)
     settings.require_token()
     services = bootstrap(config, settings.database_url)
     application = build_application(settings, services)

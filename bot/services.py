@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.metrics import PrometheusMetrics
 from core.clinic import ClinicConfig
 from core.clock import Clock, SystemClock
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
@@ -15,12 +16,13 @@ from storage.people import People
 
 @dataclass
 class Services:
-    """Config, storage and the clock, passed to handlers and jobs."""
+    """Config, storage, the clock and the metrics, passed to handlers and jobs."""
 
     config: ClinicConfig
     database: Database
     clock: Clock = field(default_factory=SystemClock)
     questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
     people: People = field(init=False)
     checkins: Checkins = field(init=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,21 @@ class Settings(BaseSettings):
     )
     tick_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="How often the scheduler looks for due work."
+    )
+
+    health_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port for /healthz and /metrics while the bot runs; 0 turns them off.",
+    )
+    health_host: str = Field(
+        default="127.0.0.1",
+        description="Address /healthz and /metrics listen on; 0.0.0.0 only inside a container.",
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="auto: JSON lines unless stderr is a terminal; json; or text.",
     )
 
     def require_token(self) -> str:

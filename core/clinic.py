@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from core.schema_hints import any_case, text_schema
+
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en",)
 """Languages the bot can speak to clients; more come later."""
 
@@ -90,11 +92,29 @@ def _local_datetime(value: Any) -> Any:
     raise ValueError(f"invalid date and time {text!r}, expected local YYYY-MM-DDTHH:MM")
 
 
-TimeZoneName = Annotated[str, AfterValidator(_zone)]
-Language = Annotated[str, AfterValidator(_language)]
-Code = Annotated[str, AfterValidator(_code)]
+_DAY_PATTERN = any_case((*_DAYS, *(d[:3] for d in _DAYS)))
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_zone),
+    text_schema("IANA time zone name", examples=["Europe/Berlin", "America/New_York"]),
+]
+Language = Annotated[
+    str, AfterValidator(_language), text_schema("language code", enum=list(SUPPORTED_LANGUAGES))
+]
+Code = Annotated[
+    str,
+    AfterValidator(_code),
+    text_schema("pseudonymous code, never a name", pattern=f"^{_CODE.pattern}$"),
+]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-LocalDateTime = Annotated[dt.datetime, BeforeValidator(_local_datetime)]
+LocalDateTime = Annotated[
+    dt.datetime,
+    BeforeValidator(_local_datetime),
+    text_schema(
+        'local wall-clock date and time, "YYYY-MM-DDTHH:MM", no UTC offset',
+        pattern=r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$",
+    ),
+]
 CrisisText = Annotated[str, Field(min_length=1, max_length=500)]
 
 
@@ -131,8 +151,16 @@ class Therapist(_Model):
 class WeeklySession(_Model):
     """A recurring weekly session at a local wall-clock time."""
 
-    day: Annotated[str, AfterValidator(_day)]
-    time: Annotated[dt.time, BeforeValidator(_hhmm)]
+    day: Annotated[
+        str,
+        AfterValidator(_day),
+        text_schema("weekday, e.g. tuesday or tue", pattern=f"^({_DAY_PATTERN})$"),
+    ]
+    time: Annotated[
+        dt.time,
+        BeforeValidator(_hhmm),
+        text_schema('local time, 24-hour "HH:MM", in quotes', pattern=r"^\d{1,2}:\d{2}$"),
+    ]
 
     @property
     def weekday(self) -> int:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from core.clock import Clock
 from core.delivery import Delivered, RetryLater, Unreachable, retry_delay
-from scheduler.ports import Notifier
+from core.model import CheckinStatus
+from scheduler.ports import NO_METRICS, Metrics, Notifier
 from storage.checkins import Checkins
 from storage.people import People
 
@@ -33,30 +35,39 @@ class TickReport:
 
 
 async def run_tick(
-    clock: Clock, checkins: Checkins, people: People, notifier: Notifier
+    clock: Clock,
+    checkins: Checkins,
+    people: People,
+    notifier: Notifier,
+    metrics: Metrics = NO_METRICS,
 ) -> TickReport:
     """Do the due work once; safe to run from several workers at the same time."""
     now = clock.now()
-    report = TickReport(
-        released=checkins.release_lapsed_claims(now), closed=checkins.close_expired(now)
-    )
+    released = checkins.release_lapsed_claims(now)
+    closed = checkins.close_expired_by_status(now)
+    metrics.closed(closed.get(CheckinStatus.EXPIRED, 0), closed.get(CheckinStatus.UNSENT, 0))
+    report = TickReport(released=released, closed=sum(closed.values()))
     for _ in range(MAX_SENDS_PER_TICK):
         now = clock.now()
         checkin = checkins.claim_due(now, LEASE)
         if checkin is None:
             break
+        started = time.perf_counter()
         outcome = await notifier.send_checkin(checkin)
+        took = time.perf_counter() - started
         now = clock.now()
         if isinstance(outcome, Delivered):
             checkins.mark_sent(checkin.id, outcome.chat_id, outcome.message_id, now)
             report.sent += 1
-            log.info("checkin sent", extra={"checkin_id": checkin.id})
+            metrics.send("delivered", took, now)
+            log.info("checkin sent", extra={"checkin_id": checkin.id, "seconds": round(took, 3)})
             continue
         if isinstance(outcome, Unreachable) and checkin.chat_id is not None:
             people.set_reachable(checkin.chat_id, reachable=False)
             report.unreachable += 1
         elif isinstance(outcome, RetryLater):
             report.retried += 1
+        metrics.send("retry" if isinstance(outcome, RetryLater) else "unreachable", took, now)
         delay = retry_delay(
             checkin.attempts,
             random.random(),  # noqa: S311 - jitter, not a secret

@@ -81,7 +81,11 @@ class Checkins:
 
     def close_expired(self, now: datetime) -> int:
         """Close every check-in past its expiry: delivered ones as missed, others as unsent."""
-        closed = 0
+        return sum(self.close_expired_by_status(now).values())
+
+    def close_expired_by_status(self, now: datetime) -> dict[CheckinStatus, int]:
+        """``close_expired``, counting how many became ``expired`` and how many ``unsent``."""
+        closed: dict[CheckinStatus, int] = {}
         with self._db.transaction() as s:
             for before, after in ((S.OPEN, S.EXPIRED), (S.PLANNED, S.UNSENT)):
                 result = s.execute(
@@ -89,7 +93,7 @@ class Checkins:
                     .where(CheckinRow.status == before, CheckinRow.expires_at <= now)
                     .values(status=after)
                 )
-                closed += _rowcount(result)
+                closed[after] = _rowcount(result)
         return closed
 
     def release_lapsed_claims(self, now: datetime) -> int:
@@ -156,17 +160,24 @@ class Checkins:
     def adopt(
         self, checkin_id: int, chat_id: int, message_id: int, now: datetime
     ) -> Checkin | None:
-        """Open a check-in whose send timed out but which the client was seen to receive."""
+        """Open a check-in the client was seen to receive: its send timed out, or it is still
+        being recorded (a tap can arrive before the sender has marked it sent)."""
         with self._db.transaction() as s:
             adopted = s.execute(
                 update_rows(CheckinRow)
                 .where(
                     CheckinRow.id == checkin_id,
-                    CheckinRow.status == S.PLANNED,
+                    CheckinRow.status.in_([S.PLANNED, S.SENDING]),
                     CheckinRow.attempts > 0,
                     CheckinRow.expires_at > now,
                 )
-                .values(status=S.OPEN, chat_id=chat_id, message_id=message_id, sent_at=now)
+                .values(
+                    status=S.OPEN,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    sent_at=now,
+                    claimed_until=None,
+                )
             )
             if _rowcount(adopted) != 1:
                 return None

@@ -28,6 +28,7 @@ from messages.catalog import html_text, plain
 
 log = logging.getLogger(__name__)
 
+_BEING_SENT = (CheckinStatus.PLANNED, CheckinStatus.SENDING)
 _REJECTION_TAPS = {Rejection.STALE: "tap.already", Rejection.INVALID: "tap.unknown"}
 
 
@@ -66,8 +67,8 @@ class CheckinHandlers:
             await query.answer(plain(fallback, "tap.not_yours"))
             return
         now = self.s.clock.now()
-        if checkin.status is CheckinStatus.PLANNED and isinstance(query.message, Message):
-            # A send that timed out may still have arrived: this tap proves it did.
+        if checkin.status in _BEING_SENT and isinstance(query.message, Message):
+            # A send that timed out, or is still being recorded, has arrived: this tap proves it.
             adopted = self.s.checkins.adopt(checkin.id, chat.id, query.message.message_id, now)
             checkin = adopted or checkin
         if checkin.status is CheckinStatus.COMPLETED:
@@ -121,7 +122,10 @@ class CheckinHandlers:
 
     def _advance(self, checkin: Checkin, decision: Accepted) -> bool:
         done = stage_of(self.s.questionnaire, decision.next_step) is Stage.DONE
-        return self.s.checkins.advance(checkin, decision, self.s.clock.now(), done)
+        moved = self.s.checkins.advance(checkin, decision, self.s.clock.now(), done)
+        if moved and done:
+            self.s.metrics.answered()
+        return moved
 
     def _view(self, checkin: Checkin, step: int) -> View:
         crisis = self.s.crisis(checkin.language)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -18,10 +20,13 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
+import zxingcpp
 
 from sandbox import BotApiSandbox
 from tests.e2e.conftest import shows_step
+from tests.png import grey_pixels
 
 TOKEN = "424242:PROCESS-TEST-TOKEN"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -163,3 +168,97 @@ async def test_invite_for_an_unknown_code_is_refused(
     assert status == 1
     assert out == ""
     assert "C999" in err
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def http_get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+async def test_healthz_and_metrics_answer_while_alliance_run_works_and_logs_are_json(
+    sandbox: BotApiSandbox, environment: dict[str, str]
+) -> None:
+    port = free_port()
+    environment["ALLIANCE_HEALTH_PORT"] = str(port)
+    _, link, _ = await alliance(environment, "invite", "C101")
+    run = await asyncio.create_subprocess_exec(
+        *ALLIANCE, "run", env=environment, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        client = sandbox.user(31337)
+        await client.send_command("start", link.strip().rsplit("=", 1)[1])
+        consent = await client.wait_for_message(lambda m: "I agree" in m.button_labels, 20)
+        await client.tap(consent, text="I agree")
+        checkin = await client.wait_for_message(lambda m: "question 1 of 4" in (m.text or ""), 20)
+        await client.tap(checkin, text="7")
+        await client.wait_for_message(partial(shows_step, number=2))
+
+        health_status, health = await http_get(f"http://127.0.0.1:{port}/healthz")
+        metrics_status, metrics = await http_get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        run.send_signal(signal.SIGTERM)
+        _, run_log = await asyncio.wait_for(run.communicate(), timeout=30)
+        sys.stderr.write(run_log.decode()[-3000:])
+    assert run.returncode == 0
+    assert health_status == 200
+    report = json.loads(health)
+    assert report["status"] == "ok"
+    assert report["last_send"] is not None
+    assert metrics_status == 200
+    assert "alliance_checkins_sent_total 1.0" in metrics
+    assert 'alliance_sends_total{outcome="delivered"} 1.0' in metrics
+    events = [json.loads(line) for line in run_log.decode().splitlines()]
+    assert {"starting", "checkin sent", "health server listening"} <= {e["event"] for e in events}
+
+    status, exported, err = await alliance(environment, "export", "--format", "fhir")
+    assert status == 0
+    assert err == ""  # piped: no progress bar
+    bundle = json.loads(exported)
+    (response,) = [e["resource"] for e in bundle["entry"][1:]]
+    assert response["status"] == "in-progress"
+    assert response["item"] == [{"linkId": "bond", "answer": [{"valueInteger": 7}]}]
+
+
+async def test_every_command_prints_help_from_the_installed_entry_point(
+    environment: dict[str, str],
+) -> None:
+    status, out, _ = await alliance(environment, "--help")
+    assert status == 0
+    for command in ("run", "check-config", "config", "invite", "export", "stats", "db", "demo"):
+        assert f"    {command}" in out
+
+
+async def test_invite_with_qr_prints_the_same_link_and_writes_a_png_of_it(
+    sandbox: BotApiSandbox, environment: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "C101.png"
+
+    status, out, err = await alliance(environment, "invite", "C101", "--qr", str(target))
+
+    assert status == 0
+    link = out.strip()
+    assert link.startswith("https://t.me/riverside_checkin_bot?start=")
+    assert str(target) in err
+    width, height, pixels = grey_pixels(target.read_bytes())
+    decoded = zxingcpp.read_barcode(memoryview(pixels).cast("B", (height, width)))
+    assert decoded is not None
+    assert decoded.text == link
+
+
+async def test_invite_with_qr_into_a_missing_folder_creates_no_invite(
+    sandbox: BotApiSandbox, environment: dict[str, str], tmp_path: Path
+) -> None:
+    status, out, err = await alliance(
+        environment, "invite", "C101", "--qr", str(tmp_path / "nope" / "C101.png")
+    )
+
+    assert status == 1
+    assert out == ""
+    assert "does not exist" in err
