@@ -25,11 +25,15 @@ from bot.handlers.enrolment import EnrolmentHandlers
 from bot.notifier import TelegramNotifier
 from bot.services import Services
 from bot.settings import Settings
+from bot.sync import plan, reload_if_changed
 from messages.catalog import plain
-from scheduler.planning import plan_all
+from scheduler.planning import policy
 from scheduler.tick import TickReport, run_tick
+from storage.planned import PlanCounts
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ALLOWED_UPDATES", "App", "PlanCounts", "build_application", "plan", "tick"]
 
 #: How often sessions in the config are planned into check-ins (also once at start).
 PLAN_EVERY = timedelta(hours=1)
@@ -93,7 +97,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
 async def _post_init(application: App) -> None:
     """Plan check-ins once, and publish the command menu (a refusal must not stop the bot)."""
     services: Services = application.bot_data["services"]
-    plan(services)
+    plan(services)  # after downtime too: the first tick then sends what is due, once
     language = services.config.clinic.language
     commands = [
         BotCommand("start", plain(language, "command.start")),
@@ -105,29 +109,33 @@ async def _post_init(application: App) -> None:
         log.warning("command menu not set", extra={"error": type(error).__name__})
 
 
-def plan(services: Services) -> int:
-    """Plan check-ins for every session up to the horizon."""
-    inserted = plan_all(services.config, services.checkins, services.clock.now())
-    if inserted:
-        log.info("planned check-ins", extra={"inserted": inserted})
-    return inserted
-
-
 async def tick(bot: Bot, services: Services) -> TickReport:
-    """Send what is due through ``bot``."""
+    """Send the check-ins and reminders that are due through ``bot``."""
     notifier = TelegramNotifier(bot, services)
-    report = await run_tick(services.clock, services.checkins, services.people, notifier)
-    if report.sent or report.retried or report.closed or report.released:
+    config = services.config
+    report = await run_tick(
+        services.clock,
+        services.checkins,
+        services.people,
+        notifier,
+        policy=lambda code: policy(config, code),
+        reminders=services.reminders,
+    )
+    if any(vars(report).values()):
         log.info("tick", extra=vars(report))
     return report
 
 
 async def _plan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    plan(context.bot_data["services"])
+    services: Services = context.bot_data["services"]
+    if reload_if_changed(services) is None:
+        plan(services)
 
 
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick(context.bot, context.bot_data["services"])
+    services: Services = context.bot_data["services"]
+    reload_if_changed(services)  # an edited config reaches pending sends within a tick
+    await tick(context.bot, services)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
