@@ -52,6 +52,10 @@ def _zone(name: str) -> str:
     return name
 
 
+def _session_zone(name: str) -> str:
+    return name if name in ("client", "therapist") else _zone(name)
+
+
 def _language(code: str) -> str:
     if code not in SUPPORTED_LANGUAGES:
         supported = ", ".join(SUPPORTED_LANGUAGES)
@@ -146,13 +150,7 @@ class Sessions(_Model):
     cancelled: list[SessionRef] = Field(default_factory=list)
     rescheduled: list[Reschedule] = Field(default_factory=list)
     # The zone the times above are written in: the client's (default), "therapist", or IANA.
-    timezone: str | None = None
-
-    @model_validator(mode="after")
-    def _known_zone(self) -> Sessions:
-        if self.timezone not in (None, "client", "therapist"):
-            _zone(self.timezone)
-        return self
+    timezone: Annotated[str, AfterValidator(_session_zone)] | None = None
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Sessions:
