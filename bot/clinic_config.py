@@ -19,14 +19,13 @@ from core.clinic import (
     ConfigIssue,
     CrossFieldError,
     Loc,
-    Reschedule,
     Sessions,
     Therapist,
-    Timing,
     WeeklySession,
     cross_field_issues,
     format_loc,
 )
+from core.clinic_values import Reschedule, Timing
 
 MAX_FILE_BYTES = 1024 * 1024
 """Larger files are refused."""
