@@ -17,6 +17,8 @@ EPILOG = """examples:
   alliance check-config clinic.yaml
   alliance invite C101
   alliance run
+  alliance sync
+  alliance schedule preview --days 7 --client C101
   alliance export --format csv --output answers.csv
   alliance demo
 
@@ -47,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
         help="include the text of notes clients kept private (for a client's own request)",
     )
     commands.add_parser("demo", help="run an offline demo against the local Telegram sandbox")
+    commands.add_parser("sync", help="reload the clinic config and re-plan everything not sent")
+    schedule = commands.add_parser("schedule", help="look at the schedule")
+    schedule_commands = schedule.add_subparsers(dest="schedule_command", required=True)
+    show = schedule_commands.add_parser(
+        "preview", help="list upcoming check-ins and reminders in local time; sends nothing"
+    )
+    show.add_argument("--days", type=int, default=7, help="how many days ahead (default 7)")
+    show.add_argument("--client", help="only this client code")
     return parser
 
 
@@ -84,6 +94,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "export":
         return _export(settings, args.output, args.include_private_notes)
+    if args.command in ("sync", "schedule"):
+        from bot.schedule_cli import run_preview, run_sync
+
+        config = _config(settings.clinic_config)
+        if args.command == "sync":
+            run_sync(settings, config, sys.stdout)
+            return 0
+        if not 1 <= args.days <= 90:
+            raise CommandError("--days must be between 1 and 90")
+        return run_preview(settings, config, sys.stdout, args.days, args.client)
     if args.command == "demo":
         from bot.demo import run_demo
 

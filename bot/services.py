@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
     config_path: Path | None = None  # reloaded when it changes; None: never reloaded
-    config_stamp: tuple[int, int] | None = None  # (mtime in ns, size) of the loaded file
+    config_stamp: str | None = None  # SHA-256 of the file the config was loaded from
     people: People = field(init=False)
     checkins: Checkins = field(init=False)
     reminders: Reminders = field(init=False)
@@ -41,6 +42,11 @@ class Services:
         """The clinic's crisis contacts for ``language``."""
         clinic = self.config.clinic
         return crisis_line(clinic.crisis_contacts, language, clinic.language)
+
+
+def file_stamp(path: Path) -> str:
+    """A fingerprint of a file's content, to notice edits (an mtime can stay the same)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def bootstrap(
@@ -60,7 +66,6 @@ def bootstrap(
         config_path=config_path,
     )
     if config_path is not None:
-        stat = config_path.stat()
-        services.config_stamp = (stat.st_mtime_ns, stat.st_size)
+        services.config_stamp = file_stamp(config_path)
     services.people.sync(config)
     return services

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.clinic_config import ClinicConfigError, load_clinic_config
-from bot.services import Services
+from bot.services import Services, file_stamp
 from core.clinic import ClinicConfig
 from scheduler.calendars import calendar_sessions
 from scheduler.planning import HORIZON, Extra, plan_all
@@ -44,11 +44,10 @@ def reload_if_changed(services: Services) -> PlanCounts | None:
     if path is None:
         return None
     try:
-        stat = path.stat()
+        stamp = file_stamp(path)
     except OSError as error:
         log.warning("config file not readable", extra={"error": type(error).__name__})
         return None
-    stamp = (stat.st_mtime_ns, stat.st_size)
     if stamp == services.config_stamp:
         return None
     services.config_stamp = stamp
