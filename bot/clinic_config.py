@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.config_calendars import resolve_calendars
 from core.clinic import (
     Client,
     ClinicConfig,
@@ -142,10 +143,17 @@ def load_clinic_config(path: str | os.PathLike[str]) -> ClinicConfig:
         line = raw[: exc.start].count(b"\n") + 1
         raise _fail(file, "not UTF-8 text; save the file with UTF-8 encoding", line) from None
     root, data = _parse(file, text)
+    found = [
+        ConfigProblem(file, format_loc(loc), _position(root, loc)[0], message)
+        for loc, message in resolve_calendars(file, data)
+    ]
     try:
-        return ClinicConfig.model_validate(data)
+        config = ClinicConfig.model_validate(data)
     except ValidationError as exc:
-        raise ClinicConfigError(_problems(file, root, data, exc)) from None
+        raise ClinicConfigError(found + _problems(file, root, data, exc)) from None
+    if found:
+        raise ClinicConfigError(found)
+    return config
 
 
 def _fail(file: str, message: str, line: int | None = None) -> ClinicConfigError:
