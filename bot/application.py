@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.handlers.cancel import CancelHandlers
 from bot.handlers.chat import MembershipHandlers
 from bot.handlers.checkin import CheckinHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
@@ -62,11 +63,13 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     enrolment = EnrolmentHandlers(services)
     checkin = CheckinHandlers(services, enrolment)
     membership = MembershipHandlers(services)
+    cancel = CancelHandlers(services)
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [
             CommandHandler("start", enrolment.start, filters=private),
             CommandHandler("help", enrolment.help, filters=private),
+            CommandHandler("cancel", cancel.cancel, filters=private),
             CallbackQueryHandler(checkin.tap),
             MessageHandler(private & ~filters.COMMAND, checkin.text),
             MessageHandler(private & filters.COMMAND, enrolment.help),

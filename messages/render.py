@@ -66,3 +66,8 @@ def reminder_text(language: str, session_start_local: datetime, closes_local: da
         session_date=session_date(language, session_start_local),
         closes=closes,
     )
+
+
+def session_when(language: str, local_start: datetime) -> str:
+    """A session's day and time as people say it, e.g. 'Tuesday, 24 November, 15:00'."""
+    return format_datetime(local_start, format="EEEE, d MMMM, HH:mm", locale=language)

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from core.clinic import Client, ClinicConfig
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
-from core.schedule import CheckinTiming, Session, SessionPattern, WeeklyRule, plan_checkins
-from core.timing import next_reminder
+from core.schedule import (
+    CheckinTiming,
+    Session,
+    SessionPattern,
+    WeeklyRule,
+    plan_checkins,
+    sessions_between,
+)
+from core.timing import next_reminder, to_utc, wall
 from storage.checkins import Checkins
 from storage.planned import PlanCounts
 from storage.reminders import Reminders
@@ -78,6 +85,22 @@ def plan_all(
             reminders.replan(client.code, partial(_next, tz, timing))
     counts.cancelled += checkins.cancel_others([c.code for c in config.clients], now)
     return counts
+
+
+def session_to_cancel(
+    config: ClinicConfig, client: Client, extra: Extra, now: datetime, day: date | None
+) -> Session | None:
+    """The session ``/cancel`` means: the next one to start, or the first on ``day``.
+
+    ``day`` is read in the zone the client's session times are written in; a session on
+    that day may have started already (a session that did not happen).
+    """
+    pattern = pattern_of(config, client, extra)
+    if day is None:
+        return next(iter(sessions_between(pattern, now, now + 4 * HORIZON)), None)
+    around = to_utc(datetime.combine(day, time()), pattern.tz)
+    found = sessions_between(pattern, around - timedelta(days=1), around + timedelta(days=2))
+    return next((s for s in found if wall(s.start, pattern.tz).date() == day), None)
 
 
 def _next(

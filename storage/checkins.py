@@ -46,6 +46,16 @@ class Checkins:
             query = select(ClientRow.id).where(ClientRow.code.not_in(list(client_codes)))
             return cancel_pending(s, list(s.scalars(query)), set(), now)
 
+    def status_of(self, client_code: str, session_start: datetime) -> CheckinStatus | None:
+        """The status of a session's check-in, if one was ever planned."""
+        with self._db.transaction() as s:
+            status = s.scalar(
+                select(CheckinRow.status)
+                .join(ClientRow, ClientRow.id == CheckinRow.client_id)
+                .where(ClientRow.code == client_code, CheckinRow.session_start == session_start)
+            )
+            return None if status is None else CheckinStatus(status)
+
     def close_expired(self, now: datetime) -> int:
         """Close every check-in past its expiry: delivered ones as missed, others as unsent."""
         closed = 0
