@@ -19,7 +19,7 @@ def plan(services: Services) -> PlanCounts:
     now = services.clock.now()
     config = services.config
     extra = Extra(
-        occurrences=calendar_sessions(config, now - HORIZON, now + 2 * HORIZON),
+        occurrences=calendar_sessions(config, now - 4 * HORIZON, now + 2 * HORIZON),
         cancelled=services.cancellations.by_client(),
     )
     counts = plan_all(config, services.checkins, now, extra, services.reminders)

@@ -78,5 +78,7 @@ async def test_only_the_clients_own_therapist_can_cancel(clinic: Clinic) -> None
     await stranger.wait_for_message(lambda m: "for therapists" in (m.text or ""))
 
     assert "C999" in (refused.text or "")
+    await doctor.send_command("help")
+    await doctor.wait_for_message(lambda m: "/cancel C101 2026-11-24" in (m.text or ""))
     assert "real time" in (told.text or "")
     assert status(clinic, TUESDAY) == CheckinStatus.PLANNED
