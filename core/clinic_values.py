@@ -83,6 +83,8 @@ def _delay(value: Any) -> Any:
 
 
 def _quiet(value: Any) -> Any:
+    if isinstance(value, QuietHours):
+        return value
     if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
         return False
     parts = value.split("-") if isinstance(value, str) else []

@@ -75,8 +75,8 @@ def checkins_and_reminders(
     ):
         if not window.start <= planned.due_at < window.end:
             continue
-        session = wall(planned.session_start, config.session_tz(client))
-        rule = f"session {session:%a %d %b %H:%M} ({planned.source}), {_delay(timing)}"
+        session = planned.session_start.astimezone(config.session_tz(client))
+        rule = f"session {session:%a %d %b %H:%M %Z} ({planned.source}), {_delay(timing)}"
         yield PreviewRow(
             planned.due_at,
             tz,

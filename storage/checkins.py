@@ -122,9 +122,13 @@ class Checkins:
         now: datetime,
         remind_at: datetime | None = None,
     ) -> None:
-        """Record a delivered check-in, open from now on, and when to remind if unanswered."""
+        """Record a delivered check-in, open from now on, and when to remind if unanswered.
+
+        If a tap already opened it (the client answered before the send returned), only the
+        reminder time is added.
+        """
         with self._db.transaction() as s:
-            s.execute(
+            opened = s.execute(
                 update(CheckinRow)
                 .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
                 .values(
@@ -137,6 +141,17 @@ class Checkins:
                     remind_at=remind_at,
                 )
             )
+            if _rowcount(opened) == 0:
+                s.execute(
+                    update(CheckinRow)
+                    .where(
+                        CheckinRow.id == checkin_id,
+                        CheckinRow.status == S.OPEN,
+                        CheckinRow.reminders_sent == 0,
+                        CheckinRow.remind_at.is_(None),
+                    )
+                    .values(remind_at=remind_at, claimed_until=None)
+                )
 
     def defer(self, checkin_id: int, at: datetime) -> None:
         """Give a claimed check-in back unsent, to go out at ``at`` (after quiet hours)."""
@@ -155,13 +170,17 @@ class Checkins:
     def adopt(
         self, checkin_id: int, chat_id: int, message_id: int, now: datetime
     ) -> Checkin | None:
-        """Open a check-in whose send timed out but which the client was seen to receive."""
+        """Open a check-in the client was seen to receive before its send was recorded.
+
+        Either its send timed out (``planned`` again) or it is still being recorded
+        (``sending``): a tap on it proves it arrived.
+        """
         with self._db.transaction() as s:
             adopted = s.execute(
                 update(CheckinRow)
                 .where(
                     CheckinRow.id == checkin_id,
-                    CheckinRow.status == S.PLANNED,
+                    CheckinRow.status.in_([S.PLANNED, S.SENDING]),
                     CheckinRow.attempts > 0,
                     CheckinRow.expires_at > now,
                 )

@@ -60,7 +60,7 @@ class CancelHandlers:
             return html_text(lang, "cancel.no_session_on", code=code, date=day.isoformat())
         self.s.cancellations.add(code, session.start, therapist.code, now)
         plan(self.s)
-        log.info("session cancelled", extra={"therapist": therapist.code, "client": code})
+        log.info("session cancelled", extra={"therapist_id": therapist.id})
         therapist_config = config.therapist(therapist.code)
         tz = config.therapist_tz(therapist_config) if therapist_config else config.clinic.tz
         when = session_when(lang, session.start.astimezone(tz))

@@ -66,8 +66,9 @@ class CheckinHandlers:
             await query.answer(plain(fallback, "tap.not_yours"))
             return
         now = self.s.clock.now()
-        if checkin.status is CheckinStatus.PLANNED and isinstance(query.message, Message):
-            # A send that timed out may still have arrived: this tap proves it did.
+        in_flight = (CheckinStatus.PLANNED, CheckinStatus.SENDING)
+        if checkin.status in in_flight and isinstance(query.message, Message):
+            # A send that timed out, or is still being recorded, arrived: this tap proves it.
             adopted = self.s.checkins.adopt(checkin.id, chat.id, query.message.message_id, now)
             checkin = adopted or checkin
         if checkin.status is CheckinStatus.COMPLETED:

@@ -218,3 +218,24 @@ def test_replanning_recomputes_a_pending_reminder_when_the_policy_changes(
     assert rows(database)[TUESDAY_SESSION].remind_at == datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
     plan_all(config(timing={"max_reminders": 0}), checkins, clock.now(), None, reminders)
     assert rows(database)[TUESDAY_SESSION].remind_at is None
+
+
+def test_a_tap_while_the_send_is_still_being_recorded_opens_the_checkin_once(
+    database: Database, clock: FixedClock
+) -> None:
+    enrol(database, config(), clock.now())
+    checkins = Checkins(database)
+    plan_all(config(), checkins, clock.now())
+    clock.set(DUE)
+    claimed = checkins.claim_due(clock.now(), LEASE)
+    assert claimed is not None
+
+    adopted = checkins.adopt(claimed.id, CHAT, 42, clock.now())  # the client tapped already
+    checkins.mark_sent(claimed.id, CHAT, 42, clock.now(), DUE + timedelta(hours=24))
+    checkins.retry_later(claimed.id, DUE + timedelta(minutes=1), "TimedOut")
+
+    assert adopted is not None
+    assert adopted.status is CheckinStatus.OPEN
+    row = rows(database)[TUESDAY_SESSION]
+    assert (row.status, row.message_id) == (CheckinStatus.OPEN, 42)
+    assert row.remind_at == DUE + timedelta(hours=24)

@@ -47,7 +47,7 @@ def test_a_checkin_and_its_reminder_are_listed_in_local_time_with_their_rules() 
 
     assert (checkin.who, checkin.kind) == ("C102", "check-in")
     assert checkin.at.astimezone(checkin.tz).strftime("%a %d %b %H:%M") == "Wed 24 Mar 15:50"
-    assert checkin.rule == "session Tue 23 Mar 15:00 (one-off), 1 day later, same clock time"
+    assert checkin.rule == "session Tue 23 Mar 15:00 CET (one-off), 1 day later, same clock time"
     assert checkin.warnings == ()
     assert reminder.kind == "reminder"
     assert reminder.at.astimezone(reminder.tz).strftime("%a %H:%M") == "Thu 15:50"
