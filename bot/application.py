@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.handlers.cancel import CancelHandlers
 from bot.handlers.chat import MembershipHandlers
 from bot.handlers.checkin import CheckinHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
@@ -27,12 +28,16 @@ from bot.health import HealthServer
 from bot.notifier import TelegramNotifier
 from bot.services import Services
 from bot.settings import Settings
+from bot.sync import plan, reload_if_changed
 from messages.catalog import plain
-from scheduler.planning import plan_all
+from scheduler.planning import policy
 from scheduler.tick import TickReport, run_tick
 from storage.monitoring import queue_depth
+from storage.planned import PlanCounts
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ALLOWED_UPDATES", "App", "PlanCounts", "build_application", "plan", "tick"]
 
 #: How often sessions in the config are planned into check-ins (also once at start).
 PLAN_EVERY = timedelta(hours=1)
@@ -62,11 +67,13 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     enrolment = EnrolmentHandlers(services)
     checkin = CheckinHandlers(services, enrolment)
     membership = MembershipHandlers(services)
+    cancel = CancelHandlers(services)
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [
             CommandHandler("start", enrolment.start, filters=private),
             CommandHandler("help", enrolment.help, filters=private),
+            CommandHandler("cancel", cancel.cancel, filters=private),
             CallbackQueryHandler(checkin.tap),
             MessageHandler(private & ~filters.COMMAND, checkin.text),
             MessageHandler(private & filters.COMMAND, enrolment.help),
@@ -101,7 +108,7 @@ async def _post_init(settings: Settings, application: App) -> None:
     matter more; both are logged.
     """
     services: Services = application.bot_data["services"]
-    plan(services)
+    plan(services)  # after downtime too: the first tick then sends what is due, once
     if settings.health_port:
         await start_health_server(application, settings, settings.health_port)
     language = services.config.clinic.language
@@ -135,33 +142,36 @@ async def _post_shutdown(application: App) -> None:
         await server.stop()
 
 
-def plan(services: Services) -> int:
-    """Plan check-ins for every session up to the horizon."""
-    inserted = plan_all(services.config, services.checkins, services.clock.now())
-    services.metrics.planned(inserted)
-    if inserted:
-        log.info("planned check-ins", extra={"inserted": inserted})
-    return inserted
-
-
 async def tick(bot: Bot, services: Services) -> TickReport:
-    """Send what is due through ``bot``."""
+    """Send the check-ins and reminders that are due through ``bot``."""
     notifier = TelegramNotifier(bot, services)
-    metrics = services.metrics
-    report = await run_tick(services.clock, services.checkins, services.people, notifier, metrics)
+    config, metrics = services.config, services.metrics
+    report = await run_tick(
+        services.clock,
+        services.checkins,
+        services.people,
+        notifier,
+        metrics,
+        policy=lambda code: policy(config, code),
+        reminders=services.reminders,
+    )
     now = services.clock.now()
     metrics.ticked(now, queue_depth(services.database, now))
-    if report.sent or report.retried or report.closed or report.released:
+    if any(vars(report).values()):
         log.info("tick", extra=vars(report))
     return report
 
 
 async def _plan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    plan(context.bot_data["services"])
+    services: Services = context.bot_data["services"]
+    if reload_if_changed(services) is None:
+        plan(services)
 
 
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick(context.bot, context.bot_data["services"])
+    services: Services = context.bot_data["services"]
+    reload_if_changed(services)  # an edited config reaches pending sends within a tick
+    await tick(context.bot, services)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

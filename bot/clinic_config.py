@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.config_calendars import resolve_calendars
 from core.clinic import (
     Client,
     ClinicConfig,
@@ -25,6 +26,7 @@ from core.clinic import (
     cross_field_issues,
     format_loc,
 )
+from core.clinic_values import Reschedule, Timing
 
 MAX_FILE_BYTES = 1024 * 1024
 """Larger files are refused."""
@@ -39,6 +41,8 @@ _MODELS: dict[str | None, type[BaseModel]] = {
     "clients": Client,
     "sessions": Sessions,
     "weekly": WeeklySession,
+    "timing": Timing,
+    "rescheduled": Reschedule,
 }
 _HINTS = {
     "clinic": "add a 'clinic:' section with name, timezone and crisis_contacts",
@@ -139,10 +143,17 @@ def load_clinic_config(path: str | os.PathLike[str]) -> ClinicConfig:
         line = raw[: exc.start].count(b"\n") + 1
         raise _fail(file, "not UTF-8 text; save the file with UTF-8 encoding", line) from None
     root, data = _parse(file, text)
+    found = [
+        ConfigProblem(file, format_loc(loc), _position(root, loc)[0], message)
+        for loc, message in resolve_calendars(file, data)
+    ]
     try:
-        return ClinicConfig.model_validate(data)
+        config = ClinicConfig.model_validate(data)
     except ValidationError as exc:
-        raise ClinicConfigError(_problems(file, root, data, exc)) from None
+        raise ClinicConfigError(found + _problems(file, root, data, exc)) from None
+    if found:
+        raise ClinicConfigError(found)
+    return config
 
 
 def _fail(file: str, message: str, line: int | None = None) -> ClinicConfigError:
@@ -204,9 +215,15 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[str, int | None]:
 
 
 def _check_nodes(file: str, node: Node, loc: Loc, found: list[ConfigProblem]) -> None:
-    """Collect duplicate keys; keep plain ``15:00`` as text (YAML 1.1 reads it as 900)."""
-    if isinstance(node, ScalarNode) and node.tag.endswith(("int", "float")) and ":" in node.value:
-        node.tag = _STR_TAG
+    """Collect duplicate keys; keep plain ``15:00`` as text (YAML 1.1 reads it as 900).
+
+    Dates stay text too, so that an impossible one is reported like any other bad value.
+    """
+    if isinstance(node, ScalarNode):
+        if node.tag.endswith("timestamp") or (
+            node.tag.endswith(("int", "float")) and ":" in node.value
+        ):
+            node.tag = _STR_TAG
     elif isinstance(node, SequenceNode):
         for i, item in enumerate(node.value):
             _check_nodes(file, item, (*loc, i), found)
@@ -286,7 +303,8 @@ def _message(err: ErrorDetails, data: Any) -> str:
         return f"{text} ({hint})" if hint else text
     if kind == "extra_forbidden":
         parent = next((p for p in reversed(err["loc"][:-1]) if isinstance(p, str)), None)
-        allowed = list(_MODELS[parent].model_fields) if parent in _MODELS else []
+        fields = _MODELS[parent].model_fields if parent in _MODELS else {}
+        allowed = [info.alias or name for name, info in fields.items()]
         close = difflib.get_close_matches(field, allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
         return f"unknown field {field!r} ({hint})"

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.metrics import PrometheusMetrics
 from core.clinic import ClinicConfig
 from core.clock import Clock, SystemClock
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
 from messages.render import crisis_line
+from storage.cancellations import Cancellations
 from storage.checkins import Checkins
 from storage.database import Database
 from storage.people import People
+from storage.reminders import Reminders
 
 
 @dataclass
@@ -23,12 +27,18 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
+    config_path: Path | None = None  # reloaded when it changes; None: never reloaded
+    config_stamp: str | None = None  # SHA-256 of the file the config was loaded from
     people: People = field(init=False)
     checkins: Checkins = field(init=False)
+    reminders: Reminders = field(init=False)
+    cancellations: Cancellations = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = People(self.database)
         self.checkins = Checkins(self.database)
+        self.reminders = Reminders(self.database)
+        self.cancellations = Cancellations(self.database)
 
     def crisis(self, language: str) -> str:
         """The clinic's crisis contacts for ``language``."""
@@ -36,10 +46,28 @@ class Services:
         return crisis_line(clinic.crisis_contacts, language, clinic.language)
 
 
-def bootstrap(config: ClinicConfig, database_url: str, clock: Clock | None = None) -> Services:
-    """Open the database (upgrading its schema) and sync the people in the config."""
+def file_stamp(path: Path) -> str:
+    """A fingerprint of a file's content, to notice edits (an mtime can stay the same)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def bootstrap(
+    config: ClinicConfig,
+    database_url: str,
+    clock: Clock | None = None,
+    config_path: Path | None = None,
+) -> Services:
+    """Open the database (upgrading its schema) and sync the people in the config.
+
+    With ``config_path``, the file the config came from is watched for changes.
+    """
     services = Services(
-        config=config, database=Database.connect(database_url), clock=clock or SystemClock()
+        config=config,
+        database=Database.connect(database_url),
+        clock=clock or SystemClock(),
+        config_path=config_path,
     )
+    if config_path is not None:
+        services.config_stamp = file_stamp(config_path)
     services.people.sync(config)
     return services

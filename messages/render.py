@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 
 from core.flow import Stage, stage_of
 from core.questionnaire import Questionnaire
@@ -55,3 +55,19 @@ def crisis_line(contacts: dict[str, str], language: str, fallback_language: str)
     return (
         contacts.get(language) or contacts.get(fallback_language) or next(iter(contacts.values()))
     )
+
+
+def reminder_text(language: str, session_start_local: datetime, closes_local: datetime) -> SafeHtml:
+    """A reminder that a check-in is still open, and until when (client's local time)."""
+    closes = format_datetime(closes_local, format="EEEE, d MMMM, HH:mm", locale=language)
+    return html_text(
+        language,
+        "reminder.text",
+        session_date=session_date(language, session_start_local),
+        closes=closes,
+    )
+
+
+def session_when(language: str, local_start: datetime) -> str:
+    """A session's day and time as people say it, e.g. 'Tuesday, 24 November, 15:00'."""
+    return format_datetime(local_start, format="EEEE, d MMMM, HH:mm", locale=language)

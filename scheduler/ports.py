@@ -10,9 +10,11 @@ from core.model import Checkin
 
 
 class Notifier(Protocol):
-    """Delivers a due check-in to its client and says how that went."""
+    """Delivers due check-ins and reminders to their clients and says how that went."""
 
     async def send_checkin(self, checkin: Checkin) -> Delivery: ...
+
+    async def send_reminder(self, checkin: Checkin) -> Delivery: ...
 
 
 class Metrics(Protocol):

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
 
 from core.flow import Accepted, ItemAnswer, NoteText, ShareChoice
 from core.model import Checkin, CheckinStatus, ClientStatus
 from core.schedule import PlannedCheckin
 from storage.database import Database
 from storage.db import update_rows
+from storage.planned import PlanCounts, cancel_pending, replan
 from storage.tables import AnswerRow, CheckinRow, ClientRow, NoteRow
 
 S = CheckinStatus
@@ -31,53 +29,34 @@ class Checkins:
 
     def plan(
         self, client_code: str, planned: Sequence[PlannedCheckin], now: datetime, questionnaire: str
-    ) -> int:
-        """Insert the planned check-ins not stored yet, cancel future ones no longer planned.
+    ) -> PlanCounts:
+        """Make this client's unsent check-ins match ``planned``; sent ones are untouched.
 
-        Idempotent: the (client, session start) key makes a second call insert nothing.
-        Returns how many rows were inserted.
+        Idempotent: the (client, session start) key makes a second call change nothing.
+        New sessions are inserted, unsent check-ins move to their new due and expiry, those
+        no longer planned are cancelled, and cancelled ones planned again are revived.
         """
         with self._db.transaction() as s:
             client_id = s.scalar(select(ClientRow.id).where(ClientRow.code == client_code))
             if client_id is None:
-                return 0
-            wanted = {p.session_start for p in planned}
-            s.execute(
-                update_rows(CheckinRow)
-                .where(
-                    CheckinRow.client_id == client_id,
-                    CheckinRow.status == S.PLANNED,
-                    CheckinRow.due_at > now,
-                    CheckinRow.session_start.not_in(wanted),
-                )
-                .values(status=S.CANCELLED)
-            )
-            inserted = 0
-            for p in planned:
-                result = s.execute(
-                    self._insert_ignoring_duplicates().values(
-                        client_id=client_id,
-                        token=secrets.token_urlsafe(8),
-                        questionnaire=questionnaire,
-                        session_start=p.session_start,
-                        session_end=p.session_end,
-                        due_at=p.due_at,
-                        expires_at=p.expires_at,
-                        status=S.PLANNED,
-                        step=0,
-                        attempts=0,
-                    )
-                )
-                inserted += len(result.all())
-            return inserted
+                return PlanCounts()
+            return replan(s, client_id, planned, now, questionnaire, self._db.is_postgresql)
 
-    def _insert_ignoring_duplicates(self) -> ReturningInsert[int]:
-        insert = postgresql.insert if self._db.is_postgresql else sqlite.insert
-        return (
-            insert(CheckinRow)
-            .on_conflict_do_nothing(index_elements=["client_id", "session_start"])
-            .returning(CheckinRow.id)
-        )
+    def cancel_others(self, client_codes: Sequence[str], now: datetime) -> int:
+        """Cancel the unsent check-ins of every client not in ``client_codes``."""
+        with self._db.transaction() as s:
+            query = select(ClientRow.id).where(ClientRow.code.not_in(list(client_codes)))
+            return cancel_pending(s, list(s.scalars(query)), set(), now)
+
+    def status_of(self, client_code: str, session_start: datetime) -> CheckinStatus | None:
+        """The status of a session's check-in, if one was ever planned."""
+        with self._db.transaction() as s:
+            status = s.scalar(
+                select(CheckinRow.status)
+                .join(ClientRow, ClientRow.id == CheckinRow.client_id)
+                .where(ClientRow.code == client_code, CheckinRow.session_start == session_start)
+            )
+            return None if status is None else CheckinStatus(status)
 
     def close_expired(self, now: datetime) -> int:
         """Close every check-in past its expiry: delivered ones as missed, others as unsent."""
@@ -141,10 +120,21 @@ class Checkins:
                 return None
             return replace(_checkin(row, client), status=S.SENDING, attempts=row.attempts + 1)
 
-    def mark_sent(self, checkin_id: int, chat_id: int, message_id: int, now: datetime) -> None:
-        """Record a delivered check-in; it can be answered from now on."""
+    def mark_sent(
+        self,
+        checkin_id: int,
+        chat_id: int,
+        message_id: int,
+        now: datetime,
+        remind_at: datetime | None = None,
+    ) -> None:
+        """Record a delivered check-in, open from now on, and when to remind if unanswered.
+
+        If a tap already opened it (the client answered before the send returned), only the
+        reminder time is added.
+        """
         with self._db.transaction() as s:
-            s.execute(
+            opened = s.execute(
                 update_rows(CheckinRow)
                 .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
                 .values(
@@ -154,14 +144,43 @@ class Checkins:
                     sent_at=now,
                     claimed_until=None,
                     last_error=None,
+                    remind_at=remind_at,
+                )
+            )
+            if _rowcount(opened) == 0:
+                s.execute(
+                    update_rows(CheckinRow)
+                    .where(
+                        CheckinRow.id == checkin_id,
+                        CheckinRow.status == S.OPEN,
+                        CheckinRow.reminders_sent == 0,
+                        CheckinRow.remind_at.is_(None),
+                    )
+                    .values(remind_at=remind_at, claimed_until=None)
+                )
+
+    def defer(self, checkin_id: int, at: datetime) -> None:
+        """Give a claimed check-in back unsent, to go out at ``at`` (after quiet hours)."""
+        with self._db.transaction() as s:
+            s.execute(
+                update_rows(CheckinRow)
+                .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
+                .values(
+                    status=S.PLANNED,
+                    next_attempt_at=at,
+                    claimed_until=None,
+                    attempts=CheckinRow.attempts - 1,
                 )
             )
 
     def adopt(
         self, checkin_id: int, chat_id: int, message_id: int, now: datetime
     ) -> Checkin | None:
-        """Open a check-in the client was seen to receive: its send timed out, or it is still
-        being recorded (a tap can arrive before the sender has marked it sent)."""
+        """Open a check-in the client was seen to receive before its send was recorded.
+
+        Either its send timed out (``planned`` again) or it is still being recorded
+        (``sending``): a tap on it proves it arrived.
+        """
         with self._db.transaction() as s:
             adopted = s.execute(
                 update_rows(CheckinRow)
@@ -281,6 +300,8 @@ def _checkin(row: CheckinRow, client: ClientRow) -> Checkin:
         step=row.step,
         message_id=row.message_id,
         attempts=row.attempts,
+        remind_at=row.remind_at,
+        reminders_sent=row.reminders_sent,
     )
 
 

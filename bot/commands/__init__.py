@@ -3,7 +3,18 @@
 To add a command: write ``bot/commands/<name>.py`` with a ``COMMAND``, and list it here.
 """
 
-from bot.commands import check_config, config, db, demo, export, invite, run, stats
+from bot.commands import (
+    check_config,
+    config,
+    db,
+    demo,
+    export,
+    invite,
+    run,
+    schedule,
+    stats,
+    sync,
+)
 from bot.commands.base import Command
 
 COMMANDS: tuple[Command, ...] = (
@@ -11,6 +22,8 @@ COMMANDS: tuple[Command, ...] = (
     check_config.COMMAND,
     config.COMMAND,
     invite.COMMAND,
+    sync.COMMAND,
+    schedule.COMMAND,
     export.COMMAND,
     stats.COMMAND,
     db.COMMAND,

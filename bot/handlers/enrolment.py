@@ -11,7 +11,7 @@ from bot.services import Services
 from bot.views import View, consent_view
 from core.enrolment import CONSENT_VERSION, hash_token, looks_like_token
 from core.model import ClientRecord, ClientStatus, TherapistRecord
-from messages.catalog import html_text, plain
+from messages.catalog import SafeHtml, html_text, plain
 from storage.people import Redeemed
 
 _REFUSALS = {
@@ -98,7 +98,9 @@ class EnrolmentHandlers:
         if isinstance(person, ClientRecord):
             text = html_text(person.language, "help.client", crisis=self.s.crisis(person.language))
         elif isinstance(person, TherapistRecord):
-            text = html_text(self.s.config.clinic.language, "help.therapist")
+            language = self.s.config.clinic.language
+            usage = html_text(language, "cancel.usage")
+            text = SafeHtml(html_text(language, "help.therapist") + "\n\n" + usage)
         else:
             text = html_text(self.s.config.clinic.language, "start.stranger")
         await reply(update, View(text))

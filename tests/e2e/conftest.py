@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from bot.application import ALLOWED_UPDATES, App, build_application, plan, tick
+from bot.application import ALLOWED_UPDATES, App, PlanCounts, build_application, plan, tick
 from bot.invites import invite_link
 from bot.services import Services, bootstrap
 from bot.settings import Settings
+from bot.sync import reconfigure
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from sandbox import BotApiSandbox, SandboxMessage, SimUser
@@ -48,9 +49,13 @@ class Clinic:
             await user.tap(request, text="I agree")
         return request
 
-    def plan(self) -> int:
+    def plan(self) -> PlanCounts:
         """Run the planning job once."""
         return plan(self.services)
+
+    def reconfigure(self, config: ClinicConfig) -> PlanCounts:
+        """Load a changed config as ``alliance sync`` and the running bot do."""
+        return reconfigure(self.services, config)
 
     async def tick(self) -> TickReport:
         """Run the scheduler tick once at the clock's time."""

@@ -41,6 +41,8 @@ clinic:
   language: en
   crisis_contacts:
     en: "In an emergency call 112."
+  timing:
+    quiet_hours: false    # the real clock may be at night; this test is not about quiet hours
 therapists:
   - code: T01
     display_name: Dr. Rivera
@@ -145,7 +147,7 @@ async def test_run_refuses_an_invalid_config_naming_file_and_line(
     status, _, err = await alliance(environment, "run")
 
     assert status == 1
-    assert f"{config}:12: clients[0].therapist" in err
+    assert f"{config}:14: clients[0].therapist" in err
     assert "T09" in err
 
 
