@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from core.report_config import DigestSettings, FlagSettings, TherapistDigest
+
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en",)
 """Languages the bot can speak to clients; more come later."""
 
@@ -126,6 +128,7 @@ class Therapist(_Model):
     code: Code
     display_name: Name
     timezone: TimeZoneName | None = None
+    digest: TherapistDigest | None = None
 
 
 class WeeklySession(_Model):
@@ -230,6 +233,8 @@ class ClinicConfig(_Model):
     clinic: ClinicSettings
     therapists: list[Therapist] = Field(min_length=1)
     clients: list[Client] = Field(default_factory=list)
+    flags: FlagSettings = Field(default_factory=FlagSettings)
+    digests: DigestSettings = Field(default_factory=DigestSettings)
 
     @model_validator(mode="after")
     def _cross_check(self) -> ClinicConfig:
