@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from core.flags import Baseline, Fired, Severity, evaluate, usual_range
+from core.flags import Baseline, Fired, Rule, Severity, evaluate, usual_range
 from core.history import CheckinPoint, ClientHistory, SharedNote
 from core.report_config import FlagSettings
 
@@ -57,9 +57,28 @@ class ClientSummary:
         return bool(self.points) or self.status not in NOT_STARTED
 
 
+def _named_once(fired: Sequence[Fired]) -> tuple[Fired, ...]:
+    """Name each item once: as low if it is low, else as below usual, else as lower than
+    last time; a rule left with no item to name is dropped."""
+    named: set[str] = set()
+    kept = []
+    for rule in fired:
+        if rule.rule in _ITEM_RULES and rule.evidence:
+            evidence = tuple(e for e in rule.evidence if e.item not in named)
+            named |= {e.item for e in rule.evidence}
+            if not evidence:
+                continue
+            rule = replace(rule, evidence=evidence)
+        kept.append(rule)
+    return tuple(kept)
+
+
+_ITEM_RULES = (Rule.LOW_ITEM, Rule.LOW_MEAN, Rule.BASELINE_DROP, Rule.LAST_DROP)
+
+
 def summarize(history: ClientHistory, settings: FlagSettings) -> ClientSummary:
     """Fire the rules for one client and gather what a digest shows about them."""
-    fired = evaluate(history, settings)
+    fired = _named_once(evaluate(history, settings))
     worst = max((f.severity for f in fired), default=Severity.NOTE)
     answered = history.answered
     usual = {
