@@ -154,17 +154,24 @@ class Checkins:
     def adopt(
         self, checkin_id: int, chat_id: int, message_id: int, now: datetime
     ) -> Checkin | None:
-        """Open a check-in whose send timed out but which the client was seen to receive."""
+        """Open a check-in the client was seen to receive while its send was still in flight
+        (``sending``) or after it timed out (``planned`` again)."""
         with self._db.transaction() as s:
             adopted = s.execute(
                 update(CheckinRow)
                 .where(
                     CheckinRow.id == checkin_id,
-                    CheckinRow.status == S.PLANNED,
+                    CheckinRow.status.in_((S.PLANNED, S.SENDING)),
                     CheckinRow.attempts > 0,
                     CheckinRow.expires_at > now,
                 )
-                .values(status=S.OPEN, chat_id=chat_id, message_id=message_id, sent_at=now)
+                .values(
+                    status=S.OPEN,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    sent_at=now,
+                    claimed_until=None,
+                )
             )
             if _rowcount(adopted) != 1:
                 return None

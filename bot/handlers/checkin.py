@@ -28,6 +28,7 @@ from messages.catalog import html_text, plain
 
 log = logging.getLogger(__name__)
 
+_IN_FLIGHT = (CheckinStatus.PLANNED, CheckinStatus.SENDING)
 _REJECTION_TAPS = {Rejection.STALE: "tap.already", Rejection.INVALID: "tap.unknown"}
 
 
@@ -66,8 +67,8 @@ class CheckinHandlers:
             await query.answer(plain(fallback, "tap.not_yours"))
             return
         now = self.s.clock.now()
-        if checkin.status is CheckinStatus.PLANNED and isinstance(query.message, Message):
-            # A send that timed out may still have arrived: this tap proves it did.
+        if checkin.status in _IN_FLIGHT and isinstance(query.message, Message):
+            # A send still in flight, or one that timed out, arrived: this tap proves it.
             adopted = self.s.checkins.adopt(checkin.id, chat.id, query.message.message_id, now)
             checkin = adopted or checkin
         if checkin.status is CheckinStatus.COMPLETED:
