@@ -30,6 +30,8 @@ class TickReport:
     sent: int = 0
     retried: int = 0
     unreachable: int = 0
+    digests: int = 0
+    briefs: int = 0
 
 
 async def run_tick(

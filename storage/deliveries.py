@@ -102,6 +102,15 @@ class Deliveries:
             )
             if therapist_id is None:
                 return False
+            known = s.scalar(
+                select(DeliveryRow.id).where(
+                    DeliveryRow.kind == kind,
+                    DeliveryRow.therapist_id == therapist_id,
+                    DeliveryRow.period_key == period_key,
+                )
+            )
+            if known is not None:  # the usual case on every tick: a read, not a write
+                return False
             result = s.execute(
                 insert(DeliveryRow)
                 .values(
