@@ -22,11 +22,13 @@ from telegram.request import HTTPXRequest
 from bot.handlers.chat import MembershipHandlers
 from bot.handlers.checkin import CheckinHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
+from bot.handlers.therapist import TherapistHandlers, show_therapist_menu
 from bot.notifier import TelegramNotifier
 from bot.services import Services
 from bot.settings import Settings
 from messages.catalog import plain
 from scheduler.planning import plan_all
+from scheduler.reports import run_reports
 from scheduler.tick import TickReport, run_tick
 
 log = logging.getLogger(__name__)
@@ -56,13 +58,17 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .build()
     )
     enrolment = EnrolmentHandlers(services)
-    checkin = CheckinHandlers(services, enrolment)
+    therapist = TherapistHandlers(services)
+    checkin = CheckinHandlers(services, enrolment, therapist)
     membership = MembershipHandlers(services)
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [
             CommandHandler("start", enrolment.start, filters=private),
             CommandHandler("help", enrolment.help, filters=private),
+            CommandHandler("digest", therapist.digest, filters=private),
+            CommandHandler("clients", therapist.clients, filters=private),
+            CommandHandler("history", therapist.history, filters=private),
             CallbackQueryHandler(checkin.tap),
             MessageHandler(private & ~filters.COMMAND, checkin.text),
             MessageHandler(private & filters.COMMAND, enrolment.help),
@@ -103,6 +109,8 @@ async def _post_init(application: App) -> None:
         await application.bot.set_my_commands(commands)
     except TelegramError as error:
         log.warning("command menu not set", extra={"error": type(error).__name__})
+    for therapist in services.deliveries.enrolled_therapists():
+        await show_therapist_menu(application.bot, therapist.chat_id, language)
 
 
 def plan(services: Services) -> int:
@@ -114,11 +122,19 @@ def plan(services: Services) -> int:
 
 
 async def tick(bot: Bot, services: Services) -> TickReport:
-    """Send what is due through ``bot``."""
+    """Send what is due through ``bot``: check-ins first, then digests and briefs."""
     notifier = TelegramNotifier(bot, services)
     report = await run_tick(services.clock, services.checkins, services.people, notifier)
-    if report.sent or report.retried or report.closed or report.released:
-        log.info("tick", extra=vars(report))
+    reports = await run_reports(
+        services.clock, services.config, services.deliveries, services.histories, notifier
+    )
+    report.digests, report.briefs = reports.digests, reports.briefs
+    if any(vars(report).values()) or reports.retried or reports.failed:
+        extra = vars(report) | {
+            "reports_retried": reports.retried,
+            "reports_failed": reports.failed,
+        }
+        log.info("tick", extra=extra)
     return report
 
 

@@ -25,6 +25,7 @@ from core.clinic import (
     cross_field_issues,
     format_loc,
 )
+from core.report_config import DigestSettings, FlagSettings, QuietHours, TherapistDigest
 
 MAX_FILE_BYTES = 1024 * 1024
 """Larger files are refused."""
@@ -39,6 +40,10 @@ _MODELS: dict[str | None, type[BaseModel]] = {
     "clients": Client,
     "sessions": Sessions,
     "weekly": WeeklySession,
+    "flags": FlagSettings,
+    "digests": DigestSettings,
+    "digest": TherapistDigest,
+    "quiet_hours": QuietHours,
 }
 _HINTS = {
     "clinic": "add a 'clinic:' section with name, timezone and crisis_contacts",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from core.clinic import ClinicConfig
 from core.clock import Clock, SystemClock
@@ -10,6 +11,8 @@ from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
 from messages.render import crisis_line
 from storage.checkins import Checkins
 from storage.database import Database
+from storage.deliveries import Deliveries
+from storage.history import Histories
 from storage.people import People
 
 
@@ -23,10 +26,20 @@ class Services:
     questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
     people: People = field(init=False)
     checkins: Checkins = field(init=False)
+    deliveries: Deliveries = field(init=False)
+    histories: Histories = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = People(self.database)
         self.checkins = Checkins(self.database)
+        self.deliveries = Deliveries(self.database)
+        self.histories = Histories(self.database, self.questionnaire)
+
+    def therapist_reading(self, therapist_code: str) -> tuple[str, ZoneInfo]:
+        """The language and time zone a therapist reads in (the clinic's language)."""
+        therapist = self.config.therapist(therapist_code)
+        tz = self.config.therapist_tz(therapist) if therapist else self.config.clinic.tz
+        return self.config.clinic.language, tz
 
     def crisis(self, language: str) -> str:
         """The clinic's crisis contacts for ``language``."""

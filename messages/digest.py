@@ -117,7 +117,7 @@ def client_entry(client: ClientSummary, language: str, tz: ZoneInfo, *, full: bo
             )
         )
     lines += rule_lines(language, [f for f in client.fired if full or f.severity is Severity.NOTE])
-    if client.missed and full:
+    if client.missed:
         lines.append(
             html_text(language, "report.missed", count=client.missed, total=len(client.points))
         )
@@ -149,7 +149,7 @@ def concern_block(language: str, code: str, note: SharedNote, tz: ZoneInfo) -> B
     text = html_text(language, "report.concern", code=code, date=date, text=note.text)
     if note.token is None or note.discussed:
         return Block(text)
-    label = plain(language, "button.discussed", code=code, date=date)
+    label = plain(language, "report.button.discussed", code=code, date=date)
     return Block(text, (Button(label, note.token),))
 
 

@@ -133,6 +133,11 @@ def short_date(language: str, at: datetime, tz: ZoneInfo) -> str:
     return format_date(at.astimezone(tz).date(), format="EEE d MMM", locale=language)
 
 
+def day_month(language: str, at: datetime, tz: ZoneInfo) -> str:
+    """'24 Nov' in the reader's zone."""
+    return format_date(at.astimezone(tz).date(), format="d MMM", locale=language)
+
+
 def duration(language: str, delta: timedelta) -> str:
     """'3 hours', '2 days'."""
     return format_timedelta(delta, locale=language, threshold=1.5)

@@ -7,11 +7,12 @@ from telegram.ext import ContextTypes
 
 from bot.callback_data import ConsentTap
 from bot.handlers.common import edit, reply
+from bot.handlers.therapist import show_therapist_menu
 from bot.services import Services
 from bot.views import View, consent_view
 from core.enrolment import CONSENT_VERSION, hash_token, looks_like_token
 from core.model import ClientRecord, ClientStatus, TherapistRecord
-from messages.catalog import html_text, plain
+from messages.catalog import SafeHtml, html_text, plain
 from storage.people import Redeemed
 
 _REFUSALS = {
@@ -39,6 +40,9 @@ class EnrolmentHandlers:
             redemption = self.s.people.redeem(hash_token(payload), chat.id, self.s.clock.now())
             if redemption.outcome is Redeemed.LINKED and redemption.person is not None:
                 await reply(update, self._welcome(redemption.person))
+                if isinstance(redemption.person, TherapistRecord):
+                    language = self.s.config.clinic.language
+                    await show_therapist_menu(update.get_bot(), chat.id, language)
                 return
             known = self.s.people.by_chat(chat.id)
             if known is None or redemption.outcome is Redeemed.CHAT_TAKEN:
@@ -58,7 +62,8 @@ class EnrolmentHandlers:
             therapist = self.s.config.therapist(person.code)
             name = therapist.display_name if therapist else person.code
             language = self.s.config.clinic.language
-            return View(html_text(language, "therapist.welcome", name=name, code=person.code))
+            welcome = html_text(language, "therapist.welcome", name=name, code=person.code)
+            return View(welcome + html_text(language, "help.therapist_commands"))
         if person.status in (ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED):
             clinic = self.s.config.clinic.name
             return consent_view(person.language, clinic, self.s.crisis(person.language))
@@ -98,7 +103,9 @@ class EnrolmentHandlers:
         if isinstance(person, ClientRecord):
             text = html_text(person.language, "help.client", crisis=self.s.crisis(person.language))
         elif isinstance(person, TherapistRecord):
-            text = html_text(self.s.config.clinic.language, "help.therapist")
+            language = self.s.config.clinic.language
+            commands = html_text(language, "help.therapist_commands")
+            text = SafeHtml(html_text(language, "help.therapist") + commands)
         else:
             text = html_text(self.s.config.clinic.language, "start.stranger")
         await reply(update, View(text))

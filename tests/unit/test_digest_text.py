@@ -177,3 +177,11 @@ def test_history_lists_check_ins_newest_first_with_missed_ones() -> None:
         "Tue 8 Sep · missed",
         "Tue 1 Sep · Bond 9 · Goals 9 · Tasks 9 · Overall 9",
     ]
+
+
+def test_a_discussed_button_label_fits_with_the_longest_code() -> None:
+    note = SharedNote("x", datetime(2026, 9, 23, tzinfo=UTC), "tok")
+    history = dropped("C" * 32, note)
+    (part,) = render_digest(build_digest("T01", [history], DEFAULTS, NOW), "en", BERLIN)
+    (button,) = part.buttons
+    assert len(button.label) < 64
