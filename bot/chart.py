@@ -21,6 +21,7 @@ from messages.flags_text import day_month
 #: Clients drawn in one picture at most (the most urgent first).
 MAX_CLIENTS = 8
 _WIDTH_INCHES = 10.8
+_ROW_INCHES = 2.7
 _DPI = 100
 _LINE = "#1f4e79"
 _LATEST = "#d9480f"
@@ -39,15 +40,29 @@ def render_chart(clients: Sequence[ClientSummary], language: str, tz: ZoneInfo) 
     per_row = 2 if len(shown) == 1 else max(len(keys), 1)
     rows_each = math.ceil(len(keys) / per_row) if keys else 1
     rows = max(len(shown) * rows_each, 1)
+    height = _ROW_INCHES * rows
     with _LOCK:
-        figure = Figure(figsize=(_WIDTH_INCHES, 0.4 + 2.7 * rows), dpi=_DPI)
+        figure = Figure(figsize=(_WIDTH_INCHES, height), dpi=_DPI)
         FigureCanvasAgg(figure)
-        grid = figure.subplots(rows, per_row, squeeze=False, sharey=True)
+        # Fixed margins in inches: measuring the text (tight_layout) costs a whole draw.
+        grid = figure.subplots(
+            rows,
+            per_row,
+            squeeze=False,
+            sharey=True,
+            gridspec_kw={
+                "left": 0.5 / _WIDTH_INCHES,
+                "right": 1 - 0.15 / _WIDTH_INCHES,
+                "top": 1 - 0.45 / height,
+                "bottom": 0.4 / height,
+                "wspace": 0.08,
+                "hspace": 0.85 / (_ROW_INCHES - 0.85),
+            },
+        )
         for index, client in enumerate(shown):
             for n, key in enumerate(keys):
                 row, col = index * rows_each + n // per_row, n % per_row
                 _panel(grid[row][col], client, key, language, tz, first_col=col == 0)
-        figure.tight_layout(pad=0.8, h_pad=1.2, w_pad=0.6)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=_DPI)
     return buffer.getvalue()
