@@ -24,6 +24,7 @@ from bot.handlers.cancel import CancelHandlers
 from bot.handlers.chat import MembershipHandlers
 from bot.handlers.checkin import CheckinHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
+from bot.handlers.therapist import TherapistHandlers, show_therapist_menu
 from bot.health import HealthServer
 from bot.notifier import TelegramNotifier
 from bot.services import Services
@@ -31,6 +32,7 @@ from bot.settings import Settings
 from bot.sync import plan, reload_if_changed
 from messages.catalog import plain
 from scheduler.planning import policy
+from scheduler.reports import run_reports
 from scheduler.tick import TickReport, run_tick
 from storage.monitoring import queue_depth
 from storage.planned import PlanCounts
@@ -65,7 +67,8 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .build()
     )
     enrolment = EnrolmentHandlers(services)
-    checkin = CheckinHandlers(services, enrolment)
+    therapist = TherapistHandlers(services)
+    checkin = CheckinHandlers(services, enrolment, therapist)
     membership = MembershipHandlers(services)
     cancel = CancelHandlers(services)
     private = filters.ChatType.PRIVATE
@@ -74,6 +77,9 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
             CommandHandler("start", enrolment.start, filters=private),
             CommandHandler("help", enrolment.help, filters=private),
             CommandHandler("cancel", cancel.cancel, filters=private),
+            CommandHandler("digest", therapist.digest, filters=private),
+            CommandHandler("clients", therapist.clients, filters=private),
+            CommandHandler("history", therapist.history, filters=private),
             CallbackQueryHandler(checkin.tap),
             MessageHandler(private & ~filters.COMMAND, checkin.text),
             MessageHandler(private & filters.COMMAND, enrolment.help),
@@ -120,6 +126,8 @@ async def _post_init(settings: Settings, application: App) -> None:
         await application.bot.set_my_commands(commands)
     except TelegramError as error:
         log.warning("command menu not set", extra={"error": type(error).__name__})
+    for therapist in services.deliveries.enrolled_therapists():
+        await show_therapist_menu(application.bot, therapist.chat_id, language)
 
 
 async def start_health_server(application: App, settings: Settings, port: int) -> int | None:
@@ -143,7 +151,7 @@ async def _post_shutdown(application: App) -> None:
 
 
 async def tick(bot: Bot, services: Services) -> TickReport:
-    """Send the check-ins and reminders that are due through ``bot``."""
+    """Send what is due through ``bot``: check-ins and reminders first, then digests and briefs."""
     notifier = TelegramNotifier(bot, services)
     config, metrics = services.config, services.metrics
     report = await run_tick(
@@ -155,10 +163,20 @@ async def tick(bot: Bot, services: Services) -> TickReport:
         policy=lambda code: policy(config, code),
         reminders=services.reminders,
     )
+    reports = await run_reports(
+        services.clock, services.config, services.deliveries, services.histories, notifier
+    )
+    report.digests, report.briefs = reports.digests, reports.briefs
+    for _ in range(reports.digests):
+        metrics.digest_sent()
     now = services.clock.now()
     metrics.ticked(now, queue_depth(services.database, now))
-    if any(vars(report).values()):
-        log.info("tick", extra=vars(report))
+    if any(vars(report).values()) or reports.retried or reports.failed:
+        extra = vars(report) | {
+            "reports_retried": reports.retried,
+            "reports_failed": reports.failed,
+        }
+        log.info("tick", extra=extra)
     return report
 
 

@@ -3,6 +3,7 @@
 ``c:<token>:<step>:<value>`` answers a check-in: ``token`` is the check-in's random id,
 ``step`` the step the button was shown for, ``value`` a scale value, ``s`` (skip),
 ``y`` (share) or ``n`` (keep private). ``k:y`` and ``k:n`` answer the consent question.
+``d:<token>`` marks a shared concern as discussed (``token`` is the concern's random id).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from core.flow import Action, ItemAnswer, ShareChoice, SkipNote
 
 _CHECKIN = re.compile(r"^c:([A-Za-z0-9_-]{1,16}):([0-9]{1,2}):([0-9]{1,2}|s|y|n)$")
+_DISCUSSED = re.compile(r"^d:([A-Za-z0-9_-]{1,16})$")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,13 @@ class ConsentTap:
     """A tap on the consent question."""
 
     given: bool
+
+
+@dataclass(frozen=True)
+class DiscussedTap:
+    """A therapist's tap on a shared concern's Discussed button."""
+
+    token: str
 
 
 def item_value(token: str, step: int, value: int) -> str:
@@ -51,10 +60,17 @@ def consent(given: bool) -> str:
     return "k:y" if given else "k:n"
 
 
-def decode(data: str | None) -> CheckinTap | ConsentTap | None:
+def discussed(token: str) -> str:
+    """Data for a concern's Discussed button."""
+    return f"d:{token}"
+
+
+def decode(data: str | None) -> CheckinTap | ConsentTap | DiscussedTap | None:
     """Parse callback data; anything malformed or forged in shape is None."""
     if data in ("k:y", "k:n"):
         return ConsentTap(given=data == "k:y")
+    if found := _DISCUSSED.fullmatch(data or ""):
+        return DiscussedTap(token=found[1])
     match = _CHECKIN.fullmatch(data or "")
     if match is None:
         return None

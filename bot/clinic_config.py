@@ -27,6 +27,7 @@ from core.clinic import (
     format_loc,
 )
 from core.clinic_values import Reschedule, Timing
+from core.report_config import DigestSettings, FlagSettings, QuietHours, TherapistDigest
 
 MAX_FILE_BYTES = 1024 * 1024
 """Larger files are refused."""
@@ -43,6 +44,10 @@ _MODELS: dict[str | None, type[BaseModel]] = {
     "weekly": WeeklySession,
     "timing": Timing,
     "rescheduled": Reschedule,
+    "flags": FlagSettings,
+    "digests": DigestSettings,
+    "digest": TherapistDigest,
+    "quiet_hours": QuietHours,
 }
 _HINTS = {
     "clinic": "add a 'clinic:' section with name, timezone and crisis_contacts",

@@ -2,7 +2,8 @@
 
 The real bot (PTB application, handlers, scheduler tick, SQLite) talks HTTP to the
 sandbox; simulated people enrol and answer. Time is simulated: the demo moves its clock
-from the session to the day after and beyond instead of waiting.
+from the session to the day after and beyond instead of waiting. It ends with the
+therapist's weekly digest and its trend chart (saved as ``demo-output/digest.png``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ CONFIG = Path(__file__).with_name("demo_clinic.yaml")
 TOKEN = "100200:DEMO-TOKEN"  # noqa: S105 - the sandbox accepts any token
 #: Tuesday 24 November 2026, 18:00 in Berlin: every demo session is over.
 START = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+#: Friday 27 November, 11:00 in Berlin: an hour before C103's second session.
+BRIEF_AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+#: Monday 30 November, 08:00 in Berlin: the therapist's weekly digest is due.
+DIGEST_AT = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 _TAG = re.compile(r"</?[a-z-]+[^>]*>")
 
 
@@ -48,7 +53,7 @@ def _say(text: str = "") -> None:
 
 def _show(who: str, message: SandboxMessage) -> None:
     text = html.unescape(_TAG.sub("", message.text or message.caption or ""))
-    _say(f"  ┌─ bot → {who}")
+    _say(f"  ┌─ bot → {who}" + (" (a picture)" if message.photo else ""))
     for line in text.splitlines():
         _say(f"  │ {line}")
     if message.buttons:
@@ -83,6 +88,7 @@ async def _demo(database_url: str) -> None:
     _say("== Where the data is ==")
     _say(f"Database (SQLite): {database_url.removeprefix('sqlite:///')}")
     _say(f"CSV export ({rows} rows): {export}")
+    _say(f"The therapist's trend chart: {OUTPUT / 'digest.png'}")
     _say("Try: ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export")
 
 
@@ -93,7 +99,7 @@ async def _script(
     application: App,
     clock: FixedClock,
 ) -> None:
-    """Enrolment, a day passing, three clients answering and one not."""
+    """Enrolment, a day passing, three clients answering and one not, a brief, a digest."""
     config = services.config
     people = {code: sandbox.user(2000 + n) for n, code in enumerate(_CLIENTS)}
     therapist = sandbox.user(3001)
@@ -115,9 +121,25 @@ async def _script(
         "I'd like to talk about whether we are working on the right things.",
     )
     _say("C104 does not answer.\n")
-    clock.advance(timedelta(days=3))
+    clock.set(BRIEF_AT)
+    _say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC, an hour before C103's session ==")
+    briefs = (await tick(application.bot, services)).briefs
+    _say(f"The scheduler sent {briefs} pre-session brief.")
+    _show(
+        "T01", await therapist.wait_for_message(lambda m: "Before your session" in (m.text or ""))
+    )
+    clock.set(START + timedelta(days=4))
     closed = (await tick(application.bot, services)).closed
-    _say(f"== Three days later: {closed} unanswered check-in closed as missed ==\n")
+    _say(f"\n== Three days later: {closed} unanswered check-in closed as missed ==\n")
+    clock.set(DIGEST_AT)
+    _say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC: Monday 08:00 in Berlin ==")
+    digests = (await tick(application.bot, services)).digests
+    _say(f"The scheduler sent {digests} weekly digest.")
+    _show("T01", await therapist.wait_for_message(lambda m: "weekly summary" in (m.text or "")))
+    chart = await therapist.wait_for_message(lambda m: m.photo is not None)
+    _show("T01", chart)
+    (OUTPUT / "digest.png").write_bytes(chart.file_bytes or b"")
+    _say(f"  (the picture is saved as {OUTPUT / 'digest.png'})\n")
 
 
 _CLIENTS = ("C101", "C102", "C103", "C104")

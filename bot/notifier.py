@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, ReplyParameters
+from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.chart import render_chart
 from bot.services import Services
-from bot.views import checkin_view, reminder_view
+from bot.views import View, checkin_view, part_view, reminder_view
 from core.delivery import Delivered, Delivery, RetryLater, Unreachable
+from core.digest import Digest, Report
 from core.model import Checkin
+from messages.catalog import plain
+from messages.digest import render_brief, render_digest
+from scheduler.ports import ReportSent
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A picture to send, with a plain-text caption."""
+
+    png: bytes
+    caption: str
+
+
+Outgoing = View | Photo
 
 
 class TelegramNotifier:
@@ -65,6 +84,48 @@ class TelegramNotifier:
         except TelegramError as error:
             return classify(error)
         return Delivered(chat_id=message.chat_id, message_id=message.message_id)
+
+    async def send_report(self, chat_id: int, report: Report, skip_parts: int) -> ReportSent:
+        """Send a digest (its text, then its chart) or a brief to a therapist."""
+        return await self.send_all(chat_id, await self.render(report), skip_parts)
+
+    async def render(self, report: Report) -> list[Outgoing]:
+        """The messages a digest or brief is sent as."""
+        language, tz = self._services.therapist_reading(report.therapist_code)
+        if not isinstance(report, Digest):
+            return [part_view(p) for p in render_brief(report, language, tz)]
+        outgoing: list[Outgoing] = [part_view(p) for p in render_digest(report, language, tz)]
+        if report.charted:
+            png = await asyncio.to_thread(render_chart, report.charted, language, tz)
+            outgoing.append(Photo(png, plain(language, "report.chart.caption")))
+        return outgoing
+
+    async def send_all(
+        self, chat_id: int, outgoing: Sequence[Outgoing], skip_parts: int = 0
+    ) -> ReportSent:
+        """Send messages in order, protected from forwarding; stop at the first error."""
+        sent, last = skip_parts, None
+        for item in outgoing[skip_parts:]:
+            try:
+                message = await self._send(chat_id, item)
+            except TelegramError as error:
+                return ReportSent(sent, classify(error))
+            sent += 1
+            last = Delivered(chat_id=message.chat_id, message_id=message.message_id)
+        return ReportSent(sent, last or Delivered(chat_id=chat_id, message_id=0))
+
+    async def _send(self, chat_id: int, item: Outgoing) -> Message:
+        if isinstance(item, Photo):
+            return await self._bot.send_photo(
+                chat_id, photo=item.png, caption=item.caption, protect_content=True
+            )
+        return await self._bot.send_message(
+            chat_id,
+            item.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=item.markup,
+            protect_content=True,
+        )
 
 
 def classify(error: TelegramError) -> RetryLater | Unreachable:

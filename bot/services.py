@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.metrics import PrometheusMetrics
 from core.clinic import ClinicConfig
@@ -14,6 +15,8 @@ from messages.render import crisis_line
 from storage.cancellations import Cancellations
 from storage.checkins import Checkins
 from storage.database import Database
+from storage.deliveries import Deliveries
+from storage.history import Histories
 from storage.people import People
 from storage.reminders import Reminders
 
@@ -33,12 +36,22 @@ class Services:
     checkins: Checkins = field(init=False)
     reminders: Reminders = field(init=False)
     cancellations: Cancellations = field(init=False)
+    deliveries: Deliveries = field(init=False)
+    histories: Histories = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = People(self.database)
         self.checkins = Checkins(self.database)
         self.reminders = Reminders(self.database)
         self.cancellations = Cancellations(self.database)
+        self.deliveries = Deliveries(self.database)
+        self.histories = Histories(self.database, self.questionnaire)
+
+    def therapist_reading(self, therapist_code: str) -> tuple[str, ZoneInfo]:
+        """The language and time zone a therapist reads in (the clinic's language)."""
+        therapist = self.config.therapist(therapist_code)
+        tz = self.config.therapist_tz(therapist) if therapist else self.config.clinic.tz
+        return self.config.clinic.language, tz
 
     def crisis(self, language: str) -> str:
         """The clinic's crisis contacts for ``language``."""

@@ -14,6 +14,7 @@ from core.model import Checkin
 from core.questionnaire import Questionnaire
 from messages.catalog import html_text, plain
 from messages.render import checkin_text, reminder_text
+from messages.split import Part
 
 #: Scale buttons per row; Telegram shows up to 8 per row, 6 keeps them tappable on a phone.
 _ROW = 6
@@ -99,3 +100,12 @@ def consent_view(language: str, clinic: str, crisis: str) -> View:
             ]
         ),
     )
+
+
+def part_view(part: Part) -> View:
+    """One message of a digest, brief or history, with a Discussed button per open concern."""
+    rows = [
+        [InlineKeyboardButton(button.label, callback_data=cd.discussed(button.token))]
+        for button in part.buttons
+    ]
+    return View(part.text, InlineKeyboardMarkup(rows) if rows else None)

@@ -21,6 +21,7 @@ from core.clinic_values import (
     _hhmm,
     resolve_timing,
 )
+from core.report_config import DigestSettings, FlagSettings, TherapistDigest
 from core.schema_hints import any_case, text_schema
 from core.timing import CheckinTiming
 
@@ -127,6 +128,7 @@ class Therapist(_Model):
     display_name: Name
     timezone: TimeZoneName | None = None
     ics: IcsPath | None = None  # a calendar file with this therapist's sessions
+    digest: TherapistDigest | None = None
 
 
 class WeeklySession(_Model):
@@ -259,6 +261,8 @@ class ClinicConfig(_Model):
     clinic: ClinicSettings
     therapists: list[Therapist] = Field(min_length=1)
     clients: list[Client] = Field(default_factory=list)
+    flags: FlagSettings = Field(default_factory=FlagSettings)
+    digests: DigestSettings = Field(default_factory=DigestSettings)
 
     @model_validator(mode="after")
     def _cross_check(self) -> ClinicConfig:

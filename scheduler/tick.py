@@ -49,6 +49,9 @@ class TickReport:
     reminded: int = 0
     stale: int = 0
 
+    digests: int = 0
+    briefs: int = 0
+
 
 def _no_policy(_code: str) -> CheckinTiming:
     return CheckinTiming()

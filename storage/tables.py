@@ -153,3 +153,39 @@ class NoteRow(Base):
     text: Mapped[str] = mapped_column(Text)
     shared: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime]
+
+
+class DeliveryRow(Base):
+    """One digest or brief for one therapist and period; the key makes it happen once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("kind", "therapist_id", "period_key"),
+        Index("ix_deliveries_status_due", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
+    period_key: Mapped[str] = mapped_column(String(96))
+    client_code: Mapped[str | None] = mapped_column(String(32))
+    session_start: Mapped[datetime | None]
+    due_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    parts_sent: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(64))
+
+
+class ConcernRow(Base):
+    """A shared note as a concern: the opaque id of its Discussed button, and when it was."""
+
+    __tablename__ = "concerns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id"), unique=True)
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    discussed_at: Mapped[datetime | None]
+    discussed_by: Mapped[int | None] = mapped_column(ForeignKey("therapists.id"))

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot import callback_data as cd
 from bot.handlers.common import edit, reply
 from bot.handlers.enrolment import EnrolmentHandlers
+from bot.handlers.therapist import TherapistHandlers
 from bot.services import Services
 from bot.views import View, checkin_view, closed_view
 from core.flow import (
@@ -35,9 +36,12 @@ _REJECTION_TAPS = {Rejection.STALE: "tap.already", Rejection.INVALID: "tap.unkno
 class CheckinHandlers:
     """Every tap is answered; only a tap that fits the check-in's current step changes it."""
 
-    def __init__(self, services: Services, enrolment: EnrolmentHandlers) -> None:
+    def __init__(
+        self, services: Services, enrolment: EnrolmentHandlers, therapist: TherapistHandlers
+    ) -> None:
         self.s = services
         self._enrolment = enrolment
+        self._therapist = therapist
 
     async def tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Route a button tap by its callback data."""
@@ -49,6 +53,8 @@ class CheckinHandlers:
             await self._enrolment.consent(update, context, decoded)
         elif isinstance(decoded, cd.CheckinTap):
             await self._checkin_tap(update, decoded)
+        elif isinstance(decoded, cd.DiscussedTap):
+            await self._therapist.discussed(update, decoded)
         else:
             await query.answer(plain(self.s.config.clinic.language, "tap.unknown"))
 

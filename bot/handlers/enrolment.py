@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.callback_data import ConsentTap
 from bot.handlers.common import edit, reply
+from bot.handlers.therapist import show_therapist_menu
 from bot.services import Services
 from bot.views import View, consent_view
 from core.enrolment import CONSENT_VERSION, hash_token, looks_like_token
@@ -39,6 +40,9 @@ class EnrolmentHandlers:
             redemption = self.s.people.redeem(hash_token(payload), chat.id, self.s.clock.now())
             if redemption.outcome is Redeemed.LINKED and redemption.person is not None:
                 await reply(update, self._welcome(redemption.person))
+                if isinstance(redemption.person, TherapistRecord):
+                    language = self.s.config.clinic.language
+                    await show_therapist_menu(update.get_bot(), chat.id, language)
                 return
             known = self.s.people.by_chat(chat.id)
             if known is None or redemption.outcome is Redeemed.CHAT_TAKEN:
@@ -58,7 +62,8 @@ class EnrolmentHandlers:
             therapist = self.s.config.therapist(person.code)
             name = therapist.display_name if therapist else person.code
             language = self.s.config.clinic.language
-            return View(html_text(language, "therapist.welcome", name=name, code=person.code))
+            welcome = html_text(language, "therapist.welcome", name=name, code=person.code)
+            return View(welcome + html_text(language, "help.therapist_commands"))
         if person.status in (ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED):
             clinic = self.s.config.clinic.name
             return consent_view(person.language, clinic, self.s.crisis(person.language))
@@ -99,8 +104,9 @@ class EnrolmentHandlers:
             text = html_text(person.language, "help.client", crisis=self.s.crisis(person.language))
         elif isinstance(person, TherapistRecord):
             language = self.s.config.clinic.language
+            commands = html_text(language, "help.therapist_commands")
             usage = html_text(language, "cancel.usage")
-            text = SafeHtml(html_text(language, "help.therapist") + "\n\n" + usage)
+            text = SafeHtml(html_text(language, "help.therapist") + commands + "\n\n" + usage)
         else:
             text = html_text(self.s.config.clinic.language, "start.stranger")
         await reply(update, View(text))

@@ -1,0 +1,184 @@
+"""Digest and brief content as data: who needs attention, why, and what the client said.
+
+``messages/`` turns these into text; nothing here knows about wording or Telegram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from core.flags import Baseline, Fired, Rule, Severity, evaluate, usual_range
+from core.history import CheckinPoint, ClientHistory, SharedNote
+from core.report_config import FlagSettings
+
+#: Statuses of clients who have not started taking part; they are left out of the rate.
+NOT_STARTED = frozenset({"not_enrolled", "awaiting_consent"})
+#: How far back "this week" reaches.
+WEEK = timedelta(days=7)
+
+
+class Category(StrEnum):
+    """Where a client is listed, most urgent first."""
+
+    ATTENTION = "attention"
+    CHECK = "check"
+    STABLE = "stable"
+
+
+_CATEGORY = {
+    Severity.ATTENTION: Category.ATTENTION,
+    Severity.CHECK: Category.CHECK,
+    Severity.NOTE: Category.STABLE,
+}
+_ORDER = {Category.ATTENTION: 0, Category.CHECK: 1, Category.STABLE: 2}
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """One client as a therapist sees them in a digest or brief."""
+
+    code: str
+    status: str
+    category: Category
+    fired: tuple[Fired, ...]
+    latest: CheckinPoint | None
+    usual: dict[str, Baseline]
+    concerns: tuple[SharedNote, ...]
+    missed: int
+    points: tuple[CheckinPoint, ...]
+    item_keys: tuple[str, ...]
+
+    @property
+    def started(self) -> bool:
+        """Whether the client takes part (or took part) in check-ins."""
+        return bool(self.points) or self.status not in NOT_STARTED
+
+
+def _named_once(fired: Sequence[Fired]) -> tuple[Fired, ...]:
+    """Name each item once: as low if it is low, else as below usual, else as lower than
+    last time; a rule left with no item to name is dropped."""
+    named: set[str] = set()
+    kept = []
+    for rule in fired:
+        if rule.rule in _ITEM_RULES and rule.evidence:
+            evidence = tuple(e for e in rule.evidence if e.item not in named)
+            named |= {e.item for e in rule.evidence}
+            if not evidence:
+                continue
+            rule = replace(rule, evidence=evidence)
+        kept.append(rule)
+    return tuple(kept)
+
+
+_ITEM_RULES = (Rule.LOW_ITEM, Rule.LOW_MEAN, Rule.BASELINE_DROP, Rule.LAST_DROP)
+
+
+def summarize(history: ClientHistory, settings: FlagSettings) -> ClientSummary:
+    """Fire the rules for one client and gather what a digest shows about them."""
+    fired = _named_once(evaluate(history, settings))
+    worst = max((f.severity for f in fired), default=Severity.NOTE)
+    answered = history.answered
+    usual = {
+        key: found
+        for key in history.item_keys
+        if (found := usual_range(history, key, settings)) is not None
+    }
+    return ClientSummary(
+        code=history.code,
+        status=history.status,
+        category=_CATEGORY[worst],
+        fired=fired,
+        latest=answered[-1] if answered else None,
+        usual=usual,
+        concerns=tuple(history.open_concerns),
+        missed=sum(1 for p in history.points if p.missed),
+        points=tuple(history.points),
+        item_keys=tuple(history.item_keys),
+    )
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A therapist's digest: their own clients only, most urgent first."""
+
+    therapist_code: str
+    made_at: datetime
+    clients: tuple[ClientSummary, ...]
+
+    @property
+    def period_start(self) -> datetime:
+        """The start of the week the digest covers."""
+        return self.made_at - WEEK
+
+    def count(self, category: Category) -> int:
+        """How many clients are listed under ``category``."""
+        return sum(1 for c in self.clients if c.category is category)
+
+    @property
+    def taking_part(self) -> int:
+        """Clients who have started check-ins: the base of the firing rate."""
+        return sum(1 for c in self.clients if c.started)
+
+    @property
+    def flagged_share(self) -> float | None:
+        """Share of clients taking part who need attention; None when nobody takes part."""
+        base = self.taking_part
+        return self.count(Category.ATTENTION) / base if base else None
+
+    @property
+    def charted(self) -> tuple[ClientSummary, ...]:
+        """Clients flagged (attention or check in) with answers to draw."""
+        return tuple(
+            c for c in self.clients if c.category is not Category.STABLE and c.latest is not None
+        )
+
+
+def build_digest(
+    therapist_code: str,
+    histories: Sequence[ClientHistory],
+    settings: FlagSettings,
+    now: datetime,
+) -> Digest:
+    """The digest of ``histories``, which must all be this therapist's clients."""
+    summaries = sorted(
+        (summarize(h, settings) for h in histories),
+        key=lambda c: (_ORDER[c.category], c.code.casefold()),
+    )
+    return Digest(therapist_code, now, tuple(summaries))
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What a therapist should know shortly before a session with one client."""
+
+    therapist_code: str
+    session_start: datetime
+    client: ClientSummary
+    since: datetime | None  # start of the session before this one, if there was one
+
+    @property
+    def new_points(self) -> tuple[CheckinPoint, ...]:
+        """Check-ins of sessions since the last one (all of them when there was none)."""
+        since = self.since
+        return tuple(
+            p
+            for p in self.client.points
+            if (since is None or p.session_start >= since) and p.session_start < self.session_start
+        )
+
+
+def build_brief(
+    therapist_code: str,
+    history: ClientHistory,
+    settings: FlagSettings,
+    session_start: datetime,
+    since: datetime | None,
+) -> Brief:
+    """The brief before the session at ``session_start``."""
+    return Brief(therapist_code, session_start, summarize(history, settings), since)
+
+
+Report = Digest | Brief

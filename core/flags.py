@@ -1,0 +1,279 @@
+"""Flag rules: small functions over a client's recent check-ins that say what deserves a look.
+
+Each rule returns a ``Fired`` with the evidence a therapist needs to judge it ("Goals 5,
+usually 9-10"); the wording of reasons and next steps lives in ``messages/``. Thresholds
+come from ``FlagSettings``. Skipped items are left out, never counted as zero. Rules read
+the latest answered check-in, however old it is; the digest says when it was given.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from itertools import pairwise
+
+from core.history import CheckinPoint, ClientHistory, item_series
+from core.model import CheckinStatus
+from core.report_config import FlagSettings
+
+#: Evidence about the mean of the answered items rather than one item.
+MEAN = "mean"
+
+
+class Severity(IntEnum):
+    """How much a fired rule asks of the therapist."""
+
+    NOTE = 0  # worth a glance; the client stays "stable"
+    CHECK = 1  # check in with the client
+    ATTENTION = 2  # needs attention
+
+
+class Rule(StrEnum):
+    """Every rule, in the order a digest lists them within one severity."""
+
+    LOW_ITEM = "low_item"
+    LOW_MEAN = "low_mean"
+    BASELINE_DROP = "baseline_drop"
+    UNREPAIRED_DIP = "unrepaired_dip"
+    SHARED_CONCERN = "shared_concern"
+    DECLINE_RUN = "decline_run"
+    MISSED = "missed"
+    UNREACHABLE = "unreachable"
+    STOPPED = "stopped"
+    LAST_DROP = "last_drop"
+    CEILING = "ceiling"
+
+
+SEVERITY = {
+    Rule.LOW_ITEM: Severity.ATTENTION,
+    Rule.LOW_MEAN: Severity.ATTENTION,
+    Rule.BASELINE_DROP: Severity.ATTENTION,
+    Rule.UNREPAIRED_DIP: Severity.ATTENTION,
+    Rule.SHARED_CONCERN: Severity.CHECK,
+    Rule.DECLINE_RUN: Severity.CHECK,
+    Rule.MISSED: Severity.CHECK,
+    Rule.UNREACHABLE: Severity.CHECK,
+    Rule.STOPPED: Severity.CHECK,
+    Rule.LAST_DROP: Severity.NOTE,
+    Rule.CEILING: Severity.NOTE,
+}
+#: Client statuses that mean the client no longer takes part (``stopped`` comes with /stop).
+STOPPED_STATUSES = frozenset({"stopped", "declined"})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One item (or ``MEAN``) behind a rule: its value now, its usual range, a value before."""
+
+    item: str
+    value: float
+    usual_low: float | None = None
+    usual_high: float | None = None
+    before: float | None = None
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A rule that fired, with its evidence; ``count`` is a number the reason needs."""
+
+    rule: Rule
+    evidence: tuple[Evidence, ...] = ()
+    count: int = 0
+
+    @property
+    def severity(self) -> Severity:
+        """How much this asks of the therapist."""
+        return SEVERITY[self.rule]
+
+    @property
+    def focus(self) -> str | None:
+        """The item whose next step fits best: the lowest one the rule is about."""
+        items = [e for e in self.evidence if e.item != MEAN]
+        return min(items, key=lambda e: e.value).item if items else None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A client's usual level on one item: median, range, and the drop that counts."""
+
+    median: float
+    low: float
+    high: float
+    threshold: float
+
+    @property
+    def limit(self) -> float:
+        """A value at or below this is a drop from the usual level."""
+        return self.median - self.threshold
+
+
+def baseline(values: Sequence[float], settings: FlagSettings) -> Baseline | None:
+    """The usual level from earlier values, oldest first; None with too few of them."""
+    window = list(values)[-settings.baseline_window :]
+    if len(window) < settings.baseline_min_points:
+        return None
+    spread = statistics.pstdev(window) * settings.baseline_drop_sds
+    threshold = max(float(settings.baseline_drop_points), spread)
+    return Baseline(statistics.median(window), min(window), max(window), threshold)
+
+
+def _series(points: Sequence[CheckinPoint], key: str) -> list[float]:
+    if key == MEAN:
+        return [p.mean for p in points if p.mean is not None]
+    return [float(v) for v in item_series(points, key)]
+
+
+def _value(point: CheckinPoint, key: str) -> float | None:
+    return point.mean if key == MEAN else point.values.get(key)
+
+
+def usual_range(history: ClientHistory, key: str, settings: FlagSettings) -> Baseline | None:
+    """The usual level of an item before the latest answered check-in."""
+    return baseline(_series(history.answered[:-1], key), settings)
+
+
+def _evidence(history: ClientHistory, key: str, value: float, settings: FlagSettings) -> Evidence:
+    usual = usual_range(history, key, settings)
+    if usual is None:
+        return Evidence(key, value)
+    return Evidence(key, value, usual.low, usual.high)
+
+
+def low_item(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+    """Any item of the latest check-in at or below ``low_item``."""
+    if not (answered := history.answered):
+        return None
+    values = answered[-1].values
+    low = [
+        _evidence(history, key, values[key], settings)
+        for key in history.item_keys
+        if key in values and values[key] <= settings.low_item
+    ]
+    return Fired(Rule.LOW_ITEM, tuple(low)) if low else None
+
+
+def low_mean(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+    """The mean of the latest check-in's answered items below ``low_mean``."""
+    if not (answered := history.answered):
+        return None
+    mean = answered[-1].mean
+    if mean is None or mean >= settings.low_mean:
+        return None
+    return Fired(Rule.LOW_MEAN, (_evidence(history, MEAN, mean, settings),))
+
+
+def baseline_drop(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+    """Items (or the mean) of the latest check-in clearly below the client's own median."""
+    if not (answered := history.answered):
+        return None
+    latest, before = answered[-1], answered[:-1]
+    dropped = []
+    for key in (*history.item_keys, MEAN):
+        value = _value(latest, key)
+        usual = baseline(_series(before, key), settings)
+        if value is not None and usual is not None and value <= usual.limit:
+            dropped.append(Evidence(key, value, usual.low, usual.high))
+    return Fired(Rule.BASELINE_DROP, tuple(dropped)) if dropped else None
+
+
+def unrepaired_dip(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+    """A drop from the usual level that has not come back in ``dip_repair_checkins`` answers."""
+    answered = history.answered
+    found: list[Evidence] = []
+    since = 0
+    for key in history.item_keys:
+        for k in range(len(answered) - 1):
+            dip = answered[k].values.get(key)
+            usual = baseline(_series(answered[:k], key), settings)
+            if dip is None or usual is None or dip > usual.limit:
+                continue
+            later = item_series(answered[k + 1 :], key)
+            if len(later) >= settings.dip_repair_checkins and all(v <= usual.limit for v in later):
+                found.append(Evidence(key, later[-1], usual.low, usual.high, before=dip))
+                since = max(since, len(later))
+                break  # the earliest unrepaired dip of this item says the most
+    return Fired(Rule.UNREPAIRED_DIP, tuple(found), count=since) if found else None
+
+
+def decline_run(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+    """The mean went down ``decline_run`` times in a row."""
+    means = _series(history.answered, MEAN)[-(settings.decline_run + 1) :]
+    if len(means) <= settings.decline_run or not all(b < a for a, b in pairwise(means)):
+        return None
+    return Fired(
+        Rule.DECLINE_RUN, (Evidence(MEAN, means[-1], before=means[0]),), settings.decline_run
+    )
+
+
+def missed(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+    """The latest ``missed_in_row`` or more closed check-ins went unanswered."""
+    count = 0
+    for point in reversed(history.points):
+        if point.missed:
+            count += 1
+        elif count or point.answers or point.status is not CheckinStatus.OPEN:
+            break
+        # else: the newest check-in is still open and untouched; it may yet be answered
+    return Fired(Rule.MISSED, count=count) if count >= settings.missed_in_row else None
+
+
+def unreachable(history: ClientHistory, _settings: FlagSettings) -> Fired | None:
+    """The client blocked the bot."""
+    return Fired(Rule.UNREACHABLE) if history.status == "unreachable" else None
+
+
+def stopped(history: ClientHistory, _settings: FlagSettings) -> Fired | None:
+    """The client stopped, or declined, the check-ins."""
+    return Fired(Rule.STOPPED) if history.status in STOPPED_STATUSES else None
+
+
+def shared_concern(history: ClientHistory, _settings: FlagSettings) -> Fired | None:
+    """The client shared a note that has not been marked as discussed."""
+    count = len(history.open_concerns)
+    return Fired(Rule.SHARED_CONCERN, count=count) if count else None
+
+
+def last_drop(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+    """Items lower than at the check-in before by ``last_drop_points`` or more (a note)."""
+    if len(answered := history.answered) < 2:
+        return None
+    before, latest = answered[-2].values, answered[-1].values
+    step = settings.last_drop_points
+    lower = tuple(
+        Evidence(key, latest[key], before=before[key])
+        for key in history.item_keys
+        if key in latest and key in before and before[key] - latest[key] >= step
+    )
+    return Fired(Rule.LAST_DROP, lower) if lower else None
+
+
+def ceiling(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+    """Every item at the top of the scale, ``ceiling_checkins`` times in a row (a note)."""
+    recent = history.answered[-settings.ceiling_checkins :]
+    top = {key: history.scale_max for key in history.item_keys}
+    if len(recent) < settings.ceiling_checkins or any(p.values != top for p in recent):
+        return None
+    return Fired(Rule.CEILING, count=len(recent))
+
+
+RULES: tuple[Callable[[ClientHistory, FlagSettings], Fired | None], ...] = (
+    low_item,
+    low_mean,
+    baseline_drop,
+    unrepaired_dip,
+    shared_concern,
+    decline_run,
+    missed,
+    unreachable,
+    stopped,
+    last_drop,
+    ceiling,
+)
+
+
+def evaluate(history: ClientHistory, settings: FlagSettings) -> tuple[Fired, ...]:
+    """Every rule that fires for this client, most serious first."""
+    fired = [f for rule in RULES if (f := rule(history, settings)) is not None]
+    return tuple(sorted(fired, key=lambda f: -f.severity))

@@ -1,0 +1,116 @@
+"""Config for what the therapist receives: flag thresholds, digest time, quiet hours.
+
+Every default here has its reason in docs/architecture.md ("Flags and digests") and the
+clinical guide's "What counts as a signal". These models live apart from ``clinic.py`` so
+that the clinic models stay as they are; ``ClinicConfig`` only gains fields of these types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HHMM = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def _day(value: str) -> str:
+    key = value.lower()
+    for day in _DAYS:
+        if key in (day, day[:3]):
+            return day
+    raise ValueError(f"unknown day {value!r} (expected monday ... sunday, or mon ... sun)")
+
+
+def _hhmm(value: Any) -> Any:
+    if isinstance(value, dt.time):
+        return value
+    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
+    if match and int(match[1]) < 24 and int(match[2]) < 60:
+        return dt.time(int(match[1]), int(match[2]))
+    raise ValueError(f"invalid time {str(value)!r}, expected HH:MM (24-hour)")
+
+
+Day = Annotated[str, AfterValidator(_day)]
+ClockTime = Annotated[dt.time, BeforeValidator(_hhmm)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def weekday_index(day: str) -> int:
+    """0 = Monday, for a day name as stored by ``Day``."""
+    return _DAYS.index(day)
+
+
+class FlagSettings(_Model):
+    """Thresholds of the flag rules; answers are on the questionnaire's 0-10 scale."""
+
+    # An item at or below this is low (SRS-style cut-offs flag far more; see the docs).
+    low_item: int = Field(default=6, ge=0, le=10, strict=True)
+    # The mean of the answered items below this is low (7.5 = a total of 30 of 40).
+    low_mean: float = Field(default=7.5, ge=0, le=10)
+    # The client's usual level: median of up to this many check-ins before the latest ...
+    baseline_window: int = Field(default=5, ge=3, le=10, strict=True)
+    # ... and at least this many answers to the item, else no baseline yet.
+    baseline_min_points: int = Field(default=3, ge=2, le=10, strict=True)
+    # A drop from the usual level counts from this many points ...
+    baseline_drop_points: int = Field(default=2, ge=1, le=10, strict=True)
+    # ... or this many standard deviations of the client's own answers, whichever is more
+    # (0 turns the spread-aware part off; Stiles 2004 used 2).
+    baseline_drop_sds: float = Field(default=2.0, ge=0, le=5)
+    # Lower than the check-in before by this many points: a note, never an alert.
+    last_drop_points: int = Field(default=1, ge=1, le=10, strict=True)
+    # This many declines of the mean in a row.
+    decline_run: int = Field(default=2, ge=2, le=10, strict=True)
+    # A drop from the usual level still not recovered this many check-ins later.
+    dip_repair_checkins: int = Field(default=2, ge=1, le=10, strict=True)
+    # This many missed check-ins in a row.
+    missed_in_row: int = Field(default=2, ge=1, le=10, strict=True)
+    # All answers at the top of the scale this many times in a row: a gentle note.
+    ceiling_checkins: int = Field(default=3, ge=2, le=10, strict=True)
+    # How many recent check-ins digests, briefs and charts look at.
+    history_checkins: int = Field(default=10, ge=4, le=30, strict=True)
+
+    @model_validator(mode="after")
+    def _windows_fit(self) -> FlagSettings:
+        if self.baseline_min_points > self.baseline_window:
+            raise ValueError(
+                f"baseline_min_points ({self.baseline_min_points}) cannot be more than "
+                f"baseline_window ({self.baseline_window})"
+            )
+        if self.history_checkins <= self.baseline_window:
+            raise ValueError(
+                f"history_checkins ({self.history_checkins}) must be more than "
+                f"baseline_window ({self.baseline_window})"
+            )
+        return self
+
+
+class QuietHours(_Model):
+    """A daily window, in the therapist's local time, when no brief is sent."""
+
+    start: ClockTime = dt.time(21, 0)
+    end: ClockTime = dt.time(9, 0)
+
+
+class DigestSettings(_Model):
+    """When therapists get their weekly digest and their pre-session briefs."""
+
+    day: Day = "monday"
+    time: ClockTime = dt.time(8, 0)
+    briefs: bool = True
+    brief_minutes_before: int = Field(default=60, ge=5, le=1440, strict=True)
+    quiet_hours: QuietHours = Field(default_factory=QuietHours)
+
+
+class TherapistDigest(_Model):
+    """A therapist's own digest day and time and quiet hours; unset ones follow ``digests``."""
+
+    day: Day | None = None
+    time: ClockTime | None = None
+    quiet_hours: QuietHours | None = None

@@ -1,0 +1,192 @@
+"""Digests and briefs as Telegram HTML, split into messages under the length limit.
+
+The first line of every message is neutral (it is what a lock screen shows). A client's
+shared note is quoted verbatim, escaped, and marked as the client's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+
+from core.digest import Brief, Category, ClientSummary, Digest
+from core.flags import Fired, Severity
+from core.history import SharedNote
+from messages.catalog import SafeHtml, html_text, plain
+from messages.flags_text import (
+    answers_text,
+    duration,
+    next_step,
+    reason,
+    short_date,
+    usual_line,
+)
+from messages.split import Block, Button, Part, pack
+
+_SECTION = {
+    Category.ATTENTION: "report.section.attention",
+    Category.CHECK: "report.section.check",
+    Category.STABLE: "report.section.stable",
+}
+
+
+def render_digest(digest: Digest, language: str, tz: ZoneInfo) -> list[Part]:
+    """The weekly digest: counts, then each client most urgent first, then the rate."""
+    start = format_date(digest.period_start.astimezone(tz).date(), "d MMM", locale=language)
+    end = format_date(digest.made_at.astimezone(tz).date(), "d MMM yyyy", locale=language)
+    head = html_text(language, "report.digest.title", start=start, end=end)
+    if not digest.clients:
+        return pack([Block(SafeHtml(f"{head}\n{html_text(language, 'report.digest.empty')}"))])
+    counts = html_text(
+        language,
+        "report.digest.counts",
+        attention=digest.count(Category.ATTENTION),
+        check=digest.count(Category.CHECK),
+        stable=digest.count(Category.STABLE),
+    )
+    blocks = [Block(SafeHtml(f"{head}\n{counts}"))]
+    section: Category | None = None
+    for client in digest.clients:
+        client_blocks = client_entry(
+            client, language, tz, full=client.category is not Category.STABLE
+        )
+        if client.category is not section:
+            section = client.category
+            heading = html_text(language, _SECTION[section])
+            first = client_blocks[0]
+            client_blocks[0] = Block(SafeHtml(f"{heading}\n\n{first.text}"), first.buttons)
+        blocks += client_blocks
+    blocks.append(Block(_footer(digest, language)))
+    return pack(blocks)
+
+
+def _footer(digest: Digest, language: str) -> SafeHtml:
+    share = digest.flagged_share
+    if share is None:
+        return html_text(language, "report.digest.footer_none")
+    return html_text(
+        language,
+        "report.digest.footer",
+        flagged=digest.count(Category.ATTENTION),
+        total=digest.taking_part,
+        percent=f"{share:.0%}",
+    )
+
+
+def client_entry(client: ClientSummary, language: str, tz: ZoneInfo, *, full: bool) -> list[Block]:
+    """A client's block (full, or one line for a stable client) and one per open concern."""
+    latest = client.latest
+    lines: list[str] = []
+    if latest is None:
+        lines.append(
+            html_text(
+                language,
+                "report.client.none",
+                code=client.code,
+                status=status_label(language, client.status),
+            )
+        )
+    elif full:
+        delay = latest.answer_delay
+        lines.append(
+            html_text(
+                language,
+                "report.client.answered",
+                code=client.code,
+                date=short_date(language, latest.session_start, tz),
+                delay=duration(language, delay) if delay is not None else "",
+            )
+        )
+        lines.append(
+            html_text(
+                language, "report.answers", answers=answers_text(language, latest, client.item_keys)
+            )
+        )
+        if (usual := usual_line(language, client.usual, client.item_keys)) is not None:
+            lines.append(usual)
+    else:
+        lines.append(
+            html_text(
+                language,
+                "report.client.stable",
+                code=client.code,
+                answers=answers_text(language, latest, client.item_keys),
+                date=short_date(language, latest.session_start, tz),
+            )
+        )
+    lines += rule_lines(language, [f for f in client.fired if full or f.severity is Severity.NOTE])
+    if client.missed:
+        lines.append(
+            html_text(language, "report.missed", count=client.missed, total=len(client.points))
+        )
+    blocks = [Block(SafeHtml("\n".join(lines)))]
+    blocks += [concern_block(language, client.code, note, tz) for note in client.concerns]
+    return blocks
+
+
+def rule_lines(language: str, fired: Sequence[Fired]) -> list[SafeHtml]:
+    """'• reason' and, under it, '→ next step' (left out when it repeats the one above)."""
+    lines, previous = [], None
+    for rule in fired:
+        step = next_step(language, rule)
+        lines.append(
+            html_text(
+                language,
+                "report.rule",
+                reason=reason(language, rule),
+                step=SafeHtml("") if step == previous else SafeHtml(f"\n   {step}"),
+            )
+        )
+        previous = step
+    return lines
+
+
+def concern_block(language: str, code: str, note: SharedNote, tz: ZoneInfo) -> Block:
+    """A shared note quoted verbatim, with its Discussed button."""
+    date = short_date(language, note.written_at, tz)
+    text = html_text(language, "report.concern", code=code, date=date, text=note.text)
+    if note.token is None or note.discussed:
+        return Block(text)
+    label = plain(language, "report.button.discussed", code=code, date=date)
+    return Block(text, (Button(label, note.token),))
+
+
+def render_brief(brief: Brief, language: str, tz: ZoneInfo) -> list[Part]:
+    """The brief before one session: what came in since the last one, and what to do."""
+    client = brief.client
+    local = brief.session_start.astimezone(tz)
+    head = html_text(
+        language,
+        "report.brief.title",
+        time=format_time(local.time(), "HH:mm", locale=language),
+        date=format_date(local.date(), "EEEE d MMMM", locale=language),
+    )
+    new = brief.new_points
+    answered = sum(1 for p in new if p.values)
+    missed = sum(1 for p in new if p.missed)
+    since = html_text(
+        language, "report.brief.since", code=client.code, answered=answered, missed=missed
+    )
+    entry = client_entry(client, language, tz, full=True)
+    calm = [] if client.fired else [Block(html_text(language, "report.brief.calm"))]
+    first = Block(SafeHtml(f"{head}\n{since}\n\n{entry[0].text}"), entry[0].buttons)
+    return pack([first, *entry[1:], *calm])
+
+
+_STATUS = {
+    "not_enrolled": "status.not_enrolled",
+    "awaiting_consent": "status.awaiting_consent",
+    "active": "status.active",
+    "declined": "status.declined",
+    "unreachable": "status.unreachable",
+    "paused": "status.paused",
+    "stopped": "status.stopped",
+}
+
+
+def status_label(language: str, status: str) -> str:
+    """A client status as a therapist reads it."""
+    key = _STATUS.get(status)
+    return status if key is None else plain(language, key)
