@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en",)
-"""Languages the bot can speak to clients; more come later."""
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "de", "es")
+"""Languages the bot can speak to clients: each has a complete catalog in ``messages/``."""
 
 Loc = tuple[str | int, ...]
 """Location of a value inside the config, e.g. ``("clients", 2, "therapist")``."""
@@ -168,6 +168,31 @@ class Client(_Model):
     sessions: Sessions = Field(default_factory=Sessions)
 
 
+class PrivacySettings(_Model):
+    """How the clinic's data is kept (the ``privacy:`` section)."""
+
+    # Without ALLIANCE_ENCRYPTION_KEY the bot refuses to start unless this is true.
+    allow_plaintext_notes: bool = Field(default=False, strict=True)
+    # Answers and notes older than this are erased by the daily purge.
+    retention_months: int = Field(default=24, ge=1, le=240, strict=True)
+    # When set, the first line of every message the bot sends, as a lock screen shows it.
+    preview_line: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+
+
+class SafetySettings(_Model):
+    """Risk language in notes and who is alerted (the ``safety:`` section)."""
+
+    # A note with risk language reaches the therapist even if the client keeps it private.
+    risk_notes_to_therapist: bool = Field(default=True, strict=True)
+    # A therapist code (enrolled like any therapist) alerted about every risk note too.
+    escalation_contact: str | None = None
+    # Extra phrases per language, added to the shipped lists (or replacing them).
+    risk_phrases: dict[Language, list[Annotated[str, Field(min_length=2, max_length=100)]]] = Field(
+        default_factory=dict
+    )
+    replace_default_phrases: bool = Field(default=False, strict=True)
+
+
 @dataclass(frozen=True)
 class ConfigIssue:
     """One cross-field problem and where it is."""
@@ -230,10 +255,17 @@ class ClinicConfig(_Model):
     clinic: ClinicSettings
     therapists: list[Therapist] = Field(min_length=1)
     clients: list[Client] = Field(default_factory=list)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
 
     @model_validator(mode="after")
     def _cross_check(self) -> ClinicConfig:
         issues = cross_field_issues(self.clinic, self.therapists, self.clients)
+        contact = self.safety.escalation_contact
+        if contact is not None and self.therapist(contact) is None:
+            known = ", ".join(t.code for t in self.therapists)
+            text = f"unknown therapist {contact!r}: enrol the escalation contact as a therapist"
+            issues.append(ConfigIssue(("safety", "escalation_contact"), f"{text} ({known})"))
         if issues:
             raise CrossFieldError(issues)
         return self

@@ -154,17 +154,27 @@ class Checkins:
     def adopt(
         self, checkin_id: int, chat_id: int, message_id: int, now: datetime
     ) -> Checkin | None:
-        """Open a check-in whose send timed out but which the client was seen to receive."""
+        """Open a check-in the client was seen to receive before its send was recorded.
+
+        Its send timed out (``planned`` again), or the tap came before the worker recorded
+        the send (``sending``; recording it later then changes nothing).
+        """
         with self._db.transaction() as s:
             adopted = s.execute(
                 update(CheckinRow)
                 .where(
                     CheckinRow.id == checkin_id,
-                    CheckinRow.status == S.PLANNED,
+                    CheckinRow.status.in_((S.PLANNED, S.SENDING)),
                     CheckinRow.attempts > 0,
                     CheckinRow.expires_at > now,
                 )
-                .values(status=S.OPEN, chat_id=chat_id, message_id=message_id, sent_at=now)
+                .values(
+                    status=S.OPEN,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    sent_at=now,
+                    claimed_until=None,
+                )
             )
             if _rowcount(adopted) != 1:
                 return None
@@ -201,11 +211,14 @@ class Checkins:
             ).first()
             return None if row is None else _checkin(*row)
 
-    def advance(self, checkin: Checkin, accepted: Accepted, now: datetime, done: bool) -> bool:
+    def advance(
+        self, checkin: Checkin, accepted: Accepted, now: datetime, done: bool, risk: bool = False
+    ) -> bool:
         """Store what an accepted action carries and move the step on, exactly once.
 
         The step only moves if it is still the one the action was decided on, so of two
-        simultaneous taps one wins and the other changes nothing.
+        simultaneous taps one wins and the other changes nothing. ``risk`` marks a note
+        that matched a risk phrase, so its alert can be sent (and re-sent) from the row.
         """
         with self._db.transaction() as s:
             moved = s.execute(
@@ -224,11 +237,11 @@ class Checkins:
             )
             if _rowcount(moved) != 1:
                 return False
-            _record(s, checkin.id, accepted, now)
+            _record(s, checkin.id, accepted, now, risk)
             return True
 
 
-def _record(s: Session, checkin_id: int, accepted: Accepted, now: datetime) -> None:
+def _record(s: Session, checkin_id: int, accepted: Accepted, now: datetime, risk: bool) -> None:
     action = accepted.action
     if isinstance(action, ItemAnswer) and accepted.item is not None:
         s.add(
@@ -240,7 +253,11 @@ def _record(s: Session, checkin_id: int, accepted: Accepted, now: datetime) -> N
             )
         )
     elif isinstance(action, NoteText) and accepted.note is not None:
-        s.add(NoteRow(checkin_id=checkin_id, text=accepted.note, shared=None, created_at=now))
+        s.add(
+            NoteRow(
+                checkin_id=checkin_id, text=accepted.note, shared=None, created_at=now, risk=risk
+            )
+        )
     elif isinstance(action, ShareChoice):
         s.execute(
             update(NoteRow).where(NoteRow.checkin_id == checkin_id).values(shared=action.shared)
