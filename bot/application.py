@@ -21,11 +21,15 @@ from telegram.request import HTTPXRequest
 
 from bot.handlers.chat import MembershipHandlers
 from bot.handlers.checkin import CheckinHandlers
+from bot.handlers.controls import ControlHandlers
+from bot.handlers.data import DataHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
+from bot.maintenance import purge
 from bot.notifier import TelegramNotifier
+from bot.safety import send_pending_alerts
 from bot.services import Services
 from bot.settings import Settings
-from messages.catalog import plain
+from messages.catalog import available_languages, plain
 from scheduler.planning import plan_all
 from scheduler.tick import TickReport, run_tick
 
@@ -33,6 +37,19 @@ log = logging.getLogger(__name__)
 
 #: How often sessions in the config are planned into check-ins (also once at start).
 PLAN_EVERY = timedelta(hours=1)
+#: How often answers and notes past the retention period are purged (first: soon after start).
+PURGE_EVERY = timedelta(days=1)
+#: The command menu, in this order, with the key of each command's description.
+COMMANDS = {
+    "start": "command.start",
+    "help": "command.help",
+    "pause": "command.pause",
+    "resume": "command.resume",
+    "stop": "command.stop",
+    "mydata": "command.mydata",
+    "preview": "command.preview",
+    "delete": "command.delete",
+}
 #: The updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 #: The application with PTB's default context types.
@@ -58,11 +75,20 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     enrolment = EnrolmentHandlers(services)
     checkin = CheckinHandlers(services, enrolment)
     membership = MembershipHandlers(services)
+    controls = ControlHandlers(services)
+    data = DataHandlers(services, controls)
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [
             CommandHandler("start", enrolment.start, filters=private),
             CommandHandler("help", enrolment.help, filters=private),
+            CommandHandler("pause", controls.pause, filters=private),
+            CommandHandler("resume", controls.resume, filters=private),
+            CommandHandler("stop", controls.stop, filters=private),
+            CommandHandler("mydata", data.mydata, filters=private),
+            CommandHandler("preview", data.preview, filters=private),
+            CommandHandler("delete", data.delete, filters=private),
+            CallbackQueryHandler(data.confirm, pattern=r"^d:[yn]$"),
             CallbackQueryHandler(checkin.tap),
             MessageHandler(private & ~filters.COMMAND, checkin.text),
             MessageHandler(private & filters.COMMAND, enrolment.help),
@@ -87,6 +113,9 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
             name="tick",
             job_kwargs=late_is_fine,
         )
+        jobs.run_repeating(
+            _purge_job, interval=PURGE_EVERY, first=60, name="purge", job_kwargs=late_is_fine
+        )
     return application
 
 
@@ -94,15 +123,19 @@ async def _post_init(application: App) -> None:
     """Plan check-ins once, and publish the command menu (a refusal must not stop the bot)."""
     services: Services = application.bot_data["services"]
     plan(services)
-    language = services.config.clinic.language
-    commands = [
-        BotCommand("start", plain(language, "command.start")),
-        BotCommand("help", plain(language, "command.help")),
-    ]
     try:
-        await application.bot.set_my_commands(commands)
+        # The default menu in the clinic's language, and one per language for clients
+        # whose Telegram app is set to it.
+        await application.bot.set_my_commands(command_menu(services.config.clinic.language))
+        for language in available_languages():
+            await application.bot.set_my_commands(command_menu(language), language_code=language)
     except TelegramError as error:
         log.warning("command menu not set", extra={"error": type(error).__name__})
+
+
+def command_menu(language: str) -> list[BotCommand]:
+    """Every command with its description in ``language``."""
+    return [BotCommand(name, plain(language, COMMANDS[name])) for name in COMMANDS]
 
 
 def plan(services: Services) -> int:
@@ -117,9 +150,18 @@ async def tick(bot: Bot, services: Services) -> TickReport:
     """Send what is due through ``bot``."""
     notifier = TelegramNotifier(bot, services)
     report = await run_tick(services.clock, services.checkins, services.people, notifier)
-    if report.sent or report.retried or report.closed or report.released:
+    if report.sent or report.retried or report.closed or report.released or report.resumed:
         log.info("tick", extra=vars(report))
+    if alerts := await send_pending_alerts(bot, services):
+        log.info("risk alerts sent late", extra={"alerts": alerts})
     return report
+
+
+def purge_now(services: Services) -> None:
+    """Remove answers and notes past the clinic's retention period."""
+    purged = purge(services.database, services.config, services.clock.now())
+    if purged.answers or purged.notes:
+        log.info("purged", extra={"answers": purged.answers, "notes": purged.notes})
 
 
 async def _plan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -128,6 +170,10 @@ async def _plan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await tick(context.bot, context.bot_data["services"])
+
+
+async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    purge_now(context.bot_data["services"])
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

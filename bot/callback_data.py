@@ -2,7 +2,8 @@
 
 ``c:<token>:<step>:<value>`` answers a check-in: ``token`` is the check-in's random id,
 ``step`` the step the button was shown for, ``value`` a scale value, ``s`` (skip),
-``y`` (share) or ``n`` (keep private). ``k:y`` and ``k:n`` answer the consent question.
+``y`` (share) or ``n`` (keep private). ``k:y`` and ``k:n`` answer the consent question; ``d:y`` and
+``d:n`` confirm or cancel erasing the client's data (/delete).
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ class ConsentTap:
     given: bool
 
 
+@dataclass(frozen=True)
+class DeleteTap:
+    """A tap on the /delete confirmation."""
+
+    confirmed: bool
+
+
 def item_value(token: str, step: int, value: int) -> str:
     """Data for a scale button."""
     return f"c:{token}:{step}:{value}"
@@ -51,10 +59,17 @@ def consent(given: bool) -> str:
     return "k:y" if given else "k:n"
 
 
-def decode(data: str | None) -> CheckinTap | ConsentTap | None:
+def delete(confirmed: bool) -> str:
+    """Data for the /delete confirmation buttons."""
+    return "d:y" if confirmed else "d:n"
+
+
+def decode(data: str | None) -> CheckinTap | ConsentTap | DeleteTap | None:
     """Parse callback data; anything malformed or forged in shape is None."""
     if data in ("k:y", "k:n"):
         return ConsentTap(given=data == "k:y")
+    if data in ("d:y", "d:n"):
+        return DeleteTap(confirmed=data == "d:y")
     match = _CHECKIN.fullmatch(data or "")
     if match is None:
         return None

@@ -18,10 +18,14 @@ EPILOG = """examples:
   alliance invite C101
   alliance run
   alliance export --format csv --output answers.csv
+  alliance keygen
+  alliance rotate-key
+  alliance purge --dry-run
   alliance demo
 
 Settings come from the environment or .env: ALLIANCE_BOT_TOKEN, ALLIANCE_DATABASE_URL,
-ALLIANCE_CLINIC_CONFIG, ALLIANCE_TELEGRAM_API_URL, ALLIANCE_TICK_SECONDS."""
+ALLIANCE_CLINIC_CONFIG, ALLIANCE_TELEGRAM_API_URL, ALLIANCE_TICK_SECONDS,
+ALLIANCE_ENCRYPTION_KEY."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="include the text of notes clients kept private (for a client's own request)",
     )
+    commands.add_parser("keygen", help="print a new encryption key for ALLIANCE_ENCRYPTION_KEY")
+    commands.add_parser(
+        "rotate-key",
+        help="re-encrypt every note with the first key of ALLIANCE_ENCRYPTION_KEY",
+    )
+    purge = commands.add_parser(
+        "purge", help="erase answers and notes older than the config's retention_months"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
     commands.add_parser("demo", help="run an offline demo against the local Telegram sandbox")
     return parser
 
@@ -84,6 +97,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "export":
         return _export(settings, args.output, args.include_private_notes)
+    if args.command in ("keygen", "rotate-key", "purge"):
+        from bot.cli_privacy import keygen, purge, rotate_key
+
+        if args.command == "keygen":
+            return keygen()
+        if args.command == "rotate-key":
+            return rotate_key(settings)
+        return purge(settings, _config(settings.clinic_config), dry_run=args.dry_run)
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -114,18 +135,23 @@ def _check_config(path: Path) -> int:
 
 
 def _export(settings: Settings, output: Path | None, include_private: bool) -> int:
+    from bot.cli_privacy import audit_export, reading_cipher
     from bot.export import write_csv
+    from storage.cipher import CipherError
     from storage.database import Database
 
-    database = Database.connect(settings.database_url)
+    database = Database.connect(settings.database_url, cipher=reading_cipher(settings))
     try:
         if output is None:
             write_csv(database, sys.stdout, include_private_notes=include_private)
-            return 0
-        with output.open("w", encoding="utf-8", newline="") as handle:
-            rows = write_csv(database, handle, include_private_notes=include_private)
-        print(f"Wrote {rows} rows to {output}.", file=sys.stderr)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                rows = write_csv(database, handle, include_private_notes=include_private)
+            print(f"Wrote {rows} rows to {output}.", file=sys.stderr)
+        audit_export(database, include_private)
         return 0
+    except CipherError as error:
+        raise CommandError(f"export stopped: {error}") from None
     finally:
         database.close()
 

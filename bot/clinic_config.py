@@ -19,6 +19,8 @@ from core.clinic import (
     ConfigIssue,
     CrossFieldError,
     Loc,
+    PrivacySettings,
+    SafetySettings,
     Sessions,
     Therapist,
     WeeklySession,
@@ -39,6 +41,8 @@ _MODELS: dict[str | None, type[BaseModel]] = {
     "clients": Client,
     "sessions": Sessions,
     "weekly": WeeklySession,
+    "privacy": PrivacySettings,
+    "safety": SafetySettings,
 }
 _HINTS = {
     "clinic": "add a 'clinic:' section with name, timezone and crisis_contacts",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.application import ALLOWED_UPDATES, App, build_application, plan, tick
 from bot.clinic_config import load_clinic_config
+from bot.crypto import new_key
 from bot.export import write_csv
 from bot.invites import invite_link
 from bot.services import Services, bootstrap
@@ -60,10 +61,15 @@ async def _demo(database_url: str) -> None:
     config = load_clinic_config(CONFIG)
     clock = FixedClock(START)
     async with BotApiSandbox(token=TOKEN, username="riverside_checkin_bot") as sandbox:
+        # The demo makes its own encryption key for this run; notes in its database are
+        # encrypted like a clinic's (the key is forgotten when the demo ends).
         settings = Settings(
-            bot_token=TOKEN, database_url=database_url, telegram_api_url=sandbox.api_root
+            bot_token=TOKEN,
+            database_url=database_url,
+            telegram_api_url=sandbox.api_root,
+            encryption_key=new_key(),
         )
-        services = bootstrap(config, database_url, clock)
+        services = bootstrap(config, database_url, clock, encryption_key=settings.encryption_keys())
         application = build_application(settings, services, schedule_jobs=False)
         async with application:
             await application.start()
@@ -83,7 +89,11 @@ async def _demo(database_url: str) -> None:
     _say("== Where the data is ==")
     _say(f"Database (SQLite): {database_url.removeprefix('sqlite:///')}")
     _say(f"CSV export ({rows} rows): {export}")
-    _say("Try: ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export")
+    _say(f"Notes are encrypted with this run's key: {settings.encryption_keys()}")
+    _say(
+        f"Try: ALLIANCE_ENCRYPTION_KEY={settings.encryption_keys()} "
+        "ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export"
+    )
 
 
 async def _script(

@@ -17,7 +17,7 @@ def run(settings: Settings, config: ClinicConfig) -> None:
     """Start the bot and block until it is stopped (SIGINT or SIGTERM)."""
     logs.configure()
     settings.require_token()
-    services = bootstrap(config, settings.database_url)
+    services = bootstrap(config, settings.database_url, encryption_key=settings.encryption_keys())
     application = build_application(settings, services)
     log.info(
         "starting",

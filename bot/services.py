@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.crypto import make_cipher
 from core.clinic import ClinicConfig
 from core.clock import Clock, SystemClock
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
+from core.risk import RiskMatcher
 from messages.render import crisis_line
+from messages.risk import risk_matcher
+from storage.audit import Audit
 from storage.checkins import Checkins
+from storage.client_data import ClientData
 from storage.database import Database
+from storage.participation import Participation
 from storage.people import People
+from storage.risk_notes import RiskNotes
 
 
 @dataclass
@@ -23,10 +30,20 @@ class Services:
     questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
     people: People = field(init=False)
     checkins: Checkins = field(init=False)
+    audit: Audit = field(init=False)
+    participation: Participation = field(init=False)
+    client_data: ClientData = field(init=False)
+    risk_notes: RiskNotes = field(init=False)
+    risk: RiskMatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = People(self.database)
         self.checkins = Checkins(self.database)
+        self.audit = Audit(self.database)
+        self.participation = Participation(self.database)
+        self.client_data = ClientData(self.database)
+        self.risk_notes = RiskNotes(self.database)
+        self.risk = risk_matcher(self.config.safety)
 
     def crisis(self, language: str) -> str:
         """The clinic's crisis contacts for ``language``."""
@@ -34,10 +51,23 @@ class Services:
         return crisis_line(clinic.crisis_contacts, language, clinic.language)
 
 
-def bootstrap(config: ClinicConfig, database_url: str, clock: Clock | None = None) -> Services:
-    """Open the database (upgrading its schema) and sync the people in the config."""
+def bootstrap(
+    config: ClinicConfig,
+    database_url: str,
+    clock: Clock | None = None,
+    *,
+    encryption_key: str | None = None,
+) -> Services:
+    """Open the database (upgrading its schema) and sync the people in the config.
+
+    Notes are encrypted with ``encryption_key`` (``ALLIANCE_ENCRYPTION_KEY``); without one
+    this refuses (``MissingSettingError``) unless the config allows plaintext notes.
+    """
+    cipher = make_cipher(encryption_key, config.privacy.allow_plaintext_notes)
     services = Services(
-        config=config, database=Database.connect(database_url), clock=clock or SystemClock()
+        config=config,
+        database=Database.connect(database_url, cipher=cipher),
+        clock=clock or SystemClock(),
     )
     services.people.sync(config)
     return services

@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="How often the scheduler looks for due work."
     )
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s) for notes at rest, comma-separated: the first encrypts, "
+        "all decrypt. Never logged.",
+    )
+
+    def encryption_keys(self) -> str | None:
+        """The raw key setting, for ``bot.crypto.make_cipher``."""
+        return None if self.encryption_key is None else self.encryption_key.get_secret_value()
 
     def require_token(self) -> str:
         """The bot token, or a clear error naming the setting."""

@@ -30,6 +30,7 @@ class TickReport:
     sent: int = 0
     retried: int = 0
     unreachable: int = 0
+    resumed: int = 0
 
 
 async def run_tick(
@@ -38,7 +39,9 @@ async def run_tick(
     """Do the due work once; safe to run from several workers at the same time."""
     now = clock.now()
     report = TickReport(
-        released=checkins.release_lapsed_claims(now), closed=checkins.close_expired(now)
+        released=checkins.release_lapsed_claims(now),
+        closed=checkins.close_expired(now),
+        resumed=people.end_due_pauses(now),
     )
     for _ in range(MAX_SENDS_PER_TICK):
         now = clock.now()

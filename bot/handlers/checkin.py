@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot import callback_data as cd
 from bot.handlers.common import edit, reply
 from bot.handlers.enrolment import EnrolmentHandlers
+from bot.safety import alert, crisis_view, idle_crisis_view
 from bot.services import Services
 from bot.views import View, checkin_view, closed_view
 from core.flow import (
@@ -25,8 +26,12 @@ from core.flow import (
 )
 from core.model import Checkin, CheckinStatus, ClientRecord
 from messages.catalog import html_text, plain
+from storage.risk_notes import RiskNote
 
 log = logging.getLogger(__name__)
+
+#: A check-in whose delivery is not recorded (yet) although the client can tap it.
+_UNRECORDED = (CheckinStatus.PLANNED, CheckinStatus.SENDING)
 
 _REJECTION_TAPS = {Rejection.STALE: "tap.already", Rejection.INVALID: "tap.unknown"}
 
@@ -66,8 +71,8 @@ class CheckinHandlers:
             await query.answer(plain(fallback, "tap.not_yours"))
             return
         now = self.s.clock.now()
-        if checkin.status is CheckinStatus.PLANNED and isinstance(query.message, Message):
-            # A send that timed out may still have arrived: this tap proves it did.
+        if checkin.status in _UNRECORDED and isinstance(query.message, Message):
+            # A send that timed out, or is still being recorded, has arrived: this tap proves it.
             adopted = self.s.checkins.adopt(checkin.id, chat.id, query.message.message_id, now)
             checkin = adopted or checkin
         if checkin.status is CheckinStatus.COMPLETED:
@@ -103,6 +108,9 @@ class CheckinHandlers:
         note_step = len(self.s.questionnaire.items)
         checkin = self.s.checkins.awaiting_note(chat.id, self.s.clock.now(), note_step)
         if checkin is None:
+            if self.s.risk.matches(message.text or ""):
+                await reply(update, idle_crisis_view(self.s, person.language))
+                return
             crisis = self.s.crisis(person.language)
             await reply(update, View(html_text(person.language, "client.idle_text", crisis=crisis)))
             return
@@ -115,13 +123,28 @@ class CheckinHandlers:
         if not isinstance(decision, Accepted):
             await reply(update, View(html_text(person.language, "note.empty")))
             return
-        if not self._advance(checkin, decision):
+        risk = self.s.risk.matches(decision.note or "")
+        if not self._advance(checkin, decision, risk):
             return
+        if risk:
+            # Crisis contacts first, before anything else happens in the chat.
+            await reply(update, crisis_view(self.s, person.language))
         await self._show_progress(update, checkin, decision.next_step)
+        if risk:
+            note = RiskNote(
+                checkin.id,
+                person.code,
+                person.therapist_code,
+                decision.note or "",
+                None,
+                self.s.clock.now(),
+            )
+            await alert(update.get_bot(), self.s, note)
+            log.info("risk alert", extra={"checkin_id": checkin.id})
 
-    def _advance(self, checkin: Checkin, decision: Accepted) -> bool:
+    def _advance(self, checkin: Checkin, decision: Accepted, risk: bool = False) -> bool:
         done = stage_of(self.s.questionnaire, decision.next_step) is Stage.DONE
-        return self.s.checkins.advance(checkin, decision, self.s.clock.now(), done)
+        return self.s.checkins.advance(checkin, decision, self.s.clock.now(), done, risk)
 
     def _view(self, checkin: Checkin, step: int) -> View:
         crisis = self.s.crisis(checkin.language)

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from bot.application import ALLOWED_UPDATES, App, build_application, plan, tick
+from bot.crypto import new_key
 from bot.invites import invite_link
 from bot.services import Services, bootstrap
 from bot.settings import Settings
@@ -21,6 +22,8 @@ from sandbox import BotApiSandbox, SandboxMessage, SimUser
 from scheduler.tick import TickReport
 
 TOKEN = "123456:E2E-TEST-TOKEN"
+#: Notes are encrypted in every end-to-end test, as in production.
+KEY = new_key()
 
 
 @dataclass
@@ -73,9 +76,12 @@ async def clinic(
     """The bot running against the sandbox with the test clinic and a fixed clock."""
     async with BotApiSandbox(token=TOKEN, username="riverside_checkin_bot") as sandbox:
         settings = Settings(
-            bot_token=TOKEN, database_url=database_url, telegram_api_url=sandbox.api_root
+            bot_token=TOKEN,
+            database_url=database_url,
+            telegram_api_url=sandbox.api_root,
+            encryption_key=KEY,
         )
-        services = bootstrap(config, database_url, clock)
+        services = bootstrap(config, database_url, clock, encryption_key=KEY)
         application = build_application(settings, services, schedule_jobs=False)
         async with application:
             await application.start()

@@ -329,8 +329,10 @@ def test_numbers_out_of_range_give_the_limit() -> None:
 
 
 def test_an_unsupported_language_lists_the_supported_ones() -> None:
-    problem = only_problem(with_clients("  - {code: C1, therapist: T01, language: de}\n"))
-    assert problem.endswith("clients[0].language: unsupported language 'de' (supported: en)")
+    problem = only_problem(with_clients("  - {code: C1, therapist: T01, language: fr}\n"))
+    assert problem.endswith(
+        "clients[0].language: unsupported language 'fr' (supported: en, de, es)"
+    )
 
 
 def test_at_least_one_therapist_is_required() -> None:
