@@ -123,12 +123,16 @@ async def _post_init(application: App) -> None:
     """Plan check-ins once, and publish the command menu (a refusal must not stop the bot)."""
     services: Services = application.bot_data["services"]
     plan(services)
+    await publish_commands(application.bot, services)
+
+
+async def publish_commands(bot: Bot, services: Services) -> None:
+    """The default menu in the clinic's language, and one per language for clients whose
+    Telegram app is set to it. A refusal is logged and does not stop the bot."""
     try:
-        # The default menu in the clinic's language, and one per language for clients
-        # whose Telegram app is set to it.
-        await application.bot.set_my_commands(command_menu(services.config.clinic.language))
+        await bot.set_my_commands(command_menu(services.config.clinic.language))
         for language in available_languages():
-            await application.bot.set_my_commands(command_menu(language), language_code=language)
+            await bot.set_my_commands(command_menu(language), language_code=language)
     except TelegramError as error:
         log.warning("command menu not set", extra={"error": type(error).__name__})
 

@@ -5,7 +5,8 @@ Time is a FixedClock: the tests plan and tick by hand instead of waiting for job
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -61,6 +62,18 @@ class Clinic:
         """Move the clock and tick."""
         self.clock.advance(delta)
         return await self.tick()
+
+
+async def eventually(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait until the bot has finished work it does after its last message (an audit entry).
+
+    Not a clock: the FixedClock stands still; this only lets the handler's task finish.
+    """
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    assert check()
 
 
 def shows_step(message: SandboxMessage, number: int) -> bool:
