@@ -127,8 +127,12 @@ class CheckinHandlers:
         if not self._advance(checkin, decision, risk):
             return
         if risk:
-            # Crisis contacts first, before anything else happens in the chat.
-            await reply(update, crisis_view(self.s, person.language))
+            # Crisis contacts first, before anything else happens in the chat; a refusal
+            # from Telegram must not stop the check-in or the therapist's alert.
+            try:
+                await reply(update, crisis_view(self.s, person.language))
+            except TelegramError as error:
+                log.error("crisis message failed", extra={"error": type(error).__name__})
         await self._show_progress(update, checkin, decision.next_step)
         if risk:
             note = RiskNote(
