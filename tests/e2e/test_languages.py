@@ -33,6 +33,10 @@ def config() -> ClinicConfig:
     return ClinicConfig.model_validate(base)
 
 
+def shows(message: SandboxMessage, words: str) -> bool:
+    return words in (message.text or "")
+
+
 def at_step(message: SandboxMessage, number: int, word: str) -> bool:
     text = message.text or ""
     return f"{word} {number} " in text or "Notiz für" in text or "beim nächsten Mal" in text
@@ -77,7 +81,7 @@ async def test_a_german_client_sees_german_throughout(clinic: Clinic) -> None:
         ("delete", "Ihre Daten löschen?"),
     ):
         await client.send_command(command)
-        await client.wait_for_message(lambda m, expect=expect: expect in (m.text or ""))
+        await client.wait_for_message(partial(shows, words=expect))
     await client.send_command("mydata")
     document = await client.wait_for_message(lambda m: m.document is not None)
     assert document.filename == "meine-daten.json"

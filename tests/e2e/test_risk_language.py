@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.clinic import ClinicConfig
 from sandbox import SandboxMessage, SimUser
@@ -132,7 +132,7 @@ async def test_an_alert_that_could_not_go_out_is_retried_by_the_tick(clinic: Cli
     alerts_before = len([m for m in therapist.messages() if "alert" in (m.text or "")])
     # Simulate a crash between storing the note and alerting: the flag is still owed.
     with clinic.services.database.transaction() as s:
-        s.execute(NoteRow.__table__.update().values(alerted_at=None))
+        s.execute(update(NoteRow).values(alerted_at=None))
 
     assert (await clinic.advance(timedelta(minutes=1))).sent == 0
     assert not _alerted(clinic)  # within the handler's grace time nobody doubles it

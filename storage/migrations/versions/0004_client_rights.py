@@ -74,17 +74,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Revert this revision."""
-    with op.batch_alter_table("notes", schema=None) as batch_op:
-        batch_op.drop_column("alerted_at")
-        batch_op.drop_column("risk")
+    """Revert this revision.
 
-    with op.batch_alter_table("consents", schema=None) as batch_op:
-        batch_op.drop_column("event")
-
-    with op.batch_alter_table("clients", schema=None) as batch_op:
-        batch_op.drop_column("paused_until")
-
+    Plain DROP COLUMN (SQLite 3.35+): batch mode would copy and drop ``clients``, which
+    the other tables' foreign keys refuse.
+    """
+    op.drop_column("notes", "alerted_at")
+    op.drop_column("notes", "risk")
+    op.drop_column("consents", "event")
+    op.drop_column("clients", "paused_until")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TABLE audit_log")
         op.execute("DROP FUNCTION audit_log_append_only()")
