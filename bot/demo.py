@@ -128,6 +128,11 @@ async def _script(
     clock.advance(timedelta(days=3))
     closed = (await tick(application.bot, services)).closed
     _say(f"== Three days later: {closed} unanswered check-in closed as missed ==\n")
+    _say("== Client controls: every client command is listed in /help ==")
+    await _command(people["C103"], "C103", "preview", "preview")
+    await _command(people["C104"], "C104", "stop", "stopped")
+    _show("T01", await therapist.wait_for_message(lambda m: "C104" in (m.text or "")))
+    _say()
 
 
 _CLIENTS = ("C101", "C102", "C103", "C104")
@@ -167,6 +172,12 @@ async def _answer(user: SimUser, code: str, taps: list[str], note: str | None) -
         _say(f"  {code} taps [Share with my therapist]")
     _show(code, await user.wait_for_message(lambda m: "answers are saved" in (m.text or "")))
     _say()
+
+
+async def _command(user: SimUser, code: str, name: str, expect: str) -> None:
+    _say(f"  {code} sends /{name}")
+    await user.send_command(name)
+    _show(code, await user.wait_for_message(lambda m: expect in (m.text or "")))
 
 
 def _at_step(message: SandboxMessage, number: int) -> bool:

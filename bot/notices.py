@@ -53,7 +53,8 @@ async def tell_therapist(
     key = _NOTICES[event]
     language = services.config.clinic.language
     therapist = services.people.therapist(therapist_code)
-    outcome = await send_to(bot, therapist, html_text(language, key, code=client_code))
+    text = services.lock_screen(html_text(language, key, code=client_code))
+    outcome = await send_to(bot, therapist, text)
     services.audit.record(
         AuditKind.THERAPIST_NOTIFIED,
         services.clock.now(),

@@ -44,7 +44,7 @@ async def alert(bot: Bot, services: Services, note: RiskNote) -> bool:
     else:
         text = html_text(language, "therapist.risk_alert_no_text", code=note.client_code)
     therapist = services.people.therapist(note.therapist_code)
-    outcome = await send_to(bot, therapist, text)
+    outcome = await send_to(bot, therapist, services.lock_screen(text))
     if outcome.startswith("failed:"):
         return False
     outcomes = [f"therapist {outcome}"]
@@ -61,7 +61,8 @@ async def alert(bot: Bot, services: Services, note: RiskNote) -> bool:
             therapist=note.therapist_code,
             therapist_status=status,
         )
-        sent = await send_to(bot, services.people.therapist(contact), escalation)
+        contact_record = services.people.therapist(contact)
+        sent = await send_to(bot, contact_record, services.lock_screen(escalation))
         outcomes.append(f"escalation {sent}")
     services.risk_notes.mark_alerted(note, services.clock.now(), ", ".join(outcomes))
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 from bot.crypto import make_cipher
@@ -44,6 +45,15 @@ class Services:
         self.client_data = ClientData(self.database)
         self.risk_notes = RiskNotes(self.database)
         self.risk = risk_matcher(self.config.safety)
+
+    def lock_screen(self, text: str) -> str:
+        """``text`` (Telegram HTML) with the clinic's neutral preview line first, if set.
+
+        Used on messages that arrive unasked (check-ins, messages to therapists): a lock
+        screen shows their first line.
+        """
+        line = self.config.privacy.preview_line
+        return text if not line else f"{html.escape(line, quote=False)}\n{text}"
 
     def crisis(self, language: str) -> str:
         """The clinic's crisis contacts for ``language``."""

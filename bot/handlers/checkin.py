@@ -81,7 +81,8 @@ class CheckinHandlers:
         if checkin.status is not CheckinStatus.OPEN or checkin.expires_at <= now:
             await query.answer(plain(language, "tap.closed"))
             if isinstance(query.message, Message):
-                await edit(query.message, closed_view(language))
+                closed = closed_view(language)
+                await edit(query.message, View(self.s.lock_screen(closed.text)))
             return
         questionnaire = self.s.questionnaire
         action = cd.to_action(tap, stage_of(questionnaire, tap.step) is Stage.ITEM)
@@ -152,7 +153,8 @@ class CheckinHandlers:
 
     def _view(self, checkin: Checkin, step: int) -> View:
         crisis = self.s.crisis(checkin.language)
-        return checkin_view(checkin, self.s.questionnaire, step, crisis)
+        view = checkin_view(checkin, self.s.questionnaire, step, crisis)
+        return View(self.s.lock_screen(view.text), view.markup)
 
     async def _show_progress(self, update: Update, checkin: Checkin, step: int) -> None:
         """Edit the check-in message to the next step; send it anew if it cannot be edited."""

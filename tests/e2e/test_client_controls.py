@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.application import publish_commands
 from core.audit import AuditKind
+from core.clinic import ClinicConfig, PrivacySettings
 from core.model import ClientStatus
 from sandbox import SimUser
 from storage.tables import AnswerRow, ConsentRow
+from tests.conftest import clinic_config
 from tests.e2e.conftest import Clinic, eventually
 
 #: Wednesday 25 November, 15:50 Berlin: a day after C101's Tuesday 15:00-15:50 session.
@@ -216,3 +219,28 @@ async def test_client_commands_from_a_therapist_or_a_stranger_change_nothing(
     await command(stranger, "delete", expect="invite link")
 
     assert clinic.services.audit.entries("C101") == []
+
+
+class TestAClinicPreviewLine:
+    """A clinic's own neutral first line on messages that arrive unasked."""
+
+    @pytest.fixture
+    def config(self) -> ClinicConfig:
+        privacy = PrivacySettings(preview_line="Riverside <news> & notes")
+        return clinic_config().model_copy(update={"privacy": privacy})
+
+    async def test_checkins_and_therapist_notices_start_with_it(self, clinic: Clinic) -> None:
+        therapist, client = clinic.sandbox.user(3001), clinic.sandbox.user(1001)
+        await enrol_therapist(clinic, therapist)
+        await clinic.enrol(client, "C101")
+        clinic.plan()
+        clinic.clock.set(DUE)
+        await clinic.tick()
+        checkin = client.last_message()
+        await client.tap(checkin, text="5")
+        edited = await client.wait_for_message(lambda m: "question 2 of 4" in (m.text or ""))
+        await command(client, "stop", expect="stopped the check-ins")
+        notice = await therapist.wait_for_message(lambda m: "C101" in (m.text or ""))
+
+        for message in (checkin, edited, notice):
+            assert (message.text or "").splitlines()[0] == "Riverside <news> & notes"

@@ -96,10 +96,12 @@ def with_clients(clients: str) -> str:
 
 def test_the_example_file_loads_and_summarizes() -> None:
     config = load_clinic_config(REPO / "clinic.example.yaml")
-    assert len(config.therapists) == 2
+    assert len(config.therapists) == 3  # two therapists and the duty clinician
     assert 3 <= len(config.clients) <= 4
     assert any(config.client_tz(c) != config.clinic.tz for c in config.clients)
-    assert summarize(config).startswith("Riverside Counselling (Europe/Berlin, en): 2 therapists")
+    assert summarize(config).startswith("Riverside Counselling (Europe/Berlin, en): 3 therapists")
+    assert config.safety.escalation_contact == "DUTY"
+    assert any(config.client_language(c) == "de" for c in config.clients)
 
 
 def test_the_spec_snippet_loads_with_defaults_filled_in() -> None:
