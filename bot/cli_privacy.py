@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 
 from bot.crypto import FernetCipher, new_key, parse_keys
@@ -15,6 +16,14 @@ from core.clock import SystemClock
 from storage.audit import Audit
 from storage.cipher import CipherError, PlaintextCipher, TextCipher
 from storage.database import Database
+
+
+def operator() -> str:
+    """Who runs the command, for the audit log: the login name, if the system knows it."""
+    try:
+        return f"by {getpass.getuser()}"
+    except (KeyError, OSError):
+        return "by an unknown login"
 
 
 def keygen() -> int:
@@ -86,5 +95,5 @@ def audit_export(database: Database, include_private: bool) -> None:
         SystemClock().now(),
         actor=Actor.CLINIC,
         via="alliance export",
-        detail="with private notes" if include_private else "without private notes",
+        detail=("with" if include_private else "without") + f" private notes, {operator()}",
     )

@@ -90,12 +90,16 @@ def test_rotate_key_re_encrypts_notes_and_the_old_key_can_go(
     assert [r["note_text"] for r in rows if r["record"] == "note"] == [NOTE]
     database = Database.connect(url)
     try:
-        kinds = [e.kind for e in Audit(database).entries()]
+        entries = Audit(database).entries()
+        kinds, exported = [e.kind for e in entries], entries[-1]
         (stored,) = database.engine.connect().execute(text("SELECT text FROM notes")).scalars()
     finally:
         database.close()
     assert AuditKind.KEY_ROTATED in kinds
     assert kinds[-1] == AuditKind.EXPORTED
+    assert exported.via == "alliance export"
+    assert exported.detail is not None
+    assert exported.detail.startswith("with private notes, by ")
     assert NOTE not in stored
 
 
