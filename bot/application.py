@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
@@ -19,21 +20,28 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.handlers.cancel import CancelHandlers
 from bot.handlers.chat import MembershipHandlers
 from bot.handlers.checkin import CheckinHandlers
 from bot.handlers.controls import ControlHandlers
 from bot.handlers.data import DataHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
+from bot.health import HealthServer
 from bot.maintenance import purge
 from bot.notifier import TelegramNotifier
 from bot.safety import send_pending_alerts
 from bot.services import Services
 from bot.settings import Settings
+from bot.sync import plan, reload_if_changed
 from messages.catalog import available_languages, plain
-from scheduler.planning import plan_all
+from scheduler.planning import policy
 from scheduler.tick import TickReport, run_tick
+from storage.monitoring import queue_depth
+from storage.planned import PlanCounts
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ALLOWED_UPDATES", "App", "PlanCounts", "build_application", "plan", "tick"]
 
 #: How often sessions in the config are planned into check-ins (also once at start).
 PLAN_EVERY = timedelta(hours=1)
@@ -69,7 +77,8 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
         .request(HTTPXRequest(connection_pool_size=16, connect_timeout=5, read_timeout=15))
         .get_updates_request(HTTPXRequest(connect_timeout=5, read_timeout=40))
-        .post_init(_post_init)
+        .post_init(partial(_post_init, settings))
+        .post_shutdown(_post_shutdown)
         .build()
     )
     enrolment = EnrolmentHandlers(services)
@@ -77,6 +86,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     membership = MembershipHandlers(services)
     controls = ControlHandlers(services)
     data = DataHandlers(services, controls)
+    cancel = CancelHandlers(services)
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [
@@ -88,6 +98,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
             CommandHandler("mydata", data.mydata, filters=private),
             CommandHandler("preview", data.preview, filters=private),
             CommandHandler("delete", data.delete, filters=private),
+            CommandHandler("cancel", cancel.cancel, filters=private),
             CallbackQueryHandler(data.confirm, pattern=r"^d:[yn]$"),
             CallbackQueryHandler(checkin.tap),
             MessageHandler(private & ~filters.COMMAND, checkin.text),
@@ -119,10 +130,16 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     return application
 
 
-async def _post_init(application: App) -> None:
-    """Plan check-ins once, and publish the command menu (a refusal must not stop the bot)."""
+async def _post_init(settings: Settings, application: App) -> None:
+    """Plan check-ins once, serve /healthz and /metrics, publish the command menu.
+
+    Neither a port that is taken nor a refused command menu stops the bot: check-ins
+    matter more; both are logged.
+    """
     services: Services = application.bot_data["services"]
-    plan(services)
+    plan(services)  # after downtime too: the first tick then sends what is due, once
+    if settings.health_port:
+        await start_health_server(application, settings, settings.health_port)
     await publish_commands(application.bot, services)
 
 
@@ -142,19 +159,42 @@ def command_menu(language: str) -> list[BotCommand]:
     return [BotCommand(name, plain(language, COMMANDS[name])) for name in COMMANDS]
 
 
-def plan(services: Services) -> int:
-    """Plan check-ins for every session up to the horizon."""
-    inserted = plan_all(services.config, services.checkins, services.clock.now())
-    if inserted:
-        log.info("planned check-ins", extra={"inserted": inserted})
-    return inserted
+async def start_health_server(application: App, settings: Settings, port: int) -> int | None:
+    """Serve /healthz and /metrics in the bot's event loop; returns the bound port."""
+    services: Services = application.bot_data["services"]
+    server = HealthServer(services, services.metrics, settings.tick_seconds)
+    try:
+        bound = await server.start(settings.health_host, port)
+    except OSError as error:
+        log.error("health server not started", extra={"port": port, "error": type(error).__name__})
+        return None
+    application.bot_data["health_server"] = server
+    return bound
+
+
+async def _post_shutdown(application: App) -> None:
+    """Stop serving /healthz and /metrics."""
+    server: HealthServer | None = application.bot_data.pop("health_server", None)
+    if server is not None:
+        await server.stop()
 
 
 async def tick(bot: Bot, services: Services) -> TickReport:
-    """Send what is due through ``bot``."""
+    """Send the check-ins and reminders that are due through ``bot``."""
     notifier = TelegramNotifier(bot, services)
-    report = await run_tick(services.clock, services.checkins, services.people, notifier)
-    if report.sent or report.retried or report.closed or report.released or report.resumed:
+    config, metrics = services.config, services.metrics
+    report = await run_tick(
+        services.clock,
+        services.checkins,
+        services.people,
+        notifier,
+        metrics,
+        policy=lambda code: policy(config, code),
+        reminders=services.reminders,
+    )
+    now = services.clock.now()
+    metrics.ticked(now, queue_depth(services.database, now))
+    if any(vars(report).values()):
         log.info("tick", extra=vars(report))
     if alerts := await send_pending_alerts(bot, services):
         log.info("risk alerts sent late", extra={"alerts": alerts})
@@ -169,11 +209,15 @@ def purge_now(services: Services) -> None:
 
 
 async def _plan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    plan(context.bot_data["services"])
+    services: Services = context.bot_data["services"]
+    if reload_if_changed(services) is None:
+        plan(services)
 
 
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick(context.bot, context.bot_data["services"])
+    services: Services = context.bot_data["services"]
+    reload_if_changed(services)  # an edited config reaches pending sends within a tick
+    await tick(context.bot, services)
 
 
 async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.progress import Track, untracked
 from storage import export
 from storage.database import Database
+from storage.export import ALL, ExportFilter
 
 COLUMNS = (
     "record",
@@ -23,8 +25,15 @@ COLUMNS = (
 )
 
 
-def write_csv(database: Database, out: TextIO, *, include_private_notes: bool = False) -> int:
-    """Write every answer and note; returns the number of data rows.
+def write_csv(
+    database: Database,
+    out: TextIO,
+    *,
+    include_private_notes: bool = False,
+    only: ExportFilter = ALL,
+    track: Track = untracked,
+) -> int:
+    """Write every answer and note ``only`` keeps; returns the number of data rows.
 
     Times are ISO 8601 in the client's own time zone, with the offset. A note the client
     kept private (or has not decided on yet) is listed with its choice but without its
@@ -34,7 +43,8 @@ def write_csv(database: Database, out: TextIO, *, include_private_notes: bool = 
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     rows = 0
-    for answer in export.answers(database):
+    total = export.count(database, "answers", only)
+    for answer in track(export.answers(database, only), total, "answers"):
         writer.writerow(
             {
                 "record": "answer",
@@ -47,7 +57,8 @@ def write_csv(database: Database, out: TextIO, *, include_private_notes: bool = 
             }
         )
         rows += 1
-    for note in export.notes(database):
+    total = export.count(database, "notes", only)
+    for note in track(export.notes(database, only), total, "notes"):
         visible = note.shared is True or include_private_notes
         writer.writerow(
             {

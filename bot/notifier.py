@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-from telegram import Bot
+from telegram import Bot, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.services import Services
-from bot.views import checkin_view
+from bot.views import checkin_view, reminder_view
 from core.delivery import Delivered, Delivery, RetryLater, Unreachable
 from core.model import Checkin
 
@@ -38,6 +39,27 @@ class TelegramNotifier:
                 services.lock_screen(view.text),
                 parse_mode=ParseMode.HTML,
                 reply_markup=view.markup,
+                protect_content=True,
+            )
+        except TelegramError as error:
+            return classify(error)
+        return Delivered(chat_id=message.chat_id, message_id=message.message_id)
+
+    async def send_reminder(self, checkin: Checkin) -> Delivery:
+        """A short nudge, as a reply to the check-in message so its buttons are one tap away."""
+        if checkin.chat_id is None:
+            return Unreachable("NotEnrolled")
+        tz = ZoneInfo(checkin.timezone)
+        view = reminder_view(checkin, checkin.expires_at.astimezone(tz))
+        reply = None
+        if checkin.message_id is not None:
+            reply = ReplyParameters(checkin.message_id, allow_sending_without_reply=True)
+        try:
+            message = await self._bot.send_message(
+                checkin.chat_id,
+                self._services.lock_screen(view.text),
+                parse_mode=ParseMode.HTML,
+                reply_parameters=reply,
                 protect_content=True,
             )
         except TelegramError as error:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.crypto import make_cipher
+from bot.metrics import PrometheusMetrics
 from core.clinic import ClinicConfig
 from core.clock import Clock, SystemClock
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
@@ -13,24 +16,31 @@ from core.risk import RiskMatcher
 from messages.render import crisis_line
 from messages.risk import risk_matcher
 from storage.audit import Audit
+from storage.cancellations import Cancellations
 from storage.checkins import Checkins
 from storage.client_data import ClientData
 from storage.database import Database
 from storage.participation import Participation
 from storage.people import People
+from storage.reminders import Reminders
 from storage.risk_notes import RiskNotes
 
 
 @dataclass
 class Services:
-    """Config, storage and the clock, passed to handlers and jobs."""
+    """Config, storage, the clock and the metrics, passed to handlers and jobs."""
 
     config: ClinicConfig
     database: Database
     clock: Clock = field(default_factory=SystemClock)
     questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
+    config_path: Path | None = None  # reloaded when it changes; None: never reloaded
+    config_stamp: str | None = None  # SHA-256 of the file the config was loaded from
     people: People = field(init=False)
     checkins: Checkins = field(init=False)
+    reminders: Reminders = field(init=False)
+    cancellations: Cancellations = field(init=False)
     audit: Audit = field(init=False)
     participation: Participation = field(init=False)
     client_data: ClientData = field(init=False)
@@ -40,11 +50,18 @@ class Services:
     def __post_init__(self) -> None:
         self.people = People(self.database)
         self.checkins = Checkins(self.database)
+        self.reminders = Reminders(self.database)
+        self.cancellations = Cancellations(self.database)
         self.audit = Audit(self.database)
         self.participation = Participation(self.database)
         self.client_data = ClientData(self.database)
         self.risk_notes = RiskNotes(self.database)
         self.risk = risk_matcher(self.config.safety)
+
+    def use_config(self, config: ClinicConfig) -> None:
+        """Switch to a reloaded config, and to the risk phrases it lists."""
+        self.config = config
+        self.risk = risk_matcher(config.safety)
 
     def lock_screen(self, text: str) -> str:
         """``text`` (Telegram HTML) with the clinic's neutral preview line first, if set.
@@ -61,23 +78,33 @@ class Services:
         return crisis_line(clinic.crisis_contacts, language, clinic.language)
 
 
+def file_stamp(path: Path) -> str:
+    """A fingerprint of a file's content, to notice edits (an mtime can stay the same)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def bootstrap(
     config: ClinicConfig,
     database_url: str,
     clock: Clock | None = None,
     *,
     encryption_key: str | None = None,
+    config_path: Path | None = None,
 ) -> Services:
     """Open the database (upgrading its schema) and sync the people in the config.
 
     Notes are encrypted with ``encryption_key`` (``ALLIANCE_ENCRYPTION_KEY``); without one
-    this refuses (``MissingSettingError``) unless the config allows plaintext notes.
+    this refuses (``MissingSettingError``) unless the config allows plaintext notes. With
+    ``config_path``, the file the config came from is watched for changes.
     """
     cipher = make_cipher(encryption_key, config.privacy.allow_plaintext_notes)
     services = Services(
         config=config,
         database=Database.connect(database_url, cipher=cipher),
         clock=clock or SystemClock(),
+        config_path=config_path,
     )
+    if config_path is not None:
+        services.config_stamp = file_stamp(config_path)
     services.people.sync(config)
     return services

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,20 @@ class Settings(BaseSettings):
         default=None,
         description="Fernet key(s) for notes at rest, comma-separated: the first encrypts, "
         "all decrypt. Never logged.",
+    )
+    health_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port for /healthz and /metrics while the bot runs; 0 turns them off.",
+    )
+    health_host: str = Field(
+        default="127.0.0.1",
+        description="Address /healthz and /metrics listen on; 0.0.0.0 only inside a container.",
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="auto: JSON lines unless stderr is a terminal; json; or text.",
     )
 
     def encryption_keys(self) -> str | None:

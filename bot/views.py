@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -12,7 +13,7 @@ from core.flow import Stage, stage_of
 from core.model import Checkin
 from core.questionnaire import Questionnaire
 from messages.catalog import SafeHtml, html_text, plain
-from messages.render import checkin_text
+from messages.render import checkin_text, reminder_text
 
 #: Scale buttons per row; Telegram shows up to 8 per row, 6 keeps them tappable on a phone.
 _ROW = 6
@@ -32,6 +33,12 @@ def checkin_view(checkin: Checkin, questionnaire: Questionnaire, step: int, cris
     local_start = checkin.session_start.astimezone(ZoneInfo(checkin.timezone))
     text = checkin_text(language, questionnaire, step, local_start, crisis)
     return View(text, _checkin_markup(checkin, questionnaire, step))
+
+
+def reminder_view(checkin: Checkin, closes_local: datetime) -> View:
+    """A reminder of an open check-in; no buttons: it replies to the check-in itself."""
+    local_start = checkin.session_start.astimezone(ZoneInfo(checkin.timezone))
+    return View(reminder_text(checkin.language, local_start, closes_local))
 
 
 def closed_view(language: str) -> View:

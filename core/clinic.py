@@ -4,32 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from core.clinic_checks import ConfigIssue as ConfigIssue
+from core.clinic_checks import CrossFieldError as CrossFieldError
+from core.clinic_checks import Loc as Loc
+from core.clinic_checks import cross_field_issues as cross_field_issues
+from core.clinic_checks import format_loc as format_loc
+from core.clinic_values import (
+    IcsPath,
+    LocalDate,
+    LocalDateTime,
+    Reschedule,
+    SessionRef,
+    Timing,
+    _hhmm,
+    resolve_timing,
+)
+from core.schema_hints import any_case, text_schema
+from core.timing import CheckinTiming
+
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "de", "es")
 """Languages the bot can speak to clients: each has a complete catalog in ``messages/``."""
 
-Loc = tuple[str | int, ...]
-"""Location of a value inside the config, e.g. ``("clients", 2, "therapist")``."""
-
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
-_HHMM = re.compile(r"(\d{1,2}):(\d{2})")
-_LOCAL_DT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
-_OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def format_loc(loc: Loc) -> str:
-    """Render a location as ``clients[2].therapist``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out
 
 
 def _zone(name: str) -> str:
@@ -41,6 +43,10 @@ def _zone(name: str) -> str:
     if not known:
         raise ValueError(f"unknown time zone {name!r} (use an IANA name like 'Europe/Berlin')")
     return name
+
+
+def _session_zone(name: str) -> str:
+    return name if name in ("client", "therapist") else _zone(name)
 
 
 def _language(code: str) -> str:
@@ -64,37 +70,21 @@ def _day(value: str) -> str:
     raise ValueError(f"unknown day {value!r} (expected monday ... sunday, or mon ... sun)")
 
 
-def _hhmm(value: Any) -> Any:
-    if isinstance(value, dt.time):
-        return value
-    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
-    if match and int(match[1]) < 24 and int(match[2]) < 60:
-        return dt.time(int(match[1]), int(match[2]))
-    raise ValueError(f"invalid time {str(value)!r}, expected HH:MM (24-hour)")
-
-
-def _local_datetime(value: Any) -> Any:
-    text = str(value)
-    offset = f"{text!r} has a UTC offset; session times are local wall-clock times, drop it"
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            raise ValueError(offset)
-        return value
-    if isinstance(value, str) and _LOCAL_DT.fullmatch(value):
-        try:
-            return dt.datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise ValueError(f"invalid date {value!r}: {exc}") from None
-    if isinstance(value, str) and _LOCAL_DT.match(value) and _OFFSET.search(value):
-        raise ValueError(offset)
-    raise ValueError(f"invalid date and time {text!r}, expected local YYYY-MM-DDTHH:MM")
-
-
-TimeZoneName = Annotated[str, AfterValidator(_zone)]
-Language = Annotated[str, AfterValidator(_language)]
-Code = Annotated[str, AfterValidator(_code)]
+_DAY_PATTERN = any_case((*_DAYS, *(d[:3] for d in _DAYS)))
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_zone),
+    text_schema("IANA time zone name", examples=["Europe/Berlin", "America/New_York"]),
+]
+Language = Annotated[
+    str, AfterValidator(_language), text_schema("language code", enum=list(SUPPORTED_LANGUAGES))
+]
+Code = Annotated[
+    str,
+    AfterValidator(_code),
+    text_schema("pseudonymous code, never a name", pattern=f"^{_CODE.pattern}$"),
+]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-LocalDateTime = Annotated[dt.datetime, BeforeValidator(_local_datetime)]
 CrisisText = Annotated[str, Field(min_length=1, max_length=500)]
 
 
@@ -113,6 +103,8 @@ class ClinicSettings(_Model):
     checkin_delay_days: int = Field(default=1, ge=0, le=14, strict=True)
     checkin_expiry_hours: int = Field(default=72, ge=1, le=336, strict=True)
     invite_expiry_days: int = Field(default=14, ge=1, le=90, strict=True)
+    timing: Timing = Field(default_factory=Timing)
+    ics: IcsPath | None = None  # a calendar file with every therapist's sessions
 
     @property
     def tz(self) -> ZoneInfo:
@@ -126,18 +118,38 @@ class Therapist(_Model):
     code: Code
     display_name: Name
     timezone: TimeZoneName | None = None
+    ics: IcsPath | None = None  # a calendar file with this therapist's sessions
 
 
 class WeeklySession(_Model):
-    """A recurring weekly session at a local wall-clock time."""
+    """A recurring session at a local wall-clock time, every week or every few weeks."""
 
-    day: Annotated[str, AfterValidator(_day)]
-    time: Annotated[dt.time, BeforeValidator(_hhmm)]
+    day: Annotated[
+        str,
+        AfterValidator(_day),
+        text_schema("weekday, e.g. tuesday or tue", pattern=f"^({_DAY_PATTERN})$"),
+    ]
+    time: Annotated[
+        dt.time,
+        BeforeValidator(_hhmm),
+        text_schema('local time, 24-hour "HH:MM", in quotes', pattern=r"^\d{1,2}:\d{2}$"),
+    ]
+    every: int = Field(default=1, ge=1, le=8, strict=True)  # weeks
+    start: LocalDate | None = None
+    end: LocalDate | None = None
 
     @property
     def weekday(self) -> int:
         """Day of the week, 0 = Monday."""
         return _DAYS.index(self.day)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> WeeklySession:
+        if self.every > 1 and self.start is None:
+            raise ValueError(f"'every: {self.every}' needs a 'start' date to count weeks from")
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
 
 
 class Sessions(_Model):
@@ -146,6 +158,10 @@ class Sessions(_Model):
     weekly: list[WeeklySession] = Field(default_factory=list)
     dates: list[LocalDateTime] = Field(default_factory=list)
     duration_minutes: int = Field(default=50, ge=5, le=600, strict=True)
+    cancelled: list[SessionRef] = Field(default_factory=list)
+    rescheduled: list[Reschedule] = Field(default_factory=list)
+    # The zone the times above are written in: the client's (default), "therapist", or IANA.
+    timezone: Annotated[str, AfterValidator(_session_zone)] | None = None
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Sessions:
@@ -166,6 +182,7 @@ class Client(_Model):
     timezone: TimeZoneName | None = None
     language: Language | None = None
     sessions: Sessions = Field(default_factory=Sessions)
+    timing: Timing | None = None  # overrides the clinic's timing, field by field
 
 
 class PrivacySettings(_Model):
@@ -191,62 +208,6 @@ class SafetySettings(_Model):
         default_factory=dict
     )
     replace_default_phrases: bool = Field(default=False, strict=True)
-
-
-@dataclass(frozen=True)
-class ConfigIssue:
-    """One cross-field problem and where it is."""
-
-    loc: Loc
-    message: str
-
-
-class CrossFieldError(ValueError):
-    """All cross-field problems of a config, each with its own location."""
-
-    def __init__(self, issues: Sequence[ConfigIssue]) -> None:
-        self.issues = tuple(issues)
-        super().__init__("; ".join(f"{format_loc(i.loc)}: {i.message}" for i in self.issues))
-
-
-def cross_field_issues(
-    clinic: ClinicSettings | None,
-    therapists: Sequence[Therapist | None],
-    clients: Sequence[Client | None],
-) -> list[ConfigIssue]:
-    """Find cross-field problems; ``None`` marks an entry that failed validation."""
-    issues: list[ConfigIssue] = []
-    seen: dict[str, tuple[str, str]] = {}  # casefolded code -> (where, code as written)
-    people: list[tuple[str, int, Therapist | Client | None]]
-    people = [("therapist", i, t) for i, t in enumerate(therapists)]
-    people += [("client", i, c) for i, c in enumerate(clients)]
-    for kind, i, person in people:
-        if person is None:
-            continue
-        if (earlier := seen.get(person.code.casefold())) is None:
-            seen[person.code.casefold()] = (f"{kind}s[{i}]", person.code)
-            continue
-        where = earlier[0] + (f" as {earlier[1]!r}" if earlier[1] != person.code else "")
-        if earlier[0].startswith(kind):
-            text = f"duplicate {kind} code {person.code!r} (already used by {where})"
-        else:
-            text = f"code {person.code!r} is already used by {where}; codes must all differ"
-        issues.append(ConfigIssue((f"{kind}s", i, "code"), text))
-    known = list(dict.fromkeys(t.code for t in therapists if t is not None))
-    check_refs = bool(therapists) and None not in therapists
-    for i, client in enumerate(clients):
-        if client is not None and check_refs and client.therapist not in known:
-            text = f"unknown therapist {client.therapist!r} (known: {', '.join(known)})"
-            issues.append(ConfigIssue(("clients", i, "therapist"), text))
-    if clinic is not None:
-        if clinic.language not in clinic.crisis_contacts:
-            text = f"no crisis contact for the clinic language {clinic.language!r}"
-            issues.append(ConfigIssue(("clinic", "crisis_contacts"), text))
-        for i, client in enumerate(clients):
-            if client and client.language and client.language not in clinic.crisis_contacts:
-                text = f"no crisis contact for {client.language!r} in clinic.crisis_contacts"
-                issues.append(ConfigIssue(("clients", i, "language"), text))
-    return issues
 
 
 class ClinicConfig(_Model):
@@ -293,6 +254,21 @@ class ClinicConfig(_Model):
     def therapist_tz(self, therapist: Therapist) -> ZoneInfo:
         """The therapist's time zone, defaulting to the clinic's."""
         return ZoneInfo(therapist.timezone) if therapist.timezone else self.clinic.tz
+
+    def session_tz(self, client: Client) -> ZoneInfo:
+        """The zone a client's session times are written in (the client's by default)."""
+        zone = client.sessions.timezone
+        if zone == "therapist":
+            therapist = self.therapist(client.therapist)
+            return self.therapist_tz(therapist) if therapist else self.clinic.tz
+        return ZoneInfo(zone) if zone not in (None, "client") else self.client_tz(client)
+
+    def checkin_timing(self, client: Client) -> CheckinTiming:
+        """The client's timing policy: their own fields, then the clinic's, then defaults."""
+        clinic = self.clinic
+        return resolve_timing(
+            [client.timing, clinic.timing], clinic.checkin_delay_days, clinic.checkin_expiry_hours
+        )
 
     def client_language(self, client: Client) -> str:
         """The client's language, defaulting to the clinic's."""

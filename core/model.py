@@ -75,3 +75,5 @@ class Checkin:
     step: int
     message_id: int | None
     attempts: int
+    remind_at: datetime | None = None
+    reminders_sent: int = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 
 from core.flow import Stage, stage_of
 from core.questionnaire import Questionnaire
@@ -61,3 +61,20 @@ def crisis_line(contacts: dict[str, str], language: str, fallback_language: str)
     return (
         contacts.get(language) or contacts.get(fallback_language) or next(iter(contacts.values()))
     )
+
+
+def reminder_text(language: str, session_start_local: datetime, closes_local: datetime) -> SafeHtml:
+    """A reminder that a check-in is still open, and until when (client's local time)."""
+    closes = session_when(language, closes_local)
+    return html_text(
+        language,
+        "reminder.text",
+        session_date=session_date(language, session_start_local),
+        closes=closes,
+    )
+
+
+def session_when(language: str, local_start: datetime) -> str:
+    """A session's day and time as people say it, e.g. 'Tuesday, 24 November, 15:00'."""
+    pattern = plain(language, "format.session_time")
+    return format_datetime(local_start, format=pattern, locale=language)

@@ -15,6 +15,7 @@ Handler = Callable[[SandboxState, Params], Awaitable[object]]
 METHODS: dict[str, Handler] = {
     "getMe": bot.get_me,
     "getUpdates": bot.get_updates,
+    "setWebhook": bot.set_webhook,
     "deleteWebhook": bot.delete_webhook,
     "getWebhookInfo": bot.get_webhook_info,
     "setMyCommands": bot.set_my_commands,

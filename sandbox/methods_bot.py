@@ -9,6 +9,7 @@ from typing import Any
 from sandbox.errors import bad_request
 from sandbox.params import Params
 from sandbox.state import SandboxState
+from sandbox.webhook import read_allowed_updates, read_webhook
 
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 MAX_COMMANDS = 100
@@ -32,17 +33,30 @@ async def get_updates(state: SandboxState, params: Params) -> object:
     return await state.updates.get(params.get_int("offset"), limit, timeout)
 
 
-async def delete_webhook(state: SandboxState, params: Params) -> object:
-    """deleteWebhook: there is never a webhook; may drop pending updates."""
+async def set_webhook(state: SandboxState, params: Params) -> object:
+    """setWebhook: deliver updates to a loopback URL; an empty URL removes the webhook."""
+    url = params.get_str("url") or ""
+    webhook = read_webhook(params, url) if url else None
+    allowed = read_allowed_updates(params)
+    if allowed is not None:
+        state.allowed_updates = allowed
     if params.get_bool("drop_pending_updates"):
         state.updates.clear()
+    state.set_webhook(webhook)
+    return True
+
+
+async def delete_webhook(state: SandboxState, params: Params) -> object:
+    """deleteWebhook: go back to getUpdates; may drop pending updates."""
+    if params.get_bool("drop_pending_updates"):
+        state.updates.clear()
+    state.set_webhook(None)
     return True
 
 
 async def get_webhook_info(state: SandboxState, params: Params) -> object:
-    """getWebhookInfo: an empty webhook, as when polling."""
-    pending = len(state.updates.pending())
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+    """getWebhookInfo: the webhook and its last error, or an empty URL when polling."""
+    return state.webhook_info()
 
 
 def _scope_key(params: Params) -> str:

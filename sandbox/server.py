@@ -11,7 +11,8 @@ from typing import Any, Self
 from aiohttp import web
 
 from sandbox.control import control_routes
-from sandbox.errors import ApiError, make_error, too_many_requests
+from sandbox.delivery import WebhookSender
+from sandbox.errors import ApiError, SandboxTimeoutError, make_error, too_many_requests
 from sandbox.faults import Faults, RateLimiter, SandboxStats
 from sandbox.methods import METHODS, SENDS, canonical_name
 from sandbox.methods_send import chat_id_of
@@ -48,6 +49,7 @@ class BotApiSandbox:
         self._runner: web.AppRunner | None = None
         self._root: str | None = None
         self._closing = asyncio.Event()
+        self._sender = WebhookSender(self.state, self._run_answer)
 
     @property
     def api_root(self) -> str:
@@ -86,6 +88,7 @@ class BotApiSandbox:
         shown = f"[{host}]" if family == socket.AF_INET6 else host
         self._root = f"http://{shown}:{sock.getsockname()[1]}"
         self._runner = runner
+        self._sender.start()
 
     async def stop(self) -> None:
         """End long polls and delays at once, then shut the server down."""
@@ -95,6 +98,7 @@ class BotApiSandbox:
         self.state.updates.closed = True
         self._closing.set()
         self.state.signal.notify()
+        await self._sender.stop()
         await runner.cleanup()
         self._root = None
 
@@ -131,6 +135,19 @@ class BotApiSandbox:
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates the bot has not confirmed yet."""
         return self.state.updates.pending()
+
+    def webhook_info(self) -> dict[str, Any]:
+        """What getWebhookInfo answers now (the URL is empty while polling)."""
+        return self.state.webhook_info()
+
+    async def wait_until_delivered(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has confirmed every pending update (by polling or webhook)."""
+        emptied = await self.state.signal.wait_for(
+            lambda: True if not self.state.updates.pending() else None, timeout
+        )
+        if emptied is None:
+            pending = len(self.state.updates.pending())
+            raise SandboxTimeoutError(f"{pending} updates still pending after {timeout} s")
 
     def my_commands(self, language_code: str = "") -> list[dict[str, Any]]:
         """Commands set with setMyCommands for the default scope."""
@@ -174,6 +191,18 @@ class BotApiSandbox:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), delay)
         return _reply(body, status)
+
+    async def _run_answer(self, method: str, params: Params) -> None:
+        """Run a method the bot put in its webhook answer; errors go nowhere, as in Telegram."""
+        name = canonical_name(method)
+        if name is None:
+            return
+        self.stats.calls[name] += 1
+        self._faults.next_delay(name)
+        if self._faults.next_failure(name) is not None:
+            return
+        with contextlib.suppress(ApiError):
+            await self._call(name, params)
 
     async def _call(self, name: str, params: Params) -> object:
         handler = METHODS[name]

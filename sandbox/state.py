@@ -1,4 +1,4 @@
-"""Everything the emulated Telegram remembers: chats, messages, queries, files, commands."""
+"""Everything the emulated Telegram remembers: chats, messages, queries, files, webhook."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sandbox.files import StoredFile, guess_mime_type
 from sandbox.models import CallbackAnswer, SandboxMessage
 from sandbox.params import Upload
 from sandbox.updates import Signal, UpdateQueue
+from sandbox.webhook import Webhook
 
 
 @dataclass
@@ -46,6 +47,8 @@ class SandboxState:
         self.queries: dict[str, PendingQuery] = {}
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.webhook: Webhook | None = None
+        self.allowed_updates: list[str] = []
         self.version = 0
         self._message_ids = itertools.count(1)
         self._serials = itertools.count(1)
@@ -54,6 +57,19 @@ class SandboxState:
     def now() -> int:
         """Unix time in seconds, as in message dates."""
         return int(time.time())
+
+    def set_webhook(self, webhook: Webhook | None) -> None:
+        """Install, replace or (with None) remove the webhook, and wake waiters."""
+        self.webhook = webhook
+        self.updates.webhook_active = webhook is not None
+        self.signal.notify()
+
+    def webhook_info(self) -> dict[str, Any]:
+        """The WebhookInfo JSON: the webhook and its last error, or an empty URL."""
+        pending = len(self.updates.pending())
+        if self.webhook is None:
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        return self.webhook.info(pending, self.allowed_updates)
 
     def add_chat(self, user_id: int, first_name: str, language_code: str) -> Chat:
         """Create (or return) the private chat of a user; its id is the user id."""

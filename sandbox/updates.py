@@ -14,6 +14,10 @@ CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance"
     " is running"
 )
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to"
+    " delete the webhook first"
+)
 
 
 class Signal:
@@ -42,6 +46,10 @@ class Signal:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
 
+    async def changed(self) -> None:
+        """Wait for the next change, however long it takes."""
+        await self._event.wait()
+
 
 class UpdateQueue:
     """Pending updates with Telegram's offset, limit and long-polling rules."""
@@ -52,6 +60,8 @@ class UpdateQueue:
         self._next_id = 1
         self._generation = 0
         self.closed = False
+        # While a webhook is set, getUpdates (even a long poll already waiting) gets 409.
+        self.webhook_active = False
 
     def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Append an update of the given kind (e.g. "message") and wake pollers."""
@@ -69,6 +79,11 @@ class UpdateQueue:
         """Drop every pending update."""
         self._pending.clear()
 
+    def remove(self, update_id: int) -> None:
+        """Forget one update (delivered or skipped by the webhook sender) and wake waiters."""
+        self._pending = [u for u in self._pending if u["update_id"] != update_id]
+        self._signal.notify()
+
     def confirm(self, offset: int) -> None:
         """Forget updates before `offset` (a negative offset keeps the last -offset)."""
         if offset < 0:
@@ -78,6 +93,8 @@ class UpdateQueue:
 
     async def get(self, offset: int | None, limit: int, wait: float) -> list[dict[str, Any]]:
         """Serve one `getUpdates` call; an older waiting call ends with 409 Conflict."""
+        if self.webhook_active:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         if offset is not None:
             self.confirm(offset)
         self._generation += 1
@@ -87,6 +104,8 @@ class UpdateQueue:
         def check() -> list[dict[str, Any]] | None:
             if self.closed:
                 return []
+            if self.webhook_active:
+                raise ApiError(409, WEBHOOK_CONFLICT)
             if self._generation != mine:
                 raise ApiError(409, CONFLICT)
             return self._pending[:limit] or None

@@ -1,42 +1,109 @@
-"""Turning the sessions in the clinic config into stored check-ins."""
+"""Turning the sessions in the clinic config into stored check-ins and their reminders."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
 
 from core.clinic import Client, ClinicConfig
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
-from core.schedule import CheckinTiming, SessionPattern, plan_checkins
+from core.schedule import (
+    CheckinTiming,
+    Session,
+    SessionPattern,
+    WeeklyRule,
+    plan_checkins,
+    sessions_between,
+)
+from core.timing import next_reminder, to_utc, wall
 from storage.checkins import Checkins
+from storage.planned import PlanCounts
+from storage.reminders import Reminders
 
 #: How far ahead check-ins are planned; re-planning runs far more often than this.
 HORIZON = timedelta(days=14)
 
 
-def pattern_of(config: ClinicConfig, client: Client) -> SessionPattern:
-    """A client's sessions from the config, in the client's time zone."""
-    sessions = client.sessions
+@dataclass(frozen=True)
+class Extra:
+    """Session facts from outside the config file, per client code."""
+
+    occurrences: Mapping[str, Sequence[Session]] = field(default_factory=dict)  # calendars
+    cancelled: Mapping[str, frozenset[datetime]] = field(default_factory=dict)  # /cancel
+
+
+def pattern_of(config: ClinicConfig, client: Client, extra: Extra | None = None) -> SessionPattern:
+    """A client's sessions from the config (and calendars and cancellations), as a pattern."""
+    sessions, extra = client.sessions, extra or Extra()
     return SessionPattern(
-        tz=config.client_tz(client),
-        weekly=[(rule.weekday, rule.time) for rule in sessions.weekly],
+        tz=config.session_tz(client),
+        weekly=[WeeklyRule(r.weekday, r.time, r.every, r.start, r.end) for r in sessions.weekly],
         dates=list(sessions.dates),
         duration=timedelta(minutes=sessions.duration_minutes),
+        cancelled=list(sessions.cancelled),
+        moved=[(r.original, r.to) for r in sessions.rescheduled],
+        occurrences=extra.occurrences.get(client.code, ()),
+        cancelled_starts=extra.cancelled.get(client.code, frozenset()),
+        local_tz=config.client_tz(client),
     )
 
 
-def timing_of(config: ClinicConfig) -> CheckinTiming:
-    """The clinic's check-in timing."""
-    return CheckinTiming(
-        delay_days=config.clinic.checkin_delay_days,
-        expiry=timedelta(hours=config.clinic.checkin_expiry_hours),
-    )
+def timing_of(config: ClinicConfig, client: Client | None = None) -> CheckinTiming:
+    """A client's check-in timing (the clinic's when no client is given, or they are gone)."""
+    if client is None:
+        return CheckinTiming(
+            delay_days=config.clinic.checkin_delay_days,
+            expiry=timedelta(hours=config.clinic.checkin_expiry_hours),
+        )
+    return config.checkin_timing(client)
 
 
-def plan_all(config: ClinicConfig, checkins: Checkins, now: datetime) -> int:
-    """Plan every client's check-ins up to the horizon; returns how many were new."""
-    timing = timing_of(config)
-    inserted = 0
+def policy(config: ClinicConfig, client_code: str) -> CheckinTiming:
+    """The timing the tick applies to a client's sends (defaults for a removed client)."""
+    client = config.client(client_code)
+    return timing_of(config, client) if client else CheckinTiming()
+
+
+def plan_all(
+    config: ClinicConfig,
+    checkins: Checkins,
+    now: datetime,
+    extra: Extra | None = None,
+    reminders: Reminders | None = None,
+) -> PlanCounts:
+    """Re-plan every client's unsent check-ins (and pending reminders) up to the horizon."""
+    counts = PlanCounts()
     for client in config.clients:
-        planned = plan_checkins(pattern_of(config, client), timing, now, HORIZON)
-        inserted += checkins.plan(client.code, planned, now, DEFAULT_QUESTIONNAIRE.key)
-    return inserted
+        timing = timing_of(config, client)
+        planned = plan_checkins(pattern_of(config, client, extra), timing, now, HORIZON)
+        counts += checkins.plan(client.code, planned, now, DEFAULT_QUESTIONNAIRE.key)
+        if reminders is not None:
+            tz = config.client_tz(client)
+            reminders.replan(client.code, partial(_next, tz, timing))
+    counts.cancelled += checkins.cancel_others([c.code for c in config.clients], now)
+    return counts
+
+
+def session_to_cancel(
+    config: ClinicConfig, client: Client, extra: Extra, now: datetime, day: date | None
+) -> Session | None:
+    """The session ``/cancel`` means: the next one to start, or the first on ``day``.
+
+    ``day`` is read in the zone the client's session times are written in; a session on
+    that day may have started already (a session that did not happen).
+    """
+    pattern = pattern_of(config, client, extra)
+    if day is None:
+        return next(iter(sessions_between(pattern, now, now + 4 * HORIZON)), None)
+    around = to_utc(datetime.combine(day, time()), pattern.tz)
+    found = sessions_between(pattern, around - timedelta(days=1), around + timedelta(days=2))
+    return next((s for s in found if wall(s.start, pattern.tz).date() == day), None)
+
+
+def _next(
+    tz: ZoneInfo, timing: CheckinTiming, since: datetime, sent: int, expires: datetime
+) -> datetime | None:
+    return next_reminder(since, tz, timing, expires, sent)

@@ -1,17 +1,30 @@
-"""One tick: give back lapsed claims, close expired check-ins, send what is due."""
+"""One tick: give back lapsed claims, close expired check-ins, send what is due, remind."""
 
 from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
-from datetime import timedelta
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from core.clock import Clock
-from core.delivery import Delivered, RetryLater, Unreachable, retry_delay
-from scheduler.ports import Notifier
+from core.delivery import Delivered, Delivery, RetryLater, Unreachable, retry_delay
+from core.model import Checkin, CheckinStatus
+from core.timing import (
+    REMINDER_MIN_OPEN,
+    CheckinTiming,
+    in_quiet,
+    is_stale,
+    leave_quiet,
+    next_reminder,
+)
+from scheduler.ports import NO_METRICS, Metrics, Notifier
 from storage.checkins import Checkins
 from storage.people import People
+from storage.reminders import Reminders
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +32,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 #: Sends per tick at most, so one tick never runs for long; the next tick goes on.
 MAX_SENDS_PER_TICK = 500
+#: A client's timing policy by client code.
+Policy = Callable[[str], CheckinTiming]
 
 
 @dataclass
@@ -30,44 +45,141 @@ class TickReport:
     sent: int = 0
     retried: int = 0
     unreachable: int = 0
+    deferred: int = 0
+    reminded: int = 0
+    stale: int = 0
     resumed: int = 0
 
 
+def _no_policy(_code: str) -> CheckinTiming:
+    return CheckinTiming()
+
+
 async def run_tick(
-    clock: Clock, checkins: Checkins, people: People, notifier: Notifier
+    clock: Clock,
+    checkins: Checkins,
+    people: People,
+    notifier: Notifier,
+    metrics: Metrics = NO_METRICS,
+    policy: Policy = _no_policy,
+    reminders: Reminders | None = None,
 ) -> TickReport:
     """Do the due work once; safe to run from several workers at the same time."""
+    tick = _Tick(clock, checkins, people, notifier, metrics, policy)
     now = clock.now()
-    report = TickReport(
-        released=checkins.release_lapsed_claims(now),
-        closed=checkins.close_expired(now),
-        resumed=people.end_due_pauses(now),
-    )
+    tick.report.resumed = people.end_due_pauses(now)  # before claiming: due ones go out now
+    closed = checkins.close_expired_by_status(now)
+    metrics.closed(closed.get(CheckinStatus.EXPIRED, 0), closed.get(CheckinStatus.UNSENT, 0))
+    tick.report.released = checkins.release_lapsed_claims(now)
+    tick.report.closed = sum(closed.values())
     for _ in range(MAX_SENDS_PER_TICK):
-        now = clock.now()
-        checkin = checkins.claim_due(now, LEASE)
+        checkin = checkins.claim_due(clock.now(), LEASE)
         if checkin is None:
             break
-        outcome = await notifier.send_checkin(checkin)
-        now = clock.now()
+        await tick.send_checkin(checkin)
+    if reminders is not None:
+        for _ in range(MAX_SENDS_PER_TICK):
+            checkin = reminders.claim_due(clock.now(), LEASE)
+            if checkin is None:
+                break
+            await tick.remind(checkin, reminders)
+    return tick.report
+
+
+@dataclass
+class _Tick:
+    """One tick's collaborators and what it has done so far."""
+
+    clock: Clock
+    checkins: Checkins
+    people: People
+    notifier: Notifier
+    metrics: Metrics
+    policy: Policy
+    report: TickReport = field(default_factory=TickReport)
+
+    async def send_checkin(self, checkin: Checkin) -> None:
+        """Send one claimed check-in, or give it back to wait for morning or a retry."""
+        timing, tz = self.policy(checkin.client_code), ZoneInfo(checkin.timezone)
+        now = self.clock.now()
+        if in_quiet(now, tz, timing.quiet):  # late after downtime or retries: wait for morning
+            self.checkins.defer(checkin.id, leave_quiet(now, tz, timing.quiet))
+            self.report.deferred += 1
+            return
+        started = time.perf_counter()
+        outcome = await self.notifier.send_checkin(checkin)
+        took = time.perf_counter() - started
+        now = self.clock.now()
+        self.metrics.send(_outcome_name(outcome), took, now)
         if isinstance(outcome, Delivered):
-            checkins.mark_sent(checkin.id, outcome.chat_id, outcome.message_id, now)
-            report.sent += 1
-            log.info("checkin sent", extra={"checkin_id": checkin.id})
-            continue
-        if isinstance(outcome, Unreachable) and checkin.chat_id is not None:
-            people.set_reachable(checkin.chat_id, reachable=False)
-            report.unreachable += 1
-        elif isinstance(outcome, RetryLater):
-            report.retried += 1
-        delay = retry_delay(
-            checkin.attempts,
-            random.random(),  # noqa: S311 - jitter, not a secret
-            outcome.retry_after if isinstance(outcome, RetryLater) else None,
+            remind_at = next_reminder(now, tz, timing, checkin.expires_at, 0)
+            self.checkins.mark_sent(checkin.id, outcome.chat_id, outcome.message_id, now, remind_at)
+            self.report.sent += 1
+            log.info("checkin sent", extra={"checkin_id": checkin.id, "seconds": round(took, 3)})
+            return
+        self._count_failure(checkin, outcome)
+        self.checkins.retry_later(
+            checkin.id, now + _delay(checkin.attempts, outcome), outcome.error
         )
-        checkins.retry_later(checkin.id, now + delay, outcome.error)
         log.warning(
             "checkin not delivered",
             extra={"checkin_id": checkin.id, "error": outcome.error, "attempt": checkin.attempts},
         )
-    return report
+
+    async def remind(self, checkin: Checkin, reminders: Reminders) -> None:
+        """Send one claimed reminder, unless it is stale or falls in quiet hours."""
+        timing, tz = self.policy(checkin.client_code), ZoneInfo(checkin.timezone)
+        now = self.clock.now()
+        assert checkin.remind_at is not None
+        if is_stale(checkin.remind_at, now):  # the bot was down: a late nudge is worse than none
+            reminders.move(checkin.id, None)
+            self.report.stale += 1
+            log.info("stale reminder dropped", extra={"checkin_id": checkin.id})
+            return
+        if in_quiet(now, tz, timing.quiet):
+            reminders.move(checkin.id, _still_useful(leave_quiet(now, tz, timing.quiet), checkin))
+            self.report.deferred += 1
+            return
+        started = time.perf_counter()
+        outcome = await self.notifier.send_reminder(checkin)
+        now = self.clock.now()
+        self.metrics.send(_outcome_name(outcome), time.perf_counter() - started, now)
+        if isinstance(outcome, Delivered):
+            sent = checkin.reminders_sent + 1
+            remind_at = next_reminder(now, tz, timing, checkin.expires_at, sent)
+            reminders.sent(checkin.id, now, remind_at)
+            self.report.reminded += 1
+            log.info("reminder sent", extra={"checkin_id": checkin.id, "reminder": sent})
+            return
+        self._count_failure(checkin, outcome)
+        retry_at = None if isinstance(outcome, Unreachable) else now + _delay(1, outcome)
+        reminders.move(checkin.id, _still_useful(retry_at, checkin))
+        log.warning(
+            "reminder not delivered", extra={"checkin_id": checkin.id, "error": outcome.error}
+        )
+
+    def _count_failure(self, checkin: Checkin, outcome: RetryLater | Unreachable) -> None:
+        if isinstance(outcome, Unreachable) and checkin.chat_id is not None:
+            self.people.set_reachable(checkin.chat_id, reachable=False)
+            self.report.unreachable += 1
+        elif isinstance(outcome, RetryLater):
+            self.report.retried += 1
+
+
+def _outcome_name(outcome: Delivery) -> str:
+    if isinstance(outcome, Delivered):
+        return "delivered"
+    return "retry" if isinstance(outcome, RetryLater) else "unreachable"
+
+
+def _still_useful(at: datetime | None, checkin: Checkin) -> datetime | None:
+    """``at``, unless the check-in closes within the hour after it."""
+    return at if at is not None and at + REMINDER_MIN_OPEN <= checkin.expires_at else None
+
+
+def _delay(attempts: int, outcome: RetryLater | Unreachable) -> timedelta:
+    return retry_delay(
+        attempts,
+        random.random(),  # noqa: S311 - jitter, not a secret
+        outcome.retry_after if isinstance(outcome, RetryLater) else None,
+    )

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy import func, select
 
-from core.flow import Accepted, ItemAnswer, NoteText, ShareChoice
+from core.flow import Accepted
 from core.model import Checkin, CheckinStatus, ClientStatus
 from core.schedule import PlannedCheckin
+from storage.checkin_rows import checkin_view, record_action, rowcount, to_checkin
 from storage.database import Database
-from storage.tables import AnswerRow, CheckinRow, ClientRow, NoteRow
+from storage.db import update_rows
+from storage.planned import PlanCounts, cancel_pending, replan
+from storage.tables import CheckinRow, ClientRow
 
 S = CheckinStatus
 
@@ -29,83 +28,67 @@ class Checkins:
 
     def plan(
         self, client_code: str, planned: Sequence[PlannedCheckin], now: datetime, questionnaire: str
-    ) -> int:
-        """Insert the planned check-ins not stored yet, cancel future ones no longer planned.
+    ) -> PlanCounts:
+        """Make this client's unsent check-ins match ``planned``; sent ones are untouched.
 
-        Idempotent: the (client, session start) key makes a second call insert nothing.
-        Returns how many rows were inserted.
+        Idempotent: the (client, session start) key makes a second call change nothing.
+        New sessions are inserted, unsent check-ins move to their new due and expiry, those
+        no longer planned are cancelled, and cancelled ones planned again are revived.
         """
         with self._db.transaction() as s:
             client_id = s.scalar(select(ClientRow.id).where(ClientRow.code == client_code))
             if client_id is None:
-                return 0
-            wanted = {p.session_start for p in planned}
-            s.execute(
-                update(CheckinRow)
-                .where(
-                    CheckinRow.client_id == client_id,
-                    CheckinRow.status == S.PLANNED,
-                    CheckinRow.due_at > now,
-                    CheckinRow.session_start.not_in(wanted),
-                )
-                .values(status=S.CANCELLED)
-            )
-            inserted = 0
-            for p in planned:
-                result = s.execute(
-                    self._insert_ignoring_duplicates().values(
-                        client_id=client_id,
-                        token=secrets.token_urlsafe(8),
-                        questionnaire=questionnaire,
-                        session_start=p.session_start,
-                        session_end=p.session_end,
-                        due_at=p.due_at,
-                        expires_at=p.expires_at,
-                        status=S.PLANNED,
-                        step=0,
-                        attempts=0,
-                    )
-                )
-                inserted += len(result.all())
-            return inserted
+                return PlanCounts()
+            return replan(s, client_id, planned, now, questionnaire, self._db.is_postgresql)
 
-    def _insert_ignoring_duplicates(self) -> ReturningInsert[int]:
-        insert = postgresql.insert if self._db.is_postgresql else sqlite.insert
-        return (
-            insert(CheckinRow)
-            .on_conflict_do_nothing(index_elements=["client_id", "session_start"])
-            .returning(CheckinRow.id)
-        )
+    def cancel_others(self, client_codes: Sequence[str], now: datetime) -> int:
+        """Cancel the unsent check-ins of every client not in ``client_codes``."""
+        with self._db.transaction() as s:
+            query = select(ClientRow.id).where(ClientRow.code.not_in(list(client_codes)))
+            return cancel_pending(s, list(s.scalars(query)), set(), now)
+
+    def status_of(self, client_code: str, session_start: datetime) -> CheckinStatus | None:
+        """The status of a session's check-in, if one was ever planned."""
+        with self._db.transaction() as s:
+            status = s.scalar(
+                select(CheckinRow.status)
+                .join(ClientRow, ClientRow.id == CheckinRow.client_id)
+                .where(ClientRow.code == client_code, CheckinRow.session_start == session_start)
+            )
+            return None if status is None else CheckinStatus(status)
 
     def close_expired(self, now: datetime) -> int:
         """Close every check-in past its expiry: delivered ones as missed, others as unsent."""
-        closed = 0
+        return sum(self.close_expired_by_status(now).values())
+
+    def close_expired_by_status(self, now: datetime) -> dict[CheckinStatus, int]:
+        """``close_expired``, counting how many became ``expired`` and how many ``unsent``."""
+        closed: dict[CheckinStatus, int] = {}
         with self._db.transaction() as s:
             for before, after in ((S.OPEN, S.EXPIRED), (S.PLANNED, S.UNSENT)):
                 result = s.execute(
-                    update(CheckinRow)
+                    update_rows(CheckinRow)
                     .where(CheckinRow.status == before, CheckinRow.expires_at <= now)
                     .values(status=after)
                 )
-                closed += _rowcount(result)
+                closed[after] = rowcount(result)
         return closed
 
     def release_lapsed_claims(self, now: datetime) -> int:
         """Give back claims whose worker stopped before recording the outcome."""
         with self._db.transaction() as s:
             result = s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(CheckinRow.status == S.SENDING, CheckinRow.claimed_until <= now)
                 .values(status=S.PLANNED, claimed_until=None)
             )
-            return _rowcount(result)
+            return rowcount(result)
 
     def claim_due(self, now: datetime, lease: timedelta) -> Checkin | None:
         """Claim the oldest due check-in of a consenting client, or None when none is due."""
         with self._db.transaction() as s:
             query = (
-                select(CheckinRow.id)
-                .join(ClientRow, ClientRow.id == CheckinRow.client_id)
+                checkin_view()
                 .where(
                     CheckinRow.status == S.PLANNED,
                     CheckinRow.due_at <= now,
@@ -119,27 +102,39 @@ class Checkins:
             )
             if self._db.is_postgresql:
                 query = query.with_for_update(skip_locked=True, of=CheckinRow)
-            checkin_id = s.scalar(query)
-            if checkin_id is None:
+            found = s.execute(query).first()
+            if found is None:
                 return None
+            row, client = found
             claimed = s.execute(
-                update(CheckinRow)
-                .where(CheckinRow.id == checkin_id, CheckinRow.status == S.PLANNED)
+                update_rows(CheckinRow)
+                .where(CheckinRow.id == row.id, CheckinRow.status == S.PLANNED)
                 .values(
                     status=S.SENDING,
                     claimed_until=now + lease,
                     attempts=CheckinRow.attempts + 1,
                 )
             )
-            if _rowcount(claimed) != 1:
+            if rowcount(claimed) != 1:
                 return None
-            return _checkin(*s.execute(_view().where(CheckinRow.id == checkin_id)).one())
+            return replace(to_checkin(row, client), status=S.SENDING, attempts=row.attempts + 1)
 
-    def mark_sent(self, checkin_id: int, chat_id: int, message_id: int, now: datetime) -> None:
-        """Record a delivered check-in; it can be answered from now on."""
+    def mark_sent(
+        self,
+        checkin_id: int,
+        chat_id: int,
+        message_id: int,
+        now: datetime,
+        remind_at: datetime | None = None,
+    ) -> None:
+        """Record a delivered check-in, open from now on, and when to remind if unanswered.
+
+        If a tap already opened it (the client answered before the send returned), only the
+        reminder time is added.
+        """
         with self._db.transaction() as s:
-            s.execute(
-                update(CheckinRow)
+            opened = s.execute(
+                update_rows(CheckinRow)
                 .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
                 .values(
                     status=S.OPEN,
@@ -148,6 +143,32 @@ class Checkins:
                     sent_at=now,
                     claimed_until=None,
                     last_error=None,
+                    remind_at=remind_at,
+                )
+            )
+            if rowcount(opened) == 0:
+                s.execute(
+                    update_rows(CheckinRow)
+                    .where(
+                        CheckinRow.id == checkin_id,
+                        CheckinRow.status == S.OPEN,
+                        CheckinRow.reminders_sent == 0,
+                        CheckinRow.remind_at.is_(None),
+                    )
+                    .values(remind_at=remind_at, claimed_until=None)
+                )
+
+    def defer(self, checkin_id: int, at: datetime) -> None:
+        """Give a claimed check-in back unsent, to go out at ``at`` (after quiet hours)."""
+        with self._db.transaction() as s:
+            s.execute(
+                update_rows(CheckinRow)
+                .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
+                .values(
+                    status=S.PLANNED,
+                    next_attempt_at=at,
+                    claimed_until=None,
+                    attempts=CheckinRow.attempts - 1,
                 )
             )
 
@@ -156,15 +177,15 @@ class Checkins:
     ) -> Checkin | None:
         """Open a check-in the client was seen to receive before its send was recorded.
 
-        Its send timed out (``planned`` again), or the tap came before the worker recorded
-        the send (``sending``; recording it later then changes nothing).
+        Either its send timed out (``planned`` again) or it is still being recorded
+        (``sending``): a tap on it proves it arrived.
         """
         with self._db.transaction() as s:
             adopted = s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(
                     CheckinRow.id == checkin_id,
-                    CheckinRow.status.in_((S.PLANNED, S.SENDING)),
+                    CheckinRow.status.in_([S.PLANNED, S.SENDING]),
                     CheckinRow.attempts > 0,
                     CheckinRow.expires_at > now,
                 )
@@ -176,15 +197,15 @@ class Checkins:
                     claimed_until=None,
                 )
             )
-            if _rowcount(adopted) != 1:
+            if rowcount(adopted) != 1:
                 return None
-            return _checkin(*s.execute(_view().where(CheckinRow.id == checkin_id)).one())
+            return to_checkin(*s.execute(checkin_view().where(CheckinRow.id == checkin_id)).one())
 
     def retry_later(self, checkin_id: int, at: datetime, error: str) -> None:
         """Give a claimed check-in back to be tried again at ``at``."""
         with self._db.transaction() as s:
             s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
                 .values(status=S.PLANNED, next_attempt_at=at, claimed_until=None, last_error=error)
             )
@@ -192,14 +213,14 @@ class Checkins:
     def by_token(self, token: str) -> Checkin | None:
         """The check-in behind a button, if the token is real."""
         with self._db.transaction() as s:
-            row = s.execute(_view().where(CheckinRow.token == token)).first()
-            return None if row is None else _checkin(*row)
+            row = s.execute(checkin_view().where(CheckinRow.token == token)).first()
+            return None if row is None else to_checkin(*row)
 
     def awaiting_note(self, chat_id: int, now: datetime, step: int) -> Checkin | None:
         """The open check-in in this chat that is waiting for a note, if any."""
         with self._db.transaction() as s:
             row = s.execute(
-                _view()
+                checkin_view()
                 .where(
                     ClientRow.chat_id == chat_id,
                     CheckinRow.status == S.OPEN,
@@ -209,7 +230,7 @@ class Checkins:
                 .order_by(CheckinRow.sent_at.desc())
                 .limit(1)
             ).first()
-            return None if row is None else _checkin(*row)
+            return None if row is None else to_checkin(*row)
 
     def advance(
         self, checkin: Checkin, accepted: Accepted, now: datetime, done: bool, risk: bool = False
@@ -222,7 +243,7 @@ class Checkins:
         """
         with self._db.transaction() as s:
             moved = s.execute(
-                update(CheckinRow)
+                update_rows(CheckinRow)
                 .where(
                     CheckinRow.id == checkin.id,
                     CheckinRow.step == checkin.step,
@@ -235,57 +256,7 @@ class Checkins:
                     completed_at=now if done else None,
                 )
             )
-            if _rowcount(moved) != 1:
+            if rowcount(moved) != 1:
                 return False
-            _record(s, checkin.id, accepted, now, risk)
+            record_action(s, checkin.id, accepted, now, risk)
             return True
-
-
-def _record(s: Session, checkin_id: int, accepted: Accepted, now: datetime, risk: bool) -> None:
-    action = accepted.action
-    if isinstance(action, ItemAnswer) and accepted.item is not None:
-        s.add(
-            AnswerRow(
-                checkin_id=checkin_id,
-                item_key=accepted.item.key,
-                value=action.value,
-                answered_at=now,
-            )
-        )
-    elif isinstance(action, NoteText) and accepted.note is not None:
-        s.add(
-            NoteRow(
-                checkin_id=checkin_id, text=accepted.note, shared=None, created_at=now, risk=risk
-            )
-        )
-    elif isinstance(action, ShareChoice):
-        s.execute(
-            update(NoteRow).where(NoteRow.checkin_id == checkin_id).values(shared=action.shared)
-        )
-
-
-def _view() -> Select[CheckinRow, ClientRow]:
-    return select(CheckinRow, ClientRow).join(ClientRow, ClientRow.id == CheckinRow.client_id)
-
-
-def _checkin(row: CheckinRow, client: ClientRow) -> Checkin:
-    return Checkin(
-        id=row.id,
-        token=row.token,
-        client_code=client.code,
-        chat_id=client.chat_id,
-        language=client.language,
-        timezone=client.timezone,
-        session_start=row.session_start,
-        due_at=row.due_at,
-        expires_at=row.expires_at,
-        status=CheckinStatus(row.status),
-        step=row.step,
-        message_id=row.message_id,
-        attempts=row.attempts,
-    )
-
-
-def _rowcount(result: object) -> int:
-    assert isinstance(result, CursorResult)
-    return result.rowcount

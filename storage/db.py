@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, Engine, Text, create_engine, event
+from sqlalchemy import DateTime, Engine, Text, Update, create_engine, event, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from storage.cipher import PlaintextCipher, TextCipher
 
+T = TypeVar("T")
 #: The cipher of each engine's dialect; set once when the database is opened.
 _CIPHERS: WeakKeyDictionary[Dialect, TextCipher] = WeakKeyDictionary()
 _PLAIN = PlaintextCipher()
@@ -67,6 +68,15 @@ class SealedText(TypeDecorator[str]):
 def use_cipher(engine: Engine, cipher: TextCipher) -> None:
     """Encrypt every ``SealedText`` column of ``engine`` with ``cipher`` from now on."""
     _CIPHERS[engine.dialect] = cipher
+
+
+def update_rows(table: type[T]) -> Update:
+    """An UPDATE of ``table`` that skips the ORM's in-session synchronisation.
+
+    Sessions here are short and never hold the rows being updated, so evaluating the
+    WHERE clause against loaded objects (the ORM default) is pure overhead.
+    """
+    return update(table).execution_options(synchronize_session=False)
 
 
 def normalise_url(url: str) -> str:

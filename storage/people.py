@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import Actor, AuditKind
@@ -15,6 +15,7 @@ from core.enrolment import Invite, Role
 from core.model import ClientRecord, ClientStatus, TherapistRecord
 from storage.audit import add_entry
 from storage.database import Database
+from storage.db import update_rows
 from storage.tables import ClientRow, ConsentRow, InviteRow, TherapistRow
 
 
@@ -97,7 +98,7 @@ class People:
             if person is None:
                 return Redemption(Redeemed.GONE)
             used = s.execute(
-                update(InviteRow)
+                update_rows(InviteRow)
                 .where(InviteRow.id == invite.id, InviteRow.used_at.is_(None))
                 .values(used_at=now, used_by_chat=chat_id)
             )
@@ -171,7 +172,7 @@ class People:
         )
         with self._db.transaction() as s:
             s.execute(
-                update(ClientRow)
+                update_rows(ClientRow)
                 .where(ClientRow.chat_id == chat_id, ClientRow.status == before)
                 .values(status=after)
             )

@@ -96,6 +96,7 @@ class CheckinRow(Base):
     __table_args__ = (
         UniqueConstraint("client_id", "session_start"),
         Index("ix_checkins_status_due", "status", "due_at"),
+        Index("ix_checkins_status_remind", "status", "remind_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
@@ -115,6 +116,22 @@ class CheckinRow(Base):
     sent_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(64))
+    # Reminders: the next one's time (empty: none planned), how many were sent, the last.
+    remind_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    reminded_at: Mapped[datetime | None]
+
+
+class CancellationRow(Base):
+    """A session a therapist cancelled from Telegram; planning leaves it out for good."""
+
+    __tablename__ = "session_cancellations"
+    __table_args__ = (UniqueConstraint("client_id", "session_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    session_start: Mapped[datetime]
+    therapist_code: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
 
 
 class AnswerRow(Base):

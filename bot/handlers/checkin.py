@@ -31,8 +31,7 @@ from storage.risk_notes import RiskNote
 log = logging.getLogger(__name__)
 
 #: A check-in whose delivery is not recorded (yet) although the client can tap it.
-_UNRECORDED = (CheckinStatus.PLANNED, CheckinStatus.SENDING)
-
+_BEING_SENT = (CheckinStatus.PLANNED, CheckinStatus.SENDING)
 _REJECTION_TAPS = {Rejection.STALE: "tap.already", Rejection.INVALID: "tap.unknown"}
 
 
@@ -71,7 +70,7 @@ class CheckinHandlers:
             await query.answer(plain(fallback, "tap.not_yours"))
             return
         now = self.s.clock.now()
-        if checkin.status in _UNRECORDED and isinstance(query.message, Message):
+        if checkin.status in _BEING_SENT and isinstance(query.message, Message):
             # A send that timed out, or is still being recorded, has arrived: this tap proves it.
             adopted = self.s.checkins.adopt(checkin.id, chat.id, query.message.message_id, now)
             checkin = adopted or checkin
@@ -149,7 +148,10 @@ class CheckinHandlers:
 
     def _advance(self, checkin: Checkin, decision: Accepted, risk: bool = False) -> bool:
         done = stage_of(self.s.questionnaire, decision.next_step) is Stage.DONE
-        return self.s.checkins.advance(checkin, decision, self.s.clock.now(), done, risk)
+        moved = self.s.checkins.advance(checkin, decision, self.s.clock.now(), done, risk)
+        if moved and done:
+            self.s.metrics.answered()
+        return moved
 
     def _view(self, checkin: Checkin, step: int) -> View:
         crisis = self.s.crisis(checkin.language)

@@ -122,7 +122,9 @@ class EnrolmentHandlers:
         if isinstance(person, ClientRecord):
             text = html_text(person.language, "help.client", crisis=self.s.crisis(person.language))
         elif isinstance(person, TherapistRecord):
-            text = html_text(self.s.config.clinic.language, "help.therapist")
+            language = self.s.config.clinic.language
+            usage = html_text(language, "cancel.usage")
+            text = SafeHtml(html_text(language, "help.therapist") + "\n\n" + usage)
         else:
             text = html_text(self.s.config.clinic.language, "start.stranger")
         await reply(update, View(text))

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from bot.application import ALLOWED_UPDATES, App, build_application, plan, tick
+from bot.application import ALLOWED_UPDATES, App, PlanCounts, build_application, plan, tick
 from bot.crypto import new_key
 from bot.invites import invite_link
 from bot.services import Services, bootstrap
 from bot.settings import Settings
+from bot.sync import reconfigure
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from sandbox import BotApiSandbox, SandboxMessage, SimUser
@@ -36,6 +38,7 @@ class Clinic:
     application: App
     settings: Settings
     clock: FixedClock
+    notes: dict[str, Any] = field(default_factory=dict)  # per-test scratch space
 
     async def invite(self, code: str) -> str:
         """A fresh invite token for ``code``, made the way ``alliance invite`` makes it."""
@@ -50,9 +53,13 @@ class Clinic:
             await user.tap(request, text="I agree")
         return request
 
-    def plan(self) -> int:
+    def plan(self) -> PlanCounts:
         """Run the planning job once."""
         return plan(self.services)
+
+    def reconfigure(self, config: ClinicConfig) -> PlanCounts:
+        """Load a changed config as ``alliance sync`` and the running bot do."""
+        return reconfigure(self.services, config)
 
     async def tick(self) -> TickReport:
         """Run the scheduler tick once at the clock's time."""

@@ -132,9 +132,9 @@ async def test_the_runner_serves_until_interrupted() -> None:
         cwd=Path(__file__).parents[2],
     )
     assert process.stdout is not None
-    root = (await asyncio.wait_for(process.stdout.readline(), 10)).decode().strip()
+    root = (await asyncio.wait_for(process.stdout.readline(), 60)).decode().strip()
     async with aiohttp.ClientSession() as session:
         status, body = await fetch(session, "GET", f"{root}/bot123456:TEST-TOKEN/getMe")
     process.send_signal(signal.SIGINT)
-    assert await asyncio.wait_for(process.wait(), 10) == 0
+    assert await asyncio.wait_for(process.wait(), 30) == 0
     assert (status, body["result"]["username"]) == (200, "alliance_sandbox_bot")

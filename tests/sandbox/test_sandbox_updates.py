@@ -11,13 +11,18 @@ from telegram.error import Conflict
 from sandbox import BotApiSandbox, SimUser
 
 
+async def polling_started(sandbox: BotApiSandbox) -> None:
+    """Wait until a getUpdates call has reached the update queue."""
+    assert await sandbox.state.signal.wait_for(lambda: sandbox.stats.calls["getUpdates"] or None, 5)
+
+
 async def test_long_polling_returns_promptly_when_an_update_arrives(
-    bot: Bot, user: SimUser
+    bot: Bot, sandbox: BotApiSandbox, user: SimUser
 ) -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     poll = asyncio.create_task(bot.get_updates(timeout=10))
-    await asyncio.sleep(0.05)
+    await polling_started(sandbox)
     await user.send_text("hello")
     updates = await poll
     assert loop.time() - started < 2
@@ -64,9 +69,11 @@ async def test_updates_look_like_telegrams(sandbox: BotApiSandbox) -> None:
     assert "entities" not in message
 
 
-async def test_a_second_poller_ends_the_first_with_a_conflict(bot: Bot) -> None:
+async def test_a_second_poller_ends_the_first_with_a_conflict(
+    bot: Bot, sandbox: BotApiSandbox
+) -> None:
     first = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.05)
+    await polling_started(sandbox)
     await bot.get_updates(timeout=0)
     with pytest.raises(Conflict):
         await first
@@ -78,7 +85,7 @@ async def test_stopping_the_sandbox_ends_a_waiting_long_poll(
     loop = asyncio.get_running_loop()
     started = loop.time()
     poll = asyncio.create_task(bot.get_updates(timeout=10))
-    await asyncio.sleep(0.05)
+    await polling_started(sandbox)
     await sandbox.stop()
     assert await poll == ()
     assert loop.time() - started < 3

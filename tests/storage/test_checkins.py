@@ -52,9 +52,9 @@ def test_planning_twice_stores_one_checkin_per_session(
     first = plan_all(config, checkins, clock.now())
     second = plan_all(config, checkins, clock.now())
 
-    assert first > 0
-    assert second == 0
-    assert _count(database) == first
+    assert first.inserted > 0
+    assert not second.changed
+    assert _count(database) == first.inserted
 
 
 def test_due_checkin_is_claimed_once_and_delivered(
@@ -182,3 +182,25 @@ def test_double_tap_stores_one_answer(
     with database.transaction() as s:
         answers = s.execute(select(AnswerRow.item_key, AnswerRow.value)).all()
     assert [tuple(a) for a in answers] == [("bond", 7)]
+
+
+def test_a_tap_that_arrives_before_the_send_is_recorded_opens_the_checkin_once(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    _active_client(database, config, clock)
+    checkins = Checkins(database)
+    plan_all(config, checkins, clock.now())
+    clock.set(WEDNESDAY_EVENING)
+    claimed = checkins.claim_due(clock.now(), LEASE)
+    assert claimed is not None
+
+    adopted = checkins.adopt(claimed.id, CHAT, 42, clock.now())
+    checkins.mark_sent(claimed.id, CHAT, 42, clock.now())  # the sender catches up: no change
+
+    assert adopted is not None
+    assert adopted.status is CheckinStatus.OPEN
+    assert checkins.adopt(claimed.id, CHAT, 42, clock.now()) is None
+    opened = checkins.by_token(claimed.token)
+    assert opened is not None
+    assert opened.status is CheckinStatus.OPEN
+    assert opened.message_id == 42

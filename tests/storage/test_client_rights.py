@@ -22,6 +22,7 @@ from storage.client_data import ClientData
 from storage.database import Database
 from storage.participation import Participation
 from storage.people import People
+from storage.reminders import Reminders
 from storage.tables import AnswerRow, CheckinRow, ConsentRow, NoteRow
 
 CHATS = {"C101": 7001, "C102": 7002}
@@ -89,6 +90,37 @@ def test_a_pause_stops_claims_and_its_end_brings_them_back(
     again = checkins.claim_due(until, LEASE)
     assert again is not None
     assert again.client_code == "C101"
+
+
+def test_paused_and_stopped_clients_get_no_reminders(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    enrol(database, config, clock.now())
+    checkins, reminders, participation = (
+        Checkins(database),
+        Reminders(database),
+        Participation(database),
+    )
+    plan_all(config, checkins, clock.now())
+    remind_at = WEDNESDAY_EVENING + timedelta(hours=24)
+    first = checkins.claim_due(WEDNESDAY_EVENING, LEASE)
+    second = checkins.claim_due(WEDNESDAY_EVENING, LEASE)
+    assert first is not None
+    assert second is not None
+    paused, stopped = sorted((first, second), key=lambda c: c.client_code)
+    checkins.mark_sent(paused.id, CHATS[paused.client_code], 1, WEDNESDAY_EVENING, remind_at)
+    participation.pause(CHATS[paused.client_code], None, WEDNESDAY_EVENING)
+    # The stop comes while the other check-in is still being sent; the send then succeeds.
+    participation.stop(CHATS[stopped.client_code], WEDNESDAY_EVENING)
+    checkins.mark_sent(stopped.id, CHATS[stopped.client_code], 2, WEDNESDAY_EVENING, remind_at)
+
+    assert reminders.claim_due(remind_at, LEASE) is None
+
+    participation.resume(CHATS[paused.client_code], remind_at)
+    resumed = reminders.claim_due(remind_at, LEASE)
+    assert resumed is not None
+    assert resumed.client_code == paused.client_code
+    assert reminders.claim_due(remind_at, LEASE) is None  # never the stopped client's
 
 
 def test_pause_resume_and_stop_change_only_from_the_status_they_fit(

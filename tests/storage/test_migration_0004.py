@@ -1,7 +1,8 @@
-"""Migration 0004 on a database with data from 0001: backfills, and goes back down."""
+"""Migration 0004 on a database with data from 0001: backfills, goes back down, ends the chain."""
 
 from __future__ import annotations
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from storage import migrate
@@ -61,3 +62,12 @@ def test_0004_upgrades_existing_data_and_downgrades_cleanly(database_url: str) -
         assert migrate.current_revision(engine) == "0004"
     finally:
         engine.dispose()
+
+
+def test_the_migrations_form_one_chain_ending_in_client_rights() -> None:
+    script = ScriptDirectory.from_config(migrate._config())
+
+    assert script.get_heads() == ["0004"]
+    chain = [(r.revision, r.down_revision) for r in script.walk_revisions()]
+    assert chain == [("0004", "0003"), ("0003", "0001"), ("0001", None)]
+    assert migrate.head_revision() == "0004"

@@ -1,7 +1,7 @@
 """client rights, safety and privacy: pauses, consent events, risk notes, the audit log
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-26 00:41:21.133894
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.db
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,37 @@
+"""Every ``alliance`` subcommand, one module each, in the order ``alliance --help`` lists them.
+
+To add a command: write ``bot/commands/<name>.py`` with a ``COMMAND``, and list it here.
+"""
+
+from bot.commands import (
+    check_config,
+    config,
+    db,
+    demo,
+    export,
+    invite,
+    keygen,
+    purge,
+    rotate_key,
+    run,
+    schedule,
+    stats,
+    sync,
+)
+from bot.commands.base import Command
+
+COMMANDS: tuple[Command, ...] = (
+    run.COMMAND,
+    check_config.COMMAND,
+    config.COMMAND,
+    invite.COMMAND,
+    sync.COMMAND,
+    schedule.COMMAND,
+    export.COMMAND,
+    stats.COMMAND,
+    keygen.COMMAND,
+    rotate_key.COMMAND,
+    purge.COMMAND,
+    db.COMMAND,
+    demo.COMMAND,
+)

@@ -1,0 +1,39 @@
+"""``alliance check-config``: validate the clinic file and say what is wrong, where."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.clinic_config import ClinicConfigError, load_clinic_config, summarize
+from bot.commands.base import Command
+from bot.settings import Settings
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", help="the file (default: ALLIANCE_CLINIC_CONFIG)")
+
+
+def _check_config(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.path) if args.path else settings.clinic_config
+    try:
+        config = load_clinic_config(path)
+    except ClinicConfigError as error:
+        for problem in error.problems:
+            print(problem)
+        count = len(error.problems)
+        print(f"{path}: {count} problem{'s' if count != 1 else ''} found.")
+        return 1
+    print(f"{path} is valid: {summarize(config)}")
+    return 0
+
+
+COMMAND = Command(
+    name="check-config",
+    help="validate a clinic config file",
+    description="Validate a clinic config file. Every problem is printed with its file, "
+    "line and field; the exit status is 1 when there is any.",
+    examples=("alliance check-config clinic.yaml",),
+    arguments=_arguments,
+    run=_check_config,
+)

@@ -1,0 +1,53 @@
+"""``alliance invite``: a single-use enrolment link, optionally as a QR code to print."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.commands.base import Command
+from bot.commands.common import load_config
+from bot.errors import CommandError
+from bot.settings import Settings
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("code", help="a client or therapist code from the clinic config")
+    parser.add_argument(
+        "--qr", type=Path, metavar="FILE", help="also write the link as a QR code PNG to FILE"
+    )
+
+
+def _invite(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.invites import invite_link
+
+    config = load_config(settings.clinic_config)
+    qr: Path | None = args.qr
+    if qr is not None and not qr.absolute().parent.is_dir():
+        raise CommandError(f"cannot write {qr}: the folder {qr.absolute().parent} does not exist")
+    link, note = asyncio.run(invite_link(settings, config, args.code))
+    print(link)
+    print(note, file=sys.stderr)
+    if qr is not None:
+        from bot.qr import write_qr_png
+
+        try:
+            write_qr_png(link, qr)
+        except OSError as error:
+            raise CommandError(f"cannot write {qr} ({type(error).__name__})") from None
+        print(f"QR code written to {qr}; print it for this person only.", file=sys.stderr)
+    return 0
+
+
+COMMAND = Command(
+    name="invite",
+    help="print a single-use enrolment link for a code",
+    description="Create a single-use enrolment link for a client or therapist code and print "
+    "it. Give it to that person only: whoever opens it first is enrolled under the code. "
+    "Needs ALLIANCE_BOT_TOKEN (the bot's username is asked from the Bot API).",
+    examples=("alliance invite C101", "alliance invite C101 --qr C101.png"),
+    arguments=_arguments,
+    run=_invite,
+)

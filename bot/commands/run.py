@@ -1,0 +1,27 @@
+"""``alliance run``: the bot and its scheduler, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.commands.base import Command
+from bot.commands.common import load_config
+from bot.settings import Settings
+
+
+def _run(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import run
+
+    run(settings, load_config(settings.clinic_config))
+    return 0
+
+
+COMMAND = Command(
+    name="run",
+    help="run the bot (long polling) and the scheduler",
+    description="Run the bot (long polling) and the scheduler until stopped with SIGINT or "
+    "SIGTERM. The database schema is upgraded on start. With ALLIANCE_HEALTH_PORT set, "
+    "/healthz and /metrics are served on ALLIANCE_HEALTH_HOST (default 127.0.0.1).",
+    examples=("alliance run", "ALLIANCE_HEALTH_PORT=9090 alliance run"),
+    run=_run,
+)
