@@ -23,14 +23,18 @@ from telegram.request import HTTPXRequest
 from bot.handlers.cancel import CancelHandlers
 from bot.handlers.chat import MembershipHandlers
 from bot.handlers.checkin import CheckinHandlers
+from bot.handlers.controls import ControlHandlers
+from bot.handlers.data import DataHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
 from bot.handlers.therapist import TherapistHandlers, show_therapist_menu
 from bot.health import HealthServer
+from bot.maintenance import purge
 from bot.notifier import TelegramNotifier
+from bot.safety import send_pending_alerts
 from bot.services import Services
 from bot.settings import Settings
 from bot.sync import plan, reload_if_changed
-from messages.catalog import plain
+from messages.catalog import available_languages, plain
 from scheduler.planning import policy
 from scheduler.reports import run_reports
 from scheduler.tick import TickReport, run_tick
@@ -43,6 +47,19 @@ __all__ = ["ALLOWED_UPDATES", "App", "PlanCounts", "build_application", "plan", 
 
 #: How often sessions in the config are planned into check-ins (also once at start).
 PLAN_EVERY = timedelta(hours=1)
+#: How often answers and notes past the retention period are purged (first: soon after start).
+PURGE_EVERY = timedelta(days=1)
+#: The command menu, in this order, with the key of each command's description.
+COMMANDS = {
+    "start": "command.start",
+    "help": "command.help",
+    "pause": "command.pause",
+    "resume": "command.resume",
+    "stop": "command.stop",
+    "mydata": "command.mydata",
+    "preview": "command.preview",
+    "delete": "command.delete",
+}
 #: The updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 #: The application with PTB's default context types.
@@ -70,16 +87,25 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     therapist = TherapistHandlers(services)
     checkin = CheckinHandlers(services, enrolment, therapist)
     membership = MembershipHandlers(services)
+    controls = ControlHandlers(services)
+    data = DataHandlers(services, controls)
     cancel = CancelHandlers(services)
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [
             CommandHandler("start", enrolment.start, filters=private),
             CommandHandler("help", enrolment.help, filters=private),
+            CommandHandler("pause", controls.pause, filters=private),
+            CommandHandler("resume", controls.resume, filters=private),
+            CommandHandler("stop", controls.stop, filters=private),
+            CommandHandler("mydata", data.mydata, filters=private),
+            CommandHandler("preview", data.preview, filters=private),
+            CommandHandler("delete", data.delete, filters=private),
             CommandHandler("cancel", cancel.cancel, filters=private),
             CommandHandler("digest", therapist.digest, filters=private),
             CommandHandler("clients", therapist.clients, filters=private),
             CommandHandler("history", therapist.history, filters=private),
+            CallbackQueryHandler(data.confirm, pattern=r"^e:[yn]$"),
             CallbackQueryHandler(checkin.tap),
             MessageHandler(private & ~filters.COMMAND, checkin.text),
             MessageHandler(private & filters.COMMAND, enrolment.help),
@@ -104,6 +130,9 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
             name="tick",
             job_kwargs=late_is_fine,
         )
+        jobs.run_repeating(
+            _purge_job, interval=PURGE_EVERY, first=60, name="purge", job_kwargs=late_is_fine
+        )
     return application
 
 
@@ -117,17 +146,25 @@ async def _post_init(settings: Settings, application: App) -> None:
     plan(services)  # after downtime too: the first tick then sends what is due, once
     if settings.health_port:
         await start_health_server(application, settings, settings.health_port)
-    language = services.config.clinic.language
-    commands = [
-        BotCommand("start", plain(language, "command.start")),
-        BotCommand("help", plain(language, "command.help")),
-    ]
+    await publish_commands(application.bot, services)
+
+
+async def publish_commands(bot: Bot, services: Services) -> None:
+    """The default menu in the clinic's language, and one per language for clients whose
+    Telegram app is set to it. A refusal is logged and does not stop the bot."""
     try:
-        await application.bot.set_my_commands(commands)
+        await bot.set_my_commands(command_menu(services.config.clinic.language))
+        for language in available_languages():
+            await bot.set_my_commands(command_menu(language), language_code=language)
     except TelegramError as error:
         log.warning("command menu not set", extra={"error": type(error).__name__})
     for therapist in services.deliveries.enrolled_therapists():
-        await show_therapist_menu(application.bot, therapist.chat_id, language)
+        await show_therapist_menu(bot, therapist.chat_id, services.config.clinic.language)
+
+
+def command_menu(language: str) -> list[BotCommand]:
+    """Every command with its description in ``language``."""
+    return [BotCommand(name, plain(language, COMMANDS[name])) for name in COMMANDS]
 
 
 async def start_health_server(application: App, settings: Settings, port: int) -> int | None:
@@ -177,7 +214,16 @@ async def tick(bot: Bot, services: Services) -> TickReport:
             "reports_failed": reports.failed,
         }
         log.info("tick", extra=extra)
+    if alerts := await send_pending_alerts(bot, services):
+        log.info("risk alerts sent late", extra={"alerts": alerts})
     return report
+
+
+def purge_now(services: Services) -> None:
+    """Remove answers and notes past the clinic's retention period."""
+    purged = purge(services.database, services.config, services.clock.now())
+    if purged.answers or purged.notes:
+        log.info("purged", extra={"answers": purged.answers, "notes": purged.notes})
 
 
 async def _plan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -190,6 +236,10 @@ async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.bot_data["services"]
     reload_if_changed(services)  # an edited config reaches pending sends within a tick
     await tick(context.bot, services)
+
+
+async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    purge_now(context.bot_data["services"])
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

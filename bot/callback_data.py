@@ -3,6 +3,7 @@
 ``c:<token>:<step>:<value>`` answers a check-in: ``token`` is the check-in's random id,
 ``step`` the step the button was shown for, ``value`` a scale value, ``s`` (skip),
 ``y`` (share) or ``n`` (keep private). ``k:y`` and ``k:n`` answer the consent question.
+``e:y`` and ``e:n`` confirm or cancel erasing the client's data (/delete);
 ``d:<token>`` marks a shared concern as discussed (``token`` is the concern's random id).
 """
 
@@ -40,6 +41,13 @@ class DiscussedTap:
     token: str
 
 
+@dataclass(frozen=True)
+class DeleteTap:
+    """A tap on the /delete confirmation."""
+
+    confirmed: bool
+
+
 def item_value(token: str, step: int, value: int) -> str:
     """Data for a scale button."""
     return f"c:{token}:{step}:{value}"
@@ -65,10 +73,17 @@ def discussed(token: str) -> str:
     return f"d:{token}"
 
 
-def decode(data: str | None) -> CheckinTap | ConsentTap | DiscussedTap | None:
+def delete(confirmed: bool) -> str:
+    """Data for the /delete confirmation buttons."""
+    return "e:y" if confirmed else "e:n"
+
+
+def decode(data: str | None) -> CheckinTap | ConsentTap | DiscussedTap | DeleteTap | None:
     """Parse callback data; anything malformed or forged in shape is None."""
     if data in ("k:y", "k:n"):
         return ConsentTap(given=data == "k:y")
+    if data in ("e:y", "e:n"):
+        return DeleteTap(confirmed=data == "e:y")
     if found := _DISCUSSED.fullmatch(data or ""):
         return DiscussedTap(token=found[1])
     match = _CHECKIN.fullmatch(data or "")

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config_calendars import resolve_calendars
-from core.clinic import (
-    Client,
-    ClinicConfig,
-    ClinicSettings,
-    ConfigIssue,
-    CrossFieldError,
-    Loc,
-    Sessions,
-    Therapist,
-    WeeklySession,
-    cross_field_issues,
-    format_loc,
-)
-from core.clinic_values import Reschedule, Timing
-from core.report_config import DigestSettings, FlagSettings, QuietHours, TherapistDigest
+from bot.config_messages import problem_message
+from core.clinic import Client, ClinicConfig, ClinicSettings, Therapist
+from core.clinic_checks import ConfigIssue, CrossFieldError, Loc, cross_field_issues, format_loc
 
 MAX_FILE_BYTES = 1024 * 1024
 """Larger files are refused."""
@@ -35,44 +21,6 @@ MAX_FILE_BYTES = 1024 * 1024
 _MAX_DEPTH = 32
 _TOO_DEEP = f"nested too deeply (more than {_MAX_DEPTH} levels)"
 _STR_TAG = "tag:yaml.org,2002:str"
-_MODELS: dict[str | None, type[BaseModel]] = {
-    None: ClinicConfig,
-    "clinic": ClinicSettings,
-    "therapists": Therapist,
-    "clients": Client,
-    "sessions": Sessions,
-    "weekly": WeeklySession,
-    "timing": Timing,
-    "rescheduled": Reschedule,
-    "flags": FlagSettings,
-    "digests": DigestSettings,
-    "digest": TherapistDigest,
-    "quiet_hours": QuietHours,
-}
-_HINTS = {
-    "clinic": "add a 'clinic:' section with name, timezone and crisis_contacts",
-    "therapists": "list at least one therapist with a code and a display_name",
-    "crisis_contacts": "crisis contacts are shown to clients; add at least one for {lang!r}",
-    "timezone": "an IANA time zone such as 'Europe/Berlin'",
-    "therapist": "the code of this client's therapist",
-    "code": "a short code such as 'T01' or 'C101'; never a name",
-    "display_name": "the name shown to this therapist",
-    "day": "a weekday such as 'tuesday'",
-    "time": 'a local time such as "15:00"',
-    "name": "the clinic's name",
-}
-
-_PLAIN = {
-    "string_type": "expected text, got {got}",
-    "int_type": "expected a whole number, got {got}",
-    "list_type": "expected a list, got {got}",
-    "dict_type": "expected 'key: value' entries, got {got}",
-    "model_type": "expected 'key: value' entries, got {got}",
-    "greater_than_equal": "must be at least {ge}, got {input}",
-    "less_than_equal": "must be at most {le}, got {input}",
-    "string_too_short": "must not be empty",
-    "string_too_long": "too long: at most {max_length} characters",
-}
 
 
 @dataclass(frozen=True)
@@ -267,7 +215,7 @@ def _problems(file: str, root: Node, data: Any, exc: ValidationError) -> list[Co
             issues += error.issues
         else:
             loc = tuple(p for p in err["loc"] if p != "[key]")
-            issues.append(ConfigIssue(loc, _message(err, data)))
+            issues.append(ConfigIssue(loc, problem_message(err, data)))
     if not any(isinstance(e.get("ctx", {}).get("error"), CrossFieldError) for e in exc.errors()):
         issues += _partial_cross_check(data)
     issues.sort(key=lambda issue: _position(root, issue.loc))
@@ -295,36 +243,3 @@ def _partial_cross_check(data: dict[Any, Any]) -> list[ConfigIssue]:
     therapists = [valid(Therapist, t, ("code", "display_name")) for t in items("therapists")]
     clients = [valid(Client, c, ("code", "therapist", "language")) for c in items("clients")]
     return cross_field_issues(clinic, therapists, clients)
-
-
-def _message(err: ErrorDetails, data: Any) -> str:
-    kind, ctx, value = err["type"], err.get("ctx", {}), err["input"]
-    field = str(err["loc"][-1]) if err["loc"] else ""
-    clinic = data.get("clinic") if isinstance(data, dict) else None
-    lang = clinic.get("language") if isinstance(clinic, dict) else None
-    hint = _HINTS.get(field, "").format(lang=lang if isinstance(lang, str) else "en")
-    if kind in ("missing", "too_short"):
-        text = "required" if kind == "missing" else "must not be empty"
-        return f"{text} ({hint})" if hint else text
-    if kind == "extra_forbidden":
-        parent = next((p for p in reversed(err["loc"][:-1]) if isinstance(p, str)), None)
-        fields = _MODELS[parent].model_fields if parent in _MODELS else {}
-        allowed = [info.alias or name for name, info in fields.items()]
-        close = difflib.get_close_matches(field, allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
-        return f"unknown field {field!r} ({hint})"
-    if kind == "value_error":
-        return str(ctx["error"])
-    if kind == "string_type" and isinstance(value, int | float):
-        return f"expected text, got {_describe(value)}; put it in quotes"
-    template = _PLAIN.get(kind)
-    return template.format(got=_describe(value), input=value, **ctx) if template else err["msg"]
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the yes/no value {str(value).lower()}"
-    if isinstance(value, int | float | str):
-        return f"the {'text' if isinstance(value, str) else 'number'} {value!r}"
-    kinds = {list: "a list", dict: "'key: value' entries", type(None): "nothing (empty)"}
-    return kinds.get(type(value), type(value).__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from core.clinic import Loc
+from core.clinic_checks import Loc
 from scheduler.calendars import CalendarError, read_calendar
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.application import ALLOWED_UPDATES, App, build_application, plan, tick
 from bot.clinic_config import load_clinic_config
+from bot.crypto import new_key
 from bot.export import write_csv
 from bot.invites import invite_link
 from bot.services import Services, bootstrap
@@ -65,10 +66,15 @@ async def _demo(database_url: str) -> None:
     config = load_clinic_config(CONFIG)
     clock = FixedClock(START)
     async with BotApiSandbox(token=TOKEN, username="riverside_checkin_bot") as sandbox:
+        # The demo makes its own encryption key for this run; notes in its database are
+        # encrypted like a clinic's (the key is forgotten when the demo ends).
         settings = Settings(
-            bot_token=TOKEN, database_url=database_url, telegram_api_url=sandbox.api_root
+            bot_token=TOKEN,
+            database_url=database_url,
+            telegram_api_url=sandbox.api_root,
+            encryption_key=new_key(),
         )
-        services = bootstrap(config, database_url, clock)
+        services = bootstrap(config, database_url, clock, encryption_key=settings.encryption_keys())
         application = build_application(settings, services, schedule_jobs=False)
         async with application:
             await application.start()
@@ -89,7 +95,11 @@ async def _demo(database_url: str) -> None:
     _say(f"Database (SQLite): {database_url.removeprefix('sqlite:///')}")
     _say(f"CSV export ({rows} rows): {export}")
     _say(f"The therapist's trend chart: {OUTPUT / 'digest.png'}")
-    _say("Try: ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export")
+    _say(f"Notes are encrypted with this run's key: {settings.encryption_keys()}")
+    _say(
+        f"Try: ALLIANCE_ENCRYPTION_KEY={settings.encryption_keys()} "
+        "ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export"
+    )
 
 
 async def _script(
@@ -130,7 +140,12 @@ async def _script(
     )
     clock.set(START + timedelta(days=4))
     closed = (await tick(application.bot, services)).closed
-    _say(f"\n== Three days later: {closed} unanswered check-in closed as missed ==\n")
+    _say(f"== Three days later: {closed} unanswered check-in closed as missed ==\n")
+    _say("== Client controls: every client command is listed in /help ==")
+    await _command(people["C103"], "C103", "preview", "preview")
+    await _command(people["C104"], "C104", "stop", "stopped")
+    _show("T01", await therapist.wait_for_message(lambda m: "C104" in (m.text or "")))
+    _say()
     clock.set(DIGEST_AT)
     _say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC: Monday 08:00 in Berlin ==")
     digests = (await tick(application.bot, services)).digests
@@ -179,6 +194,12 @@ async def _answer(user: SimUser, code: str, taps: list[str], note: str | None) -
         _say(f"  {code} taps [Share with my therapist]")
     _show(code, await user.wait_for_message(lambda m: "answers are saved" in (m.text or "")))
     _say()
+
+
+async def _command(user: SimUser, code: str, name: str, expect: str) -> None:
+    _say(f"  {code} sends /{name}")
+    await user.send_command(name)
+    _show(code, await user.wait_for_message(lambda m: expect in (m.text or "")))
 
 
 def _at_step(message: SandboxMessage, number: int) -> bool:

@@ -47,7 +47,9 @@ async def invite_link(settings: Settings, config: ClinicConfig, code: str) -> tu
         )
     username = await bot_username(settings)
     clock = SystemClock()
-    services = bootstrap(config, settings.database_url, clock)
+    services = bootstrap(
+        config, settings.database_url, clock, encryption_key=settings.encryption_keys()
+    )
     try:
         now = clock.now()
         invite = new_invite(now, timedelta(days=config.clinic.invite_expiry_days))

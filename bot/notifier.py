@@ -55,7 +55,7 @@ class TelegramNotifier:
         try:
             message = await self._bot.send_message(
                 checkin.chat_id,
-                view.text,
+                services.lock_screen(view.text),
                 parse_mode=ParseMode.HTML,
                 reply_markup=view.markup,
                 protect_content=True,
@@ -76,7 +76,7 @@ class TelegramNotifier:
         try:
             message = await self._bot.send_message(
                 checkin.chat_id,
-                view.text,
+                self._services.lock_screen(view.text),
                 parse_mode=ParseMode.HTML,
                 reply_parameters=reply,
                 protect_content=True,

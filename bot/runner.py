@@ -17,7 +17,12 @@ def run(settings: Settings, config: ClinicConfig) -> None:
     """Start the bot and block until it is stopped (SIGINT or SIGTERM)."""
     logs.configure(log_format=settings.log_format)
     settings.require_token()
-    services = bootstrap(config, settings.database_url, config_path=settings.clinic_config)
+    services = bootstrap(
+        config,
+        settings.database_url,
+        encryption_key=settings.encryption_keys(),
+        config_path=settings.clinic_config,
+    )
     application = build_application(settings, services)
     log.info(
         "starting",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TextIO
 
@@ -12,20 +13,28 @@ from bot.settings import Settings
 from bot.sync import plan
 from core.clinic import ClinicConfig
 from core.clock import Clock, SystemClock
+from core.model import ClientStatus
 from scheduler.calendars import calendar_sessions
 from scheduler.planning import Extra
 from scheduler.preview import PreviewRow, preview
 from storage.cancellations import Cancellations
 from storage.database import Database
+from storage.people import People
 
 _HEADINGS = ("when (local time)", "who", "what", "rule", "notes")
+_HELD = {
+    ClientStatus.PAUSED: "not sent: the client has paused (/pause)",
+    ClientStatus.STOPPED: "not sent: the client has stopped taking part (/stop)",
+}
 
 
 def run_sync(
     settings: Settings, config: ClinicConfig, out: TextIO, clock: Clock | None = None
 ) -> None:
     """Sync the people in the config and re-plan every unsent check-in and reminder."""
-    services = bootstrap(config, settings.database_url, clock)
+    services = bootstrap(
+        config, settings.database_url, clock, encryption_key=settings.encryption_keys()
+    )
     try:
         counts = plan(services)
     finally:
@@ -53,12 +62,13 @@ def run_preview(
     database = Database.connect(settings.database_url)
     try:
         cancelled = Cancellations(database).by_client()
+        held = held_clients(People(database), config)
     finally:
         database.close()
     end = now + timedelta(days=days)
     occurrences = calendar_sessions(config, now - timedelta(days=14), end + timedelta(days=7))
     extra = Extra(occurrences=occurrences, cancelled=cancelled)
-    rows = preview(config, now, days, client, extra)
+    rows = [_with_hold(row, held) for row in preview(config, now, days, client, extra)]
     print(render_table(rows), file=out)
     warned = sum(1 for row in rows if row.warnings)
     print(
@@ -66,6 +76,21 @@ def run_preview(
         file=out,
     )
     return 0
+
+
+def held_clients(people: People, config: ClinicConfig) -> dict[str, str]:
+    """Why nothing goes to a client who paused or stopped (by code): the preview says so."""
+    held = {}
+    for entry in config.clients:
+        record = people.client(entry.code)
+        if record is not None and record.status in _HELD:
+            held[entry.code] = _HELD[record.status]
+    return held
+
+
+def _with_hold(row: PreviewRow, held: dict[str, str]) -> PreviewRow:
+    reason = held.get(row.who)
+    return row if reason is None else replace(row, warnings=(reason, *row.warnings))
 
 
 def render_table(rows: Sequence[PreviewRow]) -> str:

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.crypto import make_cipher
 from bot.metrics import PrometheusMetrics
 from core.clinic import ClinicConfig
 from core.clock import Clock, SystemClock
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
+from core.risk import RiskMatcher
 from messages.render import crisis_line
+from messages.risk import risk_matcher
+from storage.audit import Audit
 from storage.cancellations import Cancellations
 from storage.checkins import Checkins
+from storage.client_data import ClientData
 from storage.database import Database
 from storage.deliveries import Deliveries
 from storage.history import Histories
+from storage.participation import Participation
 from storage.people import People
 from storage.reminders import Reminders
+from storage.risk_notes import RiskNotes
 
 
 @dataclass
@@ -38,6 +46,11 @@ class Services:
     cancellations: Cancellations = field(init=False)
     deliveries: Deliveries = field(init=False)
     histories: Histories = field(init=False)
+    audit: Audit = field(init=False)
+    participation: Participation = field(init=False)
+    client_data: ClientData = field(init=False)
+    risk_notes: RiskNotes = field(init=False)
+    risk: RiskMatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = People(self.database)
@@ -46,12 +59,31 @@ class Services:
         self.cancellations = Cancellations(self.database)
         self.deliveries = Deliveries(self.database)
         self.histories = Histories(self.database, self.questionnaire)
+        self.audit = Audit(self.database)
+        self.participation = Participation(self.database)
+        self.client_data = ClientData(self.database)
+        self.risk_notes = RiskNotes(self.database)
+        self.risk = risk_matcher(self.config.safety)
 
     def therapist_reading(self, therapist_code: str) -> tuple[str, ZoneInfo]:
         """The language and time zone a therapist reads in (the clinic's language)."""
         therapist = self.config.therapist(therapist_code)
         tz = self.config.therapist_tz(therapist) if therapist else self.config.clinic.tz
         return self.config.clinic.language, tz
+
+    def use_config(self, config: ClinicConfig) -> None:
+        """Switch to a reloaded config, and to the risk phrases it lists."""
+        self.config = config
+        self.risk = risk_matcher(config.safety)
+
+    def lock_screen(self, text: str) -> str:
+        """``text`` (Telegram HTML) with the clinic's neutral preview line first, if set.
+
+        Used on messages that arrive unasked (check-ins, messages to therapists): a lock
+        screen shows their first line.
+        """
+        line = self.config.privacy.preview_line
+        return text if not line else f"{html.escape(line, quote=False)}\n{text}"
 
     def crisis(self, language: str) -> str:
         """The clinic's crisis contacts for ``language``."""
@@ -68,15 +100,20 @@ def bootstrap(
     config: ClinicConfig,
     database_url: str,
     clock: Clock | None = None,
+    *,
+    encryption_key: str | None = None,
     config_path: Path | None = None,
 ) -> Services:
     """Open the database (upgrading its schema) and sync the people in the config.
 
-    With ``config_path``, the file the config came from is watched for changes.
+    Notes are encrypted with ``encryption_key`` (``ALLIANCE_ENCRYPTION_KEY``); without one
+    this refuses (``MissingSettingError``) unless the config allows plaintext notes. With
+    ``config_path``, the file the config came from is watched for changes.
     """
+    cipher = make_cipher(encryption_key, config.privacy.allow_plaintext_notes)
     services = Services(
         config=config,
-        database=Database.connect(database_url),
+        database=Database.connect(database_url, cipher=cipher),
         clock=clock or SystemClock(),
         config_path=config_path,
     )

@@ -30,7 +30,11 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="How often the scheduler looks for due work."
     )
-
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s) for notes at rest, comma-separated: the first encrypts, "
+        "all decrypt. Never logged.",
+    )
     health_port: int = Field(
         default=0,
         ge=0,
@@ -45,6 +49,10 @@ class Settings(BaseSettings):
         default="auto",
         description="auto: JSON lines unless stderr is a terminal; json; or text.",
     )
+
+    def encryption_keys(self) -> str | None:
+        """The raw key setting, for ``bot.crypto.make_cipher``."""
+        return None if self.encryption_key is None else self.encryption_key.get_secret_value()
 
     def require_token(self) -> str:
         """The bot token, or a clear error naming the setting."""

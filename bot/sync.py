@@ -31,7 +31,7 @@ def plan(services: Services) -> PlanCounts:
 
 def reconfigure(services: Services, config: ClinicConfig) -> PlanCounts:
     """Use a new config: sync the people in it, then re-plan everything not yet sent."""
-    services.config = config
+    services.use_config(config)
     services.people.sync(config)
     return plan(services)
 

@@ -12,7 +12,7 @@ from bot import callback_data as cd
 from core.flow import Stage, stage_of
 from core.model import Checkin
 from core.questionnaire import Questionnaire
-from messages.catalog import html_text, plain
+from messages.catalog import SafeHtml, html_text, plain
 from messages.render import checkin_text, reminder_text
 from messages.split import Part
 
@@ -81,10 +81,20 @@ def _checkin_markup(
     return None
 
 
-def consent_view(language: str, clinic: str, crisis: str) -> View:
+def consent_view(
+    language: str, clinic: str, crisis: str, retention_months: int, risk_policy: SafeHtml
+) -> View:
     """The consent request a client sees right after enrolling."""
+    text = html_text(
+        language,
+        "consent.request",
+        clinic=clinic,
+        crisis=crisis,
+        retention_months=retention_months,
+        risk_policy=risk_policy,
+    )
     return View(
-        html_text(language, "consent.request", clinic=clinic, crisis=crisis),
+        text,
         InlineKeyboardMarkup(
             [
                 [
@@ -109,3 +119,10 @@ def part_view(part: Part) -> View:
         for button in part.buttons
     ]
     return View(part.text, InlineKeyboardMarkup(rows) if rows else None)
+
+
+def delete_view(language: str) -> View:
+    """The question before a client's answers and notes are erased."""
+    yes = InlineKeyboardButton(plain(language, "button.delete_yes"), callback_data=cd.delete(True))
+    no = InlineKeyboardButton(plain(language, "button.delete_no"), callback_data=cd.delete(False))
+    return View(html_text(language, "delete.confirm"), InlineKeyboardMarkup([[yes], [no]]))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from core.clinic_checks import ConfigIssue as ConfigIssue
+from core.clinic_checks import CrossFieldError as CrossFieldError
+from core.clinic_checks import Loc as Loc
+from core.clinic_checks import cross_field_issues as cross_field_issues
+from core.clinic_checks import format_loc as format_loc
 from core.clinic_values import (
     IcsPath,
     LocalDate,
@@ -25,22 +28,11 @@ from core.report_config import DigestSettings, FlagSettings, TherapistDigest
 from core.schema_hints import any_case, text_schema
 from core.timing import CheckinTiming
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en",)
-"""Languages the bot can speak to clients; more come later."""
-
-Loc = tuple[str | int, ...]
-"""Location of a value inside the config, e.g. ``("clients", 2, "therapist")``."""
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "de", "es")
+"""Languages the bot can speak to clients: each has a complete catalog in ``messages/``."""
 
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def format_loc(loc: Loc) -> str:
-    """Render a location as ``clients[2].therapist``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out
 
 
 def _zone(name: str) -> str:
@@ -195,64 +187,29 @@ class Client(_Model):
     timing: Timing | None = None  # overrides the clinic's timing, field by field
 
 
-@dataclass(frozen=True)
-class ConfigIssue:
-    """One cross-field problem and where it is."""
+class PrivacySettings(_Model):
+    """How the clinic's data is kept (the ``privacy:`` section)."""
 
-    loc: Loc
-    message: str
-
-
-class CrossFieldError(ValueError):
-    """All cross-field problems of a config, each with its own location."""
-
-    def __init__(self, issues: Sequence[ConfigIssue]) -> None:
-        self.issues = tuple(issues)
-        super().__init__("; ".join(f"{format_loc(i.loc)}: {i.message}" for i in self.issues))
+    # Without ALLIANCE_ENCRYPTION_KEY the bot refuses to start unless this is true.
+    allow_plaintext_notes: bool = Field(default=False, strict=True)
+    # Answers and notes older than this are erased by the daily purge.
+    retention_months: int = Field(default=24, ge=1, le=240, strict=True)
+    # When set, the first line of every message the bot sends, as a lock screen shows it.
+    preview_line: Annotated[str, Field(min_length=1, max_length=60)] | None = None
 
 
-def cross_field_issues(
-    clinic: ClinicSettings | None,
-    therapists: Sequence[Therapist | None],
-    clients: Sequence[Client | None],
-) -> list[ConfigIssue]:
-    """Find cross-field problems; ``None`` marks an entry that failed validation."""
-    issues: list[ConfigIssue] = []
-    seen: dict[str, tuple[str, str]] = {}  # casefolded code -> (where, code as written)
-    people: list[tuple[str, int, Therapist | Client | None]]
-    people = [("therapist", i, t) for i, t in enumerate(therapists)]
-    people += [("client", i, c) for i, c in enumerate(clients)]
-    for kind, i, person in people:
-        if person is None:
-            continue
-        if (earlier := seen.get(person.code.casefold())) is None:
-            seen[person.code.casefold()] = (f"{kind}s[{i}]", person.code)
-            continue
-        where = earlier[0] + (f" as {earlier[1]!r}" if earlier[1] != person.code else "")
-        if earlier[0].startswith(kind):
-            text = f"duplicate {kind} code {person.code!r} (already used by {where})"
-        else:
-            text = f"code {person.code!r} is already used by {where}; codes must all differ"
-        issues.append(ConfigIssue((f"{kind}s", i, "code"), text))
-    known = list(dict.fromkeys(t.code for t in therapists if t is not None))
-    check_refs = bool(therapists) and None not in therapists
-    for i, client in enumerate(clients):
-        if client is not None and check_refs and client.therapist not in known:
-            text = f"unknown therapist {client.therapist!r} (known: {', '.join(known)})"
-            issues.append(ConfigIssue(("clients", i, "therapist"), text))
-    if clinic is not None:
-        for old, new in (("checkin_delay_days", "delay"), ("checkin_expiry_hours", "expiry_hours")):
-            if old in clinic.model_fields_set and getattr(clinic.timing, new) is not None:
-                text = f"set either clinic.{old} or clinic.timing.{new}, not both"
-                issues.append(ConfigIssue(("clinic", "timing", new), text))
-        if clinic.language not in clinic.crisis_contacts:
-            text = f"no crisis contact for the clinic language {clinic.language!r}"
-            issues.append(ConfigIssue(("clinic", "crisis_contacts"), text))
-        for i, client in enumerate(clients):
-            if client and client.language and client.language not in clinic.crisis_contacts:
-                text = f"no crisis contact for {client.language!r} in clinic.crisis_contacts"
-                issues.append(ConfigIssue(("clients", i, "language"), text))
-    return issues
+class SafetySettings(_Model):
+    """Risk language in notes and who is alerted (the ``safety:`` section)."""
+
+    # A note with risk language reaches the therapist even if the client keeps it private.
+    risk_notes_to_therapist: bool = Field(default=True, strict=True)
+    # A therapist code (enrolled like any therapist) alerted about every risk note too.
+    escalation_contact: str | None = None
+    # Extra phrases per language, added to the shipped lists (or replacing them).
+    risk_phrases: dict[Language, list[Annotated[str, Field(min_length=2, max_length=100)]]] = Field(
+        default_factory=dict
+    )
+    replace_default_phrases: bool = Field(default=False, strict=True)
 
 
 class ClinicConfig(_Model):
@@ -263,10 +220,17 @@ class ClinicConfig(_Model):
     clients: list[Client] = Field(default_factory=list)
     flags: FlagSettings = Field(default_factory=FlagSettings)
     digests: DigestSettings = Field(default_factory=DigestSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
 
     @model_validator(mode="after")
     def _cross_check(self) -> ClinicConfig:
         issues = cross_field_issues(self.clinic, self.therapists, self.clients)
+        contact = self.safety.escalation_contact
+        if contact is not None and self.therapist(contact) is None:
+            known = ", ".join(t.code for t in self.therapists)
+            text = f"unknown therapist {contact!r}: enrol the escalation contact as a therapist"
+            issues.append(ConfigIssue(("safety", "escalation_contact"), f"{text} ({known})"))
         if issues:
             raise CrossFieldError(issues)
         return self

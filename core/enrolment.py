@@ -10,7 +10,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 #: The version of the consent text a client agrees to. Raise it when the text changes.
-CONSENT_VERSION = "2026-11-v1"
+#: v2 (2026-12): says what happens to notes with risk language, and names the client's
+#: controls (/pause, /stop, /mydata, /delete) and the retention period.
+CONSENT_VERSION = "2026-12-v2"
+
+
+def consent_version(risk_notes_to_therapist: bool) -> str:
+    """The version recorded for the text as shown: the risk-note policy changes the text."""
+    return CONSENT_VERSION if risk_notes_to_therapist else f"{CONSENT_VERSION}-riskprivate"
+
 
 #: 24 random bytes: 192 bits, 32 URL-safe characters (a deep-link payload may hold 64).
 _TOKEN_BYTES = 24

@@ -15,6 +15,8 @@ class ClientStatus(StrEnum):
     ACTIVE = "active"  # consented: check-ins are sent
     DECLINED = "declined"  # said no to consent: nothing is sent
     UNREACHABLE = "unreachable"  # Telegram refuses delivery (blocked the bot)
+    PAUSED = "paused"  # asked for a break (/pause): nothing is sent until it ends
+    STOPPED = "stopped"  # withdrew (/stop): nothing is sent until they agree again
 
 
 class CheckinStatus(StrEnum):
@@ -44,6 +46,7 @@ class ClientRecord:
     chat_id: int | None
     language: str
     timezone: str
+    paused_until: datetime | None = None  # set while PAUSED for a number of weeks
 
 
 @dataclass(frozen=True)

@@ -176,13 +176,13 @@ def render_brief(brief: Brief, language: str, tz: ZoneInfo) -> list[Part]:
 
 
 _STATUS = {
-    "not_enrolled": "status.not_enrolled",
-    "awaiting_consent": "status.awaiting_consent",
-    "active": "status.active",
-    "declined": "status.declined",
-    "unreachable": "status.unreachable",
-    "paused": "status.paused",
-    "stopped": "status.stopped",
+    "not_enrolled": "client_status.not_enrolled",
+    "awaiting_consent": "client_status.awaiting_consent",
+    "active": "client_status.active",
+    "declined": "client_status.declined",
+    "unreachable": "client_status.unreachable",
+    "paused": "client_status.paused",
+    "stopped": "client_status.stopped",
 }
 
 

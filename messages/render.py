@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime
 
 from core.flow import Stage, stage_of
 from core.questionnaire import Questionnaire
-from messages.catalog import SafeHtml, html_text
+from messages.catalog import SafeHtml, html_text, plain
 
 #: Telegram's limit for one message's text, after entity parsing.
 MAX_MESSAGE_CHARS = 4096
 
 
 def session_date(language: str, session_start_local: datetime) -> str:
-    """A session's day as people say it, e.g. 'Tuesday, 24 November'."""
-    return format_date(session_start_local.date(), format="EEEE, d MMMM", locale=language)
+    """A session's day as people say it, e.g. 'Tuesday, 24 November', 'Dienstag, 24. November'."""
+    pattern = plain(language, "format.session_date")
+    return format_date(session_start_local.date(), format=pattern, locale=language)
+
+
+def long_date(language: str, day: date) -> str:
+    """A date with its year, e.g. '8 December 2026', '8. Dezember 2026'."""
+    return format_date(day, format=plain(language, "format.date"), locale=language)
 
 
 def checkin_text(
@@ -59,7 +65,7 @@ def crisis_line(contacts: dict[str, str], language: str, fallback_language: str)
 
 def reminder_text(language: str, session_start_local: datetime, closes_local: datetime) -> SafeHtml:
     """A reminder that a check-in is still open, and until when (client's local time)."""
-    closes = format_datetime(closes_local, format="EEEE, d MMMM, HH:mm", locale=language)
+    closes = session_when(language, closes_local)
     return html_text(
         language,
         "reminder.text",
@@ -70,4 +76,5 @@ def reminder_text(language: str, session_start_local: datetime, closes_local: da
 
 def session_when(language: str, local_start: datetime) -> str:
     """A session's day and time as people say it, e.g. 'Tuesday, 24 November, 15:00'."""
-    return format_datetime(local_start, format="EEEE, d MMMM, HH:mm", locale=language)
+    pattern = plain(language, "format.session_time")
+    return format_datetime(local_start, format=pattern, locale=language)

@@ -48,6 +48,7 @@ class TickReport:
     deferred: int = 0
     reminded: int = 0
     stale: int = 0
+    resumed: int = 0
 
     digests: int = 0
     briefs: int = 0
@@ -69,6 +70,7 @@ async def run_tick(
     """Do the due work once; safe to run from several workers at the same time."""
     tick = _Tick(clock, checkins, people, notifier, metrics, policy)
     now = clock.now()
+    tick.report.resumed = people.end_due_pauses(now)  # before claiming: due ones go out now
     closed = checkins.close_expired_by_status(now)
     metrics.closed(closed.get(CheckinStatus.EXPIRED, 0), closed.get(CheckinStatus.UNSENT, 0))
     tick.report.released = checkins.release_lapsed_claims(now)

@@ -6,17 +6,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from core.flow import Accepted, ItemAnswer, NoteText, ShareChoice
+from core.flow import Accepted
 from core.model import Checkin, CheckinStatus, ClientStatus
 from core.schedule import PlannedCheckin
+from storage.checkin_rows import checkin_view, record_action, rowcount, to_checkin
 from storage.database import Database
 from storage.db import update_rows
 from storage.planned import PlanCounts, cancel_pending, replan
-from storage.tables import AnswerRow, CheckinRow, ClientRow, NoteRow
+from storage.tables import CheckinRow, ClientRow
 
 S = CheckinStatus
 
@@ -72,7 +71,7 @@ class Checkins:
                     .where(CheckinRow.status == before, CheckinRow.expires_at <= now)
                     .values(status=after)
                 )
-                closed[after] = _rowcount(result)
+                closed[after] = rowcount(result)
         return closed
 
     def release_lapsed_claims(self, now: datetime) -> int:
@@ -83,13 +82,13 @@ class Checkins:
                 .where(CheckinRow.status == S.SENDING, CheckinRow.claimed_until <= now)
                 .values(status=S.PLANNED, claimed_until=None)
             )
-            return _rowcount(result)
+            return rowcount(result)
 
     def claim_due(self, now: datetime, lease: timedelta) -> Checkin | None:
         """Claim the oldest due check-in of a consenting client, or None when none is due."""
         with self._db.transaction() as s:
             query = (
-                _view()
+                checkin_view()
                 .where(
                     CheckinRow.status == S.PLANNED,
                     CheckinRow.due_at <= now,
@@ -116,9 +115,9 @@ class Checkins:
                     attempts=CheckinRow.attempts + 1,
                 )
             )
-            if _rowcount(claimed) != 1:
+            if rowcount(claimed) != 1:
                 return None
-            return replace(_checkin(row, client), status=S.SENDING, attempts=row.attempts + 1)
+            return replace(to_checkin(row, client), status=S.SENDING, attempts=row.attempts + 1)
 
     def mark_sent(
         self,
@@ -147,7 +146,7 @@ class Checkins:
                     remind_at=remind_at,
                 )
             )
-            if _rowcount(opened) == 0:
+            if rowcount(opened) == 0:
                 s.execute(
                     update_rows(CheckinRow)
                     .where(
@@ -198,9 +197,9 @@ class Checkins:
                     claimed_until=None,
                 )
             )
-            if _rowcount(adopted) != 1:
+            if rowcount(adopted) != 1:
                 return None
-            return _checkin(*s.execute(_view().where(CheckinRow.id == checkin_id)).one())
+            return to_checkin(*s.execute(checkin_view().where(CheckinRow.id == checkin_id)).one())
 
     def retry_later(self, checkin_id: int, at: datetime, error: str) -> None:
         """Give a claimed check-in back to be tried again at ``at``."""
@@ -214,14 +213,14 @@ class Checkins:
     def by_token(self, token: str) -> Checkin | None:
         """The check-in behind a button, if the token is real."""
         with self._db.transaction() as s:
-            row = s.execute(_view().where(CheckinRow.token == token)).first()
-            return None if row is None else _checkin(*row)
+            row = s.execute(checkin_view().where(CheckinRow.token == token)).first()
+            return None if row is None else to_checkin(*row)
 
     def awaiting_note(self, chat_id: int, now: datetime, step: int) -> Checkin | None:
         """The open check-in in this chat that is waiting for a note, if any."""
         with self._db.transaction() as s:
             row = s.execute(
-                _view()
+                checkin_view()
                 .where(
                     ClientRow.chat_id == chat_id,
                     CheckinRow.status == S.OPEN,
@@ -231,13 +230,16 @@ class Checkins:
                 .order_by(CheckinRow.sent_at.desc())
                 .limit(1)
             ).first()
-            return None if row is None else _checkin(*row)
+            return None if row is None else to_checkin(*row)
 
-    def advance(self, checkin: Checkin, accepted: Accepted, now: datetime, done: bool) -> bool:
+    def advance(
+        self, checkin: Checkin, accepted: Accepted, now: datetime, done: bool, risk: bool = False
+    ) -> bool:
         """Store what an accepted action carries and move the step on, exactly once.
 
         The step only moves if it is still the one the action was decided on, so of two
-        simultaneous taps one wins and the other changes nothing.
+        simultaneous taps one wins and the other changes nothing. ``risk`` marks a note
+        that matched a risk phrase, so its alert can be sent (and re-sent) from the row.
         """
         with self._db.transaction() as s:
             moved = s.execute(
@@ -254,57 +256,7 @@ class Checkins:
                     completed_at=now if done else None,
                 )
             )
-            if _rowcount(moved) != 1:
+            if rowcount(moved) != 1:
                 return False
-            _record(s, checkin.id, accepted, now)
+            record_action(s, checkin.id, accepted, now, risk)
             return True
-
-
-def _record(s: Session, checkin_id: int, accepted: Accepted, now: datetime) -> None:
-    action = accepted.action
-    if isinstance(action, ItemAnswer) and accepted.item is not None:
-        s.add(
-            AnswerRow(
-                checkin_id=checkin_id,
-                item_key=accepted.item.key,
-                value=action.value,
-                answered_at=now,
-            )
-        )
-    elif isinstance(action, NoteText) and accepted.note is not None:
-        s.add(NoteRow(checkin_id=checkin_id, text=accepted.note, shared=None, created_at=now))
-    elif isinstance(action, ShareChoice):
-        s.execute(
-            update_rows(NoteRow)
-            .where(NoteRow.checkin_id == checkin_id)
-            .values(shared=action.shared)
-        )
-
-
-def _view() -> Select[CheckinRow, ClientRow]:
-    return select(CheckinRow, ClientRow).join(ClientRow, ClientRow.id == CheckinRow.client_id)
-
-
-def _checkin(row: CheckinRow, client: ClientRow) -> Checkin:
-    return Checkin(
-        id=row.id,
-        token=row.token,
-        client_code=client.code,
-        chat_id=client.chat_id,
-        language=client.language,
-        timezone=client.timezone,
-        session_start=row.session_start,
-        due_at=row.due_at,
-        expires_at=row.expires_at,
-        status=CheckinStatus(row.status),
-        step=row.step,
-        message_id=row.message_id,
-        attempts=row.attempts,
-        remind_at=row.remind_at,
-        reminders_sent=row.reminders_sent,
-    )
-
-
-def _rowcount(result: object) -> int:
-    assert isinstance(result, CursorResult)
-    return result.rowcount

@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import migrate
-from storage.db import make_engine
+from storage.cipher import TextCipher
+from storage.db import make_engine, use_cipher
 
 
 class Database:
@@ -20,9 +21,18 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def connect(cls, url: str, *, upgrade: bool = True) -> Database:
-        """Open ``url`` and, unless told otherwise, bring its schema up to date."""
-        database = cls(make_engine(url))
+    def connect(
+        cls, url: str, *, upgrade: bool = True, cipher: TextCipher | None = None
+    ) -> Database:
+        """Open ``url`` and, unless told otherwise, bring its schema up to date.
+
+        ``cipher`` encrypts notes at rest; without one they are stored as plaintext, which
+        the bot allows only when the clinic config says so (``bot/crypto.py``).
+        """
+        engine = make_engine(url)
+        if cipher is not None:
+            use_cipher(engine, cipher)
+        database = cls(engine)
         if upgrade:
             migrate.upgrade(database.engine)
         return database

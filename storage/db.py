@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, Engine, Update, create_engine, event, update
+from sqlalchemy import DateTime, Engine, Text, Update, create_engine, event, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from storage.cipher import PlaintextCipher, TextCipher
+
 T = TypeVar("T")
+#: The cipher of each engine's dialect; set once when the database is opened.
+_CIPHERS: WeakKeyDictionary[Dialect, TextCipher] = WeakKeyDictionary()
+_PLAIN = PlaintextCipher()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -38,6 +44,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class SealedText(TypeDecorator[str]):
+    """Free text encrypted on its way into the database and decrypted on its way out.
+
+    Every query and repository sees plaintext; the column only ever holds what the
+    engine's cipher made of it (``use_cipher``). Without a cipher, text is stored as is.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """Encrypt text going in."""
+        return None if value is None else _CIPHERS.get(dialect, _PLAIN).seal(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        """Decrypt text coming out."""
+        return None if value is None else _CIPHERS.get(dialect, _PLAIN).open(value)
+
+
+def use_cipher(engine: Engine, cipher: TextCipher) -> None:
+    """Encrypt every ``SealedText`` column of ``engine`` with ``cipher`` from now on."""
+    _CIPHERS[engine.dialect] = cipher
 
 
 def update_rows(table: type[T]) -> Update:

@@ -9,9 +9,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.audit import Actor, AuditKind
 from core.clinic import ClinicConfig
 from core.enrolment import Invite, Role
 from core.model import ClientRecord, ClientStatus, TherapistRecord
+from storage.audit import add_entry
 from storage.database import Database
 from storage.db import update_rows
 from storage.tables import ClientRow, ConsentRow, InviteRow, TherapistRow
@@ -108,6 +110,12 @@ class People:
                 person.status = ClientStatus.AWAITING_CONSENT
             person.chat_id = chat_id
             person.enrolled_at = now
+            actor, client, therapist = (
+                (Actor.CLIENT, person.code, None)
+                if isinstance(person, ClientRow)
+                else (Actor.THERAPIST, None, person.code)
+            )
+            add_entry(s, AuditKind.ENROLLED, now, actor, client, therapist, via="/start")
             s.flush()
             return Redemption(Redeemed.LINKED, _record(person))
 
@@ -121,17 +129,39 @@ class People:
         """A client by code."""
         with self._db.transaction() as s:
             row = s.scalar(select(ClientRow).where(ClientRow.code == code))
-            return None if row is None else _client_record(row)
+            return None if row is None else client_record(row)
+
+    def therapist(self, code: str) -> TherapistRecord | None:
+        """A therapist by code (an escalation contact is a therapist too)."""
+        with self._db.transaction() as s:
+            row = s.scalar(select(TherapistRow).where(TherapistRow.code == code))
+            return None if row is None else TherapistRecord(row.id, row.code, row.chat_id)
 
     def decide_consent(self, chat_id: int, given: bool, version: str, now: datetime) -> bool:
         """Record a consent decision from a client whose consent is pending."""
         with self._db.transaction() as s:
-            row = s.scalar(select(ClientRow).where(ClientRow.chat_id == chat_id))
+            row = s.scalar(select(ClientRow).where(ClientRow.chat_id == chat_id).with_for_update())
             if row is None or row.status not in _CAN_DECIDE:
                 return False
             row.status = ClientStatus.ACTIVE if given else ClientStatus.DECLINED
-            s.add(ConsentRow(client_id=row.id, version=version, given=given, at=now))
+            event = "given" if given else "declined"
+            s.add(ConsentRow(client_id=row.id, version=version, given=given, at=now, event=event))
+            kind = AuditKind.CONSENT_GIVEN if given else AuditKind.CONSENT_DECLINED
+            add_entry(s, kind, now, Actor.CLIENT, row.code, via="consent button", detail=version)
             return True
+
+    def end_due_pauses(self, now: datetime) -> int:
+        """Resume every client whose pause for a number of weeks is over."""
+        with self._db.transaction() as s:
+            rows = s.scalars(
+                select(ClientRow).where(
+                    ClientRow.status == ClientStatus.PAUSED, ClientRow.paused_until <= now
+                )
+            ).all()
+            for row in rows:
+                row.status, row.paused_until = ClientStatus.ACTIVE, None
+                add_entry(s, AuditKind.RESUMED, now, Actor.SYSTEM, row.code, detail="pause ended")
+            return len(rows)
 
     def set_reachable(self, chat_id: int, reachable: bool) -> None:
         """Record that Telegram refuses (or again accepts) messages to a client's chat."""
@@ -148,7 +178,8 @@ class People:
             )
 
 
-_CAN_DECIDE = {ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED}
+#: A client can answer the consent question before taking part and after saying no or stopping.
+_CAN_DECIDE = {ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED, ClientStatus.STOPPED}
 
 
 def _person_by_chat(s: Session, chat_id: int) -> ClientRow | TherapistRow | None:
@@ -164,7 +195,7 @@ def _person_by_code(s: Session, code: str, role: Role) -> ClientRow | TherapistR
     return s.scalar(select(TherapistRow).where(TherapistRow.code == code, TherapistRow.in_config))
 
 
-def _client_record(row: ClientRow) -> ClientRecord:
+def client_record(row: ClientRow) -> ClientRecord:
     return ClientRecord(
         id=row.id,
         code=row.code,
@@ -173,10 +204,11 @@ def _client_record(row: ClientRow) -> ClientRecord:
         chat_id=row.chat_id,
         language=row.language,
         timezone=row.timezone,
+        paused_until=row.paused_until,
     )
 
 
 def _record(row: ClientRow | TherapistRow) -> ClientRecord | TherapistRecord:
     if isinstance(row, ClientRow):
-        return _client_record(row)
+        return client_record(row)
     return TherapistRecord(id=row.id, code=row.code, chat_id=row.chat_id)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from core.model import Checkin, CheckinStatus, ClientStatus
-from storage.checkins import _checkin, _rowcount, _view
+from storage.checkin_rows import checkin_view, rowcount, to_checkin
 from storage.database import Database
 from storage.db import update_rows
 from storage.tables import CheckinRow, ClientRow
@@ -33,7 +33,7 @@ class Reminders:
         """
         with self._db.transaction() as s:
             row = s.execute(
-                _view()
+                checkin_view()
                 .where(
                     CheckinRow.status == S.OPEN,
                     CheckinRow.step == 0,
@@ -47,13 +47,13 @@ class Reminders:
             ).first()
             if row is None:
                 return None
-            checkin = _checkin(*row)
+            checkin = to_checkin(*row)
             claimed = s.execute(
                 update_rows(CheckinRow)
                 .where(CheckinRow.id == checkin.id, CheckinRow.remind_at == checkin.remind_at)
                 .values(remind_at=now + lease)
             )
-            return checkin if _rowcount(claimed) == 1 else None
+            return checkin if rowcount(claimed) == 1 else None
 
     def sent(self, checkin_id: int, now: datetime, next_at: datetime | None) -> None:
         """Record a delivered reminder and when the next one is due (None: no more)."""

@@ -13,12 +13,12 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
-    Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.db import UTCDateTime
+from storage.db import SealedText, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -60,6 +60,7 @@ class ClientRow(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     enrolled_at: Mapped[datetime | None]
     in_config: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused_until: Mapped[datetime | None]  # while paused for a number of weeks
 
 
 class InviteRow(Base):
@@ -77,7 +78,7 @@ class InviteRow(Base):
 
 
 class ConsentRow(Base):
-    """A consent decision: given or declined, with the version of the text shown."""
+    """A consent decision: given, declined or withdrawn, with the version of the text shown."""
 
     __tablename__ = "consents"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +86,7 @@ class ConsentRow(Base):
     version: Mapped[str] = mapped_column(String(32))
     given: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]
+    event: Mapped[str | None] = mapped_column(String(16))  # given, declined or withdrawn
 
 
 class CheckinRow(Base):
@@ -150,9 +152,27 @@ class NoteRow(Base):
     __tablename__ = "notes"
     id: Mapped[int] = mapped_column(primary_key=True)
     checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), unique=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText)  # encrypted at rest when a key is set
     shared: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime]
+    # whether the note matched a risk phrase
+    risk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    alerted_at: Mapped[datetime | None]  # when the therapist was alerted about it
+
+
+class AuditRow(Base):
+    """One audited event. Append-only: no code updates or deletes these rows, and on
+    PostgreSQL a trigger refuses it. Never holds what a person wrote or answered."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(16))
+    client_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    therapist_code: Mapped[str | None] = mapped_column(String(32))
+    via: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(200))
 
 
 class DeliveryRow(Base):

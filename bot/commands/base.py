@@ -19,8 +19,8 @@ Arguments = Callable[[argparse.ArgumentParser], object]
 #: The environment settings every command may read, listed in ``alliance --help``.
 SETTINGS_HELP = """settings (environment or .env):
   ALLIANCE_BOT_TOKEN, ALLIANCE_DATABASE_URL, ALLIANCE_CLINIC_CONFIG,
-  ALLIANCE_TELEGRAM_API_URL, ALLIANCE_TICK_SECONDS, ALLIANCE_HEALTH_PORT,
-  ALLIANCE_HEALTH_HOST, ALLIANCE_LOG_FORMAT"""
+  ALLIANCE_TELEGRAM_API_URL, ALLIANCE_TICK_SECONDS, ALLIANCE_ENCRYPTION_KEY,
+  ALLIANCE_HEALTH_PORT, ALLIANCE_HEALTH_HOST, ALLIANCE_LOG_FORMAT"""
 
 
 @dataclass(frozen=True)

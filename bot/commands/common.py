@@ -1,4 +1,4 @@
-"""Helpers several commands share: loading the clinic config, parsing dates, opening files."""
+"""Helpers several commands share: loading the clinic config, parsing dates, reading notes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 
 from bot.clinic_config import ClinicConfigError, load_clinic_config
 from bot.errors import CommandError
+from bot.settings import Settings
 from core.clinic import ClinicConfig
+from storage.cipher import TextCipher
 
 
 def load_config(path: Path) -> ClinicConfig:
@@ -28,3 +30,15 @@ def iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def reading_cipher(settings: Settings) -> TextCipher:
+    """The cipher to read notes with: the keys of ALLIANCE_ENCRYPTION_KEY, else plaintext only.
+
+    Without a key, an encrypted note stops the command with ``CipherError``.
+    """
+    from bot.crypto import FernetCipher, parse_keys
+    from storage.cipher import PlaintextCipher
+
+    keys = parse_keys(settings.encryption_keys())
+    return FernetCipher(keys) if keys else PlaintextCipher()

@@ -40,13 +40,15 @@ def _current(_args: argparse.Namespace, settings: Settings) -> int:
 
 def _copy(args: argparse.Namespace, settings: Settings) -> int:
     from bot.progress import counter
+    from storage.cipher import StoredForm
     from storage.copy import TargetNotEmptyError, copy_rows, row_counts
     from storage.database import Database
 
     if normalise_url(args.to) == normalise_url(settings.database_url):
         raise CommandError("the target is ALLIANCE_DATABASE_URL itself; name another database")
-    source = Database.connect(settings.database_url)
-    target = Database.connect(args.to)
+    # Notes are copied as stored: encrypted ones stay encrypted, under the same key.
+    source = Database.connect(settings.database_url, cipher=StoredForm())
+    target = Database.connect(args.to, cipher=StoredForm())
     try:
         with counter(sum(row_counts(source).values()), "rows") as advance:
             copied = copy_rows(source, target, advance)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
@@ -11,13 +12,16 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.commands.base import Command
-from bot.commands.common import iso_date
+from bot.commands.common import iso_date, reading_cipher
 from bot.errors import CommandError
 from bot.settings import Settings
 from storage.database import Database
 from storage.export import ExportFilter
 
 log = logging.getLogger(__name__)
+
+#: The audit log's ``detail`` column holds this many characters.
+AUDIT_DETAIL_CHARS = 200
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,8 +47,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.cipher import CipherError
+
     only = ExportFilter(since=args.since, client_code=args.client)
-    database = Database.connect(settings.database_url)
+    database = Database.connect(settings.database_url, cipher=reading_cipher(settings))
     try:
         if only.client_code is not None:
             _require_client(database, only.client_code)
@@ -53,7 +59,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             if args.output is not None:
                 out = files.enter_context(args.output.open("w", encoding="utf-8", newline=""))
             written = _write(args.format, database, out, only, args.include_private_notes)
-        record_export(args.format, only, args.include_private_notes, written)
+        record_export(database, args.format, only, args.include_private_notes, written)
+    except CipherError as error:
+        raise CommandError(f"export stopped: {error}") from None
     finally:
         database.close()
     if args.output is not None:
@@ -84,8 +92,28 @@ def _require_client(database: Database, code: str) -> None:
         raise CommandError(f"no client with code {code!r} in the database")
 
 
-def record_export(fmt: str, only: ExportFilter, private_notes: bool, written: int) -> None:
-    """The one place an export is recorded. The audit log will write its entry here."""
+def record_export(
+    database: Database, fmt: str, only: ExportFilter, private_notes: bool, written: int
+) -> None:
+    """The one place an export is recorded: in the audit log (by which login, through which
+    command, with or without private notes, filtered to which client) and in the log."""
+    from core.audit import Actor, AuditKind
+    from core.clock import SystemClock
+    from storage.audit import Audit
+
+    since = "" if only.since is None else f", sessions since {only.since.isoformat()}"
+    detail = (
+        f"{'with' if private_notes else 'without'} private notes, {operator()}, "
+        f"{fmt}, {written} {'rows' if fmt == 'csv' else 'check-ins'}{since}"
+    )
+    Audit(database).record(
+        AuditKind.EXPORTED,
+        SystemClock().now(),
+        actor=Actor.CLINIC,
+        client_code=only.client_code,
+        via="alliance export",
+        detail=detail[:AUDIT_DETAIL_CHARS],
+    )
     log.info(
         "export written",
         extra={
@@ -98,13 +126,23 @@ def record_export(fmt: str, only: ExportFilter, private_notes: bool, written: in
     )
 
 
+def operator() -> str:
+    """Who runs the command, for the audit log: the login name, if the system knows it."""
+    try:
+        return f"by {getpass.getuser()}"
+    except (KeyError, OSError):
+        return "by an unknown login"
+
+
 COMMAND = Command(
     name="export",
     help="export answers and notes as CSV or as a FHIR R4 Bundle",
     description="Export answers and notes. CSV: one row per answer, then one per note. "
     "FHIR: a Bundle with the Questionnaire and one QuestionnaireResponse per answered "
     "check-in, clients identified only by their code. Private notes are left out unless "
-    "--include-private-notes is given. A progress bar is shown on a terminal only.",
+    "--include-private-notes is given. A progress bar is shown on a terminal only. Notes "
+    "are decrypted with ALLIANCE_ENCRYPTION_KEY; every export is recorded in the audit log "
+    "with the login that ran it.",
     examples=(
         "alliance export --format csv --output answers.csv",
         "alliance export --format fhir --since 2026-01-01 --output bundle.json",

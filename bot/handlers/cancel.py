@@ -12,7 +12,7 @@ from bot.handlers.common import reply
 from bot.services import Services
 from bot.sync import plan
 from bot.views import View
-from core.model import CheckinStatus, TherapistRecord
+from core.model import CheckinStatus, ClientRecord, TherapistRecord
 from messages.catalog import html_text
 from messages.render import session_when
 from scheduler.calendars import calendar_sessions
@@ -35,6 +35,9 @@ class CancelHandlers:
         language = self.s.config.clinic.language
         therapist = self.s.people.by_chat(chat.id)
         if not isinstance(therapist, TherapistRecord):
+            # A client is answered in their own language; therapists read the clinic's.
+            if isinstance(therapist, ClientRecord):
+                language = therapist.language
             await reply(update, View(html_text(language, "cancel.not_therapist")))
             return
         args = context.args or []

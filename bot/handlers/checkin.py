@@ -12,6 +12,7 @@ from bot import callback_data as cd
 from bot.handlers.common import edit, reply
 from bot.handlers.enrolment import EnrolmentHandlers
 from bot.handlers.therapist import TherapistHandlers
+from bot.safety import alert, crisis_view, idle_crisis_view
 from bot.services import Services
 from bot.views import View, checkin_view, closed_view
 from core.flow import (
@@ -26,9 +27,11 @@ from core.flow import (
 )
 from core.model import Checkin, CheckinStatus, ClientRecord
 from messages.catalog import html_text, plain
+from storage.risk_notes import RiskNote
 
 log = logging.getLogger(__name__)
 
+#: A check-in whose delivery is not recorded (yet) although the client can tap it.
 _BEING_SENT = (CheckinStatus.PLANNED, CheckinStatus.SENDING)
 _REJECTION_TAPS = {Rejection.STALE: "tap.already", Rejection.INVALID: "tap.unknown"}
 
@@ -83,7 +86,8 @@ class CheckinHandlers:
         if checkin.status is not CheckinStatus.OPEN or checkin.expires_at <= now:
             await query.answer(plain(language, "tap.closed"))
             if isinstance(query.message, Message):
-                await edit(query.message, closed_view(language))
+                closed = closed_view(language)
+                await edit(query.message, View(self.s.lock_screen(closed.text)))
             return
         questionnaire = self.s.questionnaire
         action = cd.to_action(tap, stage_of(questionnaire, tap.step) is Stage.ITEM)
@@ -110,6 +114,9 @@ class CheckinHandlers:
         note_step = len(self.s.questionnaire.items)
         checkin = self.s.checkins.awaiting_note(chat.id, self.s.clock.now(), note_step)
         if checkin is None:
+            if self.s.risk.matches(message.text or ""):
+                await reply(update, idle_crisis_view(self.s, person.language))
+                return
             crisis = self.s.crisis(person.language)
             await reply(update, View(html_text(person.language, "client.idle_text", crisis=crisis)))
             return
@@ -122,20 +129,40 @@ class CheckinHandlers:
         if not isinstance(decision, Accepted):
             await reply(update, View(html_text(person.language, "note.empty")))
             return
-        if not self._advance(checkin, decision):
+        risk = self.s.risk.matches(decision.note or "")
+        if not self._advance(checkin, decision, risk):
             return
+        if risk:
+            # Crisis contacts first, before anything else happens in the chat; a refusal
+            # from Telegram must not stop the check-in or the therapist's alert.
+            try:
+                await reply(update, crisis_view(self.s, person.language))
+            except TelegramError as error:
+                log.error("crisis message failed", extra={"error": type(error).__name__})
         await self._show_progress(update, checkin, decision.next_step)
+        if risk:
+            note = RiskNote(
+                checkin.id,
+                person.code,
+                person.therapist_code,
+                decision.note or "",
+                None,
+                self.s.clock.now(),
+            )
+            await alert(update.get_bot(), self.s, note)
+            log.info("risk alert", extra={"checkin_id": checkin.id})
 
-    def _advance(self, checkin: Checkin, decision: Accepted) -> bool:
+    def _advance(self, checkin: Checkin, decision: Accepted, risk: bool = False) -> bool:
         done = stage_of(self.s.questionnaire, decision.next_step) is Stage.DONE
-        moved = self.s.checkins.advance(checkin, decision, self.s.clock.now(), done)
+        moved = self.s.checkins.advance(checkin, decision, self.s.clock.now(), done, risk)
         if moved and done:
             self.s.metrics.answered()
         return moved
 
     def _view(self, checkin: Checkin, step: int) -> View:
         crisis = self.s.crisis(checkin.language)
-        return checkin_view(checkin, self.s.questionnaire, step, crisis)
+        view = checkin_view(checkin, self.s.questionnaire, step, crisis)
+        return View(self.s.lock_screen(view.text), view.markup)
 
     async def _show_progress(self, update: Update, checkin: Checkin, step: int) -> None:
         """Edit the check-in message to the next step; send it anew if it cannot be edited."""

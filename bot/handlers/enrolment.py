@@ -10,10 +10,13 @@ from bot.handlers.common import edit, reply
 from bot.handlers.therapist import show_therapist_menu
 from bot.services import Services
 from bot.views import View, consent_view
-from core.enrolment import CONSENT_VERSION, hash_token, looks_like_token
+from core.enrolment import consent_version, hash_token, looks_like_token
 from core.model import ClientRecord, ClientStatus, TherapistRecord
 from messages.catalog import SafeHtml, html_text, plain
 from storage.people import Redeemed
+
+#: Statuses in which /start shows the consent question (again).
+_ASKS_CONSENT = (ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED, ClientStatus.STOPPED)
 
 _REFUSALS = {
     Redeemed.USED: "start.used",
@@ -64,10 +67,32 @@ class EnrolmentHandlers:
             language = self.s.config.clinic.language
             welcome = html_text(language, "therapist.welcome", name=name, code=person.code)
             return View(welcome + html_text(language, "help.therapist_commands"))
-        if person.status in (ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED):
-            clinic = self.s.config.clinic.name
-            return consent_view(person.language, clinic, self.s.crisis(person.language))
+        if person.status in _ASKS_CONSENT:
+            return self.consent_request(person.language)
+        if person.status is ClientStatus.PAUSED:
+            return View(html_text(person.language, "status.paused"))
         return View(html_text(person.language, "consent.already"))
+
+    def consent_request(self, language: str) -> View:
+        """The consent text with the clinic's risk-note policy, and the two buttons."""
+        config = self.s.config
+        escalation = (
+            html_text(language, "consent.risk.escalation")
+            if config.safety.escalation_contact
+            else SafeHtml("")
+        )
+        policy_key = (
+            "consent.risk.shared"
+            if config.safety.risk_notes_to_therapist
+            else "consent.risk.private"
+        )
+        return consent_view(
+            language,
+            config.clinic.name,
+            self.s.crisis(language),
+            config.privacy.retention_months,
+            html_text(language, policy_key, escalation=escalation),
+        )
 
     async def consent(
         self, update: Update, _context: ContextTypes.DEFAULT_TYPE, tap: ConsentTap
@@ -82,9 +107,8 @@ class EnrolmentHandlers:
             await query.answer(plain(self.s.config.clinic.language, "tap.unknown"))
             return
         language = person.language
-        decided = self.s.people.decide_consent(
-            chat.id, tap.given, CONSENT_VERSION, self.s.clock.now()
-        )
+        version = consent_version(self.s.config.safety.risk_notes_to_therapist)
+        decided = self.s.people.decide_consent(chat.id, tap.given, version, self.s.clock.now())
         if not decided:
             await query.answer(plain(language, "tap.already"))
             return

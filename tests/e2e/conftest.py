@@ -5,7 +5,8 @@ Time is a FixedClock: the tests plan and tick by hand instead of waiting for job
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.application import ALLOWED_UPDATES, App, PlanCounts, build_application, plan, tick
+from bot.crypto import new_key
 from bot.invites import invite_link
 from bot.services import Services, bootstrap
 from bot.settings import Settings
@@ -23,6 +25,8 @@ from sandbox import BotApiSandbox, SandboxMessage, SimUser
 from scheduler.tick import TickReport
 
 TOKEN = "123456:E2E-TEST-TOKEN"
+#: Notes are encrypted in every end-to-end test, as in production.
+KEY = new_key()
 
 
 @dataclass
@@ -67,6 +71,18 @@ class Clinic:
         return await self.tick()
 
 
+async def eventually(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait until the bot has finished work it does after its last message (an audit entry).
+
+    Not a clock: the FixedClock stands still; this only lets the handler's task finish.
+    """
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    assert check()
+
+
 def shows_step(message: SandboxMessage, number: int) -> bool:
     """Whether a check-in message shows question ``number`` (5 and up: the note prompt)."""
     text = message.text or ""
@@ -80,9 +96,12 @@ async def clinic(
     """The bot running against the sandbox with the test clinic and a fixed clock."""
     async with BotApiSandbox(token=TOKEN, username="riverside_checkin_bot") as sandbox:
         settings = Settings(
-            bot_token=TOKEN, database_url=database_url, telegram_api_url=sandbox.api_root
+            bot_token=TOKEN,
+            database_url=database_url,
+            telegram_api_url=sandbox.api_root,
+            encryption_key=KEY,
         )
-        services = bootstrap(config, database_url, clock)
+        services = bootstrap(config, database_url, clock, encryption_key=KEY)
         application = build_application(settings, services, schedule_jobs=False)
         async with application:
             await application.start()

@@ -24,6 +24,7 @@ import aiohttp
 import pytest
 import zxingcpp
 
+from bot.crypto import new_key
 from sandbox import BotApiSandbox
 from tests.e2e.conftest import shows_step
 from tests.png import grey_pixels
@@ -66,6 +67,7 @@ def environment(tmp_path: Path) -> dict[str, str]:
         ALLIANCE_DATABASE_URL=f"sqlite:///{tmp_path / 'alliance.db'}",
         ALLIANCE_CLINIC_CONFIG=str(config),
         ALLIANCE_TICK_SECONDS="0.2",
+        ALLIANCE_ENCRYPTION_KEY=new_key(),
     )
     return env
 

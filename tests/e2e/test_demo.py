@@ -22,6 +22,9 @@ def test_demo_shows_each_conversation_and_where_the_data_is(
     assert "Nobody reads this chat in real time" in out
     assert "The scheduler sent 4 check-ins." in out
     assert "1 unanswered check-in closed as missed" in out
+    assert "What your therapist sees from your check-in" in out
+    assert "Client C104 has stopped the check-ins" in out
+    assert "Notes are encrypted with this run's key" in out
     assert "demo-output/alliance-demo.db" in out
     assert "The scheduler sent 1 pre-session brief." in out
     assert "Before your session at 12:00, Friday 27 November" in out

@@ -15,11 +15,14 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from bot.cli import main
+from bot.commands.export import operator
 from bot.export import write_csv
 from bot.fhir import CLIENT_CODE_SYSTEM, fhir_bundle
+from core.audit import Actor, AuditKind
 from sandbox import SandboxMessage, SimUser
+from storage.audit import Audit
 from storage.export import ExportFilter
-from tests.e2e.conftest import Clinic, shows_step
+from tests.e2e.conftest import KEY, Clinic, shows_step
 
 #: Wednesday 25 November, 15:50 Berlin: a day after Tuesday's sessions.
 DUE = datetime(2026, 11, 25, 14, 50, tzinfo=UTC)
@@ -165,6 +168,7 @@ async def test_the_export_command_writes_fhir_to_a_file_quietly_when_not_on_a_te
 ) -> None:
     await two_answered_checkins(clinic)
     monkeypatch.setenv("ALLIANCE_DATABASE_URL", clinic.settings.database_url)
+    monkeypatch.setenv("ALLIANCE_ENCRYPTION_KEY", KEY)  # the shared note is encrypted
     target = tmp_path / "bundle.json"
 
     status = main(["export", "--format", "fhir", "--client", "C101", "--output", str(target)])
@@ -174,6 +178,11 @@ async def test_the_export_command_writes_fhir_to_a_file_quietly_when_not_on_a_te
     assert len(bundle.entry or []) == 2
     err = capsys.readouterr().err
     assert err == f"Wrote 1 check-ins in a FHIR bundle to {target}.\n"  # no progress bar when piped
+    exported = Audit(clinic.services.database).entries()[-1]
+    assert (exported.kind, exported.actor) == (AuditKind.EXPORTED, Actor.CLINIC)
+    assert (exported.via, exported.client_code) == ("alliance export", "C101")
+    assert exported.detail is not None
+    assert exported.detail.startswith(f"without private notes, {operator()}, fhir, 1 check-ins")
 
 
 async def test_exporting_an_unknown_client_is_refused(

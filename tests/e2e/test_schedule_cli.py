@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.cli import main
 from bot.clinic_config import load_clinic_config
+from bot.crypto import new_key
+from bot.schedule_cli import run_preview
 from bot.services import bootstrap
+from bot.settings import Settings
 from bot.sync import plan, reload_if_changed
 from core.clock import FixedClock
 from core.model import CheckinStatus
-from storage.tables import CheckinRow
+from storage.database import Database
+from storage.tables import CheckinRow, ClientRow
 
 CONFIG = """\
 clinic:
@@ -41,6 +46,7 @@ def clinic_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.write_text(CONFIG.format(date="2030-01-08T15:00"), encoding="utf-8")
     monkeypatch.setenv("ALLIANCE_CLINIC_CONFIG", str(path))
     monkeypatch.setenv("ALLIANCE_DATABASE_URL", f"sqlite:///{tmp_path}/alliance.db")
+    monkeypatch.setenv("ALLIANCE_ENCRYPTION_KEY", new_key())  # sync opens the bot's storage
     return path
 
 
@@ -64,6 +70,30 @@ def test_preview_prints_a_table_and_refuses_days_out_of_range(
     assert "--days must be between 1 and 90" in capsys.readouterr().err
 
 
+def test_preview_says_that_nothing_goes_to_a_client_who_paused_or_stopped(
+    clinic_file: Path,
+) -> None:
+    assert main(["sync"]) == 0
+    settings, config = Settings(), load_clinic_config(clinic_file)
+    shown = {}
+    for status in ("active", "paused", "stopped"):
+        database = Database.connect(settings.database_url)
+        try:
+            with database.transaction() as s:
+                s.execute(update(ClientRow).values(status=status))
+        finally:
+            database.close()
+        out = io.StringIO()
+        assert run_preview(settings, config, out, 7, None, FixedClock(NOW)) == 0
+        shown[status] = out.getvalue()
+
+    assert "check-in" in shown["active"]
+    assert "not sent" not in shown["active"]
+    assert "2 sends in the next 7 days; 2 with a warning" in shown["paused"]
+    assert shown["paused"].count("not sent: the client has paused (/pause)") == 2
+    assert shown["stopped"].count("not sent: the client has stopped taking part (/stop)") == 2
+
+
 def test_the_running_bot_reloads_an_edited_file_and_ignores_an_invalid_one(
     clinic_file: Path,
 ) -> None:
@@ -71,6 +101,7 @@ def test_the_running_bot_reloads_an_edited_file_and_ignores_an_invalid_one(
         load_clinic_config(clinic_file),
         os.environ["ALLIANCE_DATABASE_URL"],
         FixedClock(NOW),
+        encryption_key=os.environ["ALLIANCE_ENCRYPTION_KEY"],
         config_path=clinic_file,
     )
     try:
@@ -89,5 +120,11 @@ def test_the_running_bot_reloads_an_edited_file_and_ignores_an_invalid_one(
         with services.database.transaction() as s:
             found = set(s.scalars(select(CheckinRow.status)))
         assert found == {CheckinStatus.PLANNED, CheckinStatus.CANCELLED}
+
+        assert not services.risk.matches("I keep thinking of the paper moon")
+        phrases = '\nsafety:\n  risk_phrases:\n    en: ["paper moon"]\n'
+        clinic_file.write_text(CONFIG.format(date="2030-01-09T15:00") + phrases, encoding="utf-8")
+        assert reload_if_changed(services) is not None
+        assert services.risk.matches("I keep thinking of the paper moon")  # the clinic's own
     finally:
         services.database.close()

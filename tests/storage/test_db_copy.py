@@ -6,18 +6,24 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.cli import main
+from bot.crypto import FernetCipher, new_key
+from core.audit import AuditKind
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from core.enrolment import CONSENT_VERSION, Role, new_invite
 from scheduler.planning import plan_all
+from storage.audit import Audit
 from storage.checkins import Checkins
+from storage.cipher import SEALED_PREFIX
 from storage.copy import row_counts
 from storage.database import Database
 from storage.people import People
-from storage.tables import CheckinRow, ClientRow
+from storage.tables import CheckinRow, ClientRow, NoteRow
+
+NOTE = "a note only its therapist may read"
 
 
 @pytest.fixture
@@ -106,3 +112,47 @@ def test_copying_a_database_onto_itself_is_refused(
 
     assert main(["db", "copy", "--to", source_url]) == 1
     assert "itself" in capsys.readouterr().err
+
+
+def test_notes_are_copied_as_stored_still_encrypted_and_without_the_key(
+    source_url: str,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FixedClock,
+) -> None:
+    key = new_key()
+    source = Database.connect(source_url, cipher=FernetCipher([key]))
+    try:
+        with source.transaction() as s:
+            checkin_id = s.scalars(select(CheckinRow.id).order_by(CheckinRow.id)).first()
+            assert checkin_id is not None
+            s.add(NoteRow(checkin_id=checkin_id, text=NOTE, shared=True, created_at=clock.now()))
+        Audit(source).record(AuditKind.EXPORTED, clock.now(), via="alliance export")
+    finally:
+        source.close()
+    monkeypatch.setenv("ALLIANCE_DATABASE_URL", source_url)
+    monkeypatch.delenv("ALLIANCE_ENCRYPTION_KEY", raising=False)
+
+    assert main(["db", "copy", "--to", database_url]) == 0
+
+    stored = {url: raw_notes(url) for url in (source_url, database_url)}
+    assert stored[database_url] == stored[source_url]
+    assert stored[database_url][0].startswith(SEALED_PREFIX)
+    assert NOTE not in stored[database_url][0]
+    target = Database.connect(database_url, cipher=FernetCipher([key]))
+    try:
+        with target.transaction() as t:
+            assert list(t.scalars(select(NoteRow.text))) == [NOTE]
+        assert Audit(target).entries()[-1].via == "alliance export"  # the log comes along
+    finally:
+        target.close()
+
+
+def raw_notes(url: str) -> list[str]:
+    """The ``notes.text`` column as it is stored, read past the encrypting column type."""
+    database = Database.connect(url, upgrade=False)
+    try:
+        with database.engine.connect() as connection:
+            return list(connection.execute(text("SELECT text FROM notes")).scalars())
+    finally:
+        database.close()

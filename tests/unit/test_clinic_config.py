@@ -96,10 +96,12 @@ def with_clients(clients: str) -> str:
 
 def test_the_example_file_loads_and_summarizes() -> None:
     config = load_clinic_config(REPO / "clinic.example.yaml")
-    assert len(config.therapists) == 2
+    assert len(config.therapists) == 3  # two therapists and the duty clinician
     assert 3 <= len(config.clients) <= 4
     assert any(config.client_tz(c) != config.clinic.tz for c in config.clients)
-    assert summarize(config).startswith("Riverside Counselling (Europe/Berlin, en): 2 therapists")
+    assert summarize(config).startswith("Riverside Counselling (Europe/Berlin, en): 3 therapists")
+    assert config.safety.escalation_contact == "DUTY"
+    assert any(config.client_language(c) == "de" for c in config.clients)
 
 
 def test_the_spec_snippet_loads_with_defaults_filled_in() -> None:
@@ -329,8 +331,10 @@ def test_numbers_out_of_range_give_the_limit() -> None:
 
 
 def test_an_unsupported_language_lists_the_supported_ones() -> None:
-    problem = only_problem(with_clients("  - {code: C1, therapist: T01, language: de}\n"))
-    assert problem.endswith("clients[0].language: unsupported language 'de' (supported: en)")
+    problem = only_problem(with_clients("  - {code: C1, therapist: T01, language: fr}\n"))
+    assert problem.endswith(
+        "clients[0].language: unsupported language 'fr' (supported: en, de, es)"
+    )
 
 
 def test_at_least_one_therapist_is_required() -> None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
-from messages.catalog import catalog, html_text, plain
+from messages.catalog import available_languages, catalog, html_text, plain
 from messages.render import MAX_MESSAGE_CHARS, checkin_text, crisis_line, session_date
 
 Q = DEFAULT_QUESTIONNAIRE
@@ -163,8 +163,18 @@ def test_plain_wordings_carry_no_markup(key: str) -> None:
     assert "&" not in wording
 
 
-def test_the_longest_consent_request_fits_in_one_message() -> None:
-    text = html_text("en", "consent.request", clinic="&" * 100, crisis=WORST_CRISIS)
+@pytest.mark.parametrize("language", available_languages())
+def test_the_longest_consent_request_fits_in_one_message(language: str) -> None:
+    escalation = html_text(language, "consent.risk.escalation")
+    policy = html_text(language, "consent.risk.private", escalation=escalation)
+    text = html_text(
+        language,
+        "consent.request",
+        clinic="&" * 100,
+        crisis=WORST_CRISIS,
+        retention_months=240,
+        risk_policy=policy,
+    )
     assert html_problems(text) == []
     assert len(visible(text)) < MAX_MESSAGE_CHARS
 

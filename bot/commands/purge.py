@@ -1,0 +1,50 @@
+"""``alliance purge``: erase answers and notes past the clinic's retention period."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.commands.base import Command
+from bot.commands.common import load_config
+from bot.settings import Settings
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="only count what would go")
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.maintenance import purge
+    from core.audit import Actor
+    from core.clock import SystemClock
+    from storage.database import Database
+
+    config = load_config(settings.clinic_config)
+    database = Database.connect(settings.database_url)
+    try:
+        purged = purge(
+            database,
+            config,
+            SystemClock().now(),
+            dry_run=args.dry_run,
+            via="alliance purge",
+            actor=Actor.CLINIC,
+        )
+    finally:
+        database.close()
+    verb = "Would erase" if args.dry_run else "Erased"
+    months = config.privacy.retention_months
+    print(f"{verb} {purged.answers} answers and {purged.notes} notes older than {months} months.")
+    return 0
+
+
+COMMAND = Command(
+    name="purge",
+    help="erase answers and notes older than the config's retention_months",
+    description="Erase answers and notes of sessions older than privacy.retention_months "
+    "(default 24) in the clinic config, and record the erasure in the audit log. The "
+    "running bot does this daily by itself; --dry-run only counts.",
+    examples=("alliance purge --dry-run", "alliance purge"),
+    arguments=_arguments,
+    run=_purge,
+)

@@ -1,0 +1,175 @@
+"""One client's own data: a copy for them, a preview, and erasure; and the retention purge.
+
+Erasure and purge remove answers and notes; check-in rows stay (when a check-in was sent
+and whether it was completed), as do consent records and the audit log, which hold
+nothing a client wrote or answered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+
+from core.audit import Actor, AuditKind
+from core.model import CheckinStatus
+from storage.audit import add_entry
+from storage.database import Database
+from storage.tables import AnswerRow, CheckinRow, ClientRow, ConsentRow, NoteRow
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    """One consent decision."""
+
+    at: datetime
+    version: str
+    event: str  # given, declined or withdrawn
+
+
+@dataclass(frozen=True)
+class NoteCopy:
+    """A note as stored (decrypted), with the client's sharing choice."""
+
+    text: str
+    shared: bool | None
+    risk: bool
+    written_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckinCopy:
+    """One check-in with what the client answered in it."""
+
+    session_start: datetime
+    status: CheckinStatus
+    answers: tuple[tuple[str, int | None, datetime], ...]  # item key, value, answered at
+    note: NoteCopy | None
+
+
+@dataclass(frozen=True)
+class ClientCopy:
+    """Everything stored about one client's participation."""
+
+    code: str
+    therapist_code: str
+    status: str
+    language: str
+    timezone: str
+    consents: tuple[ConsentEvent, ...]
+    checkins: tuple[CheckinCopy, ...]
+
+
+@dataclass(frozen=True)
+class Purged:
+    """How many answers and notes a purge removed (or would remove)."""
+
+    answers: int
+    notes: int
+
+
+class ClientData:
+    """Queries over one client's answers, notes and consents."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def copy(self, code: str) -> ClientCopy | None:
+        """The client's data; check-ins with nothing answered are left out."""
+        with self._db.transaction() as s:
+            client = s.scalar(select(ClientRow).where(ClientRow.code == code))
+            if client is None:
+                return None
+            consents = tuple(
+                ConsentEvent(c.at, c.version, c.event or ("given" if c.given else "declined"))
+                for c in s.scalars(
+                    select(ConsentRow)
+                    .where(ConsentRow.client_id == client.id)
+                    .order_by(ConsentRow.at, ConsentRow.id)
+                )
+            )
+            checkins = tuple(c for c in _checkins(s, client.id) if c.answers or c.note)
+            return ClientCopy(
+                client.code,
+                client.therapist_code,
+                client.status,
+                client.language,
+                client.timezone,
+                consents,
+                checkins,
+            )
+
+    def latest(self, code: str) -> CheckinCopy | None:
+        """The client's latest check-in with an answer or a note in it."""
+        with self._db.transaction() as s:
+            client_id = s.scalar(select(ClientRow.id).where(ClientRow.code == code))
+            if client_id is None:
+                return None
+            answered = [c for c in _checkins(s, client_id) if c.answers or c.note]
+            return answered[-1] if answered else None
+
+    def erase(self, code: str, now: datetime) -> int:
+        """Erase every answer and note of the client; returns how many rows went.
+
+        The audit log records that an erasure was asked for and done, not what it removed.
+        """
+        with self._db.transaction() as s:
+            client_id = s.scalar(select(ClientRow.id).where(ClientRow.code == code))
+            if client_id is None:
+                return 0
+            theirs = select(CheckinRow.id).where(CheckinRow.client_id == client_id)
+            answers = s.execute(delete(AnswerRow).where(AnswerRow.checkin_id.in_(theirs)))
+            notes = s.execute(delete(NoteRow).where(NoteRow.checkin_id.in_(theirs)))
+            add_entry(s, AuditKind.DELETED, now, Actor.CLIENT, code, via="/delete")
+            return _rowcount(answers) + _rowcount(notes)
+
+    def purge(
+        self, before: datetime, now: datetime, *, dry_run: bool, via: str, actor: str = Actor.SYSTEM
+    ) -> Purged:
+        """Remove answers and notes written before ``before``; ``dry_run`` only counts them."""
+        with self._db.transaction() as s:
+            old_answers = AnswerRow.answered_at < before
+            old_notes = NoteRow.created_at < before
+            counted = Purged(
+                s.scalar(select(func.count()).select_from(AnswerRow).where(old_answers)) or 0,
+                s.scalar(select(func.count()).select_from(NoteRow).where(old_notes)) or 0,
+            )
+            if dry_run:
+                return counted
+            s.execute(delete(AnswerRow).where(old_answers))
+            s.execute(delete(NoteRow).where(old_notes))
+            detail = f"before {before:%Y-%m-%d}: {counted.answers} answers, {counted.notes} notes"
+            add_entry(s, AuditKind.PURGED, now, actor, via=via, detail=detail)
+            return counted
+
+
+def _checkins(s: Session, client_id: int) -> list[CheckinCopy]:
+    rows = s.scalars(
+        select(CheckinRow)
+        .where(CheckinRow.client_id == client_id)
+        .order_by(CheckinRow.session_start, CheckinRow.id)
+    ).all()
+    ids = [row.id for row in rows]
+    answers: dict[int, list[tuple[str, int | None, datetime]]] = {i: [] for i in ids}
+    for a in s.scalars(
+        select(AnswerRow).where(AnswerRow.checkin_id.in_(ids)).order_by(AnswerRow.id)
+    ):
+        answers[a.checkin_id].append((a.item_key, a.value, a.answered_at))
+    notes = {
+        n.checkin_id: NoteCopy(n.text, n.shared, n.risk, n.created_at)
+        for n in s.scalars(select(NoteRow).where(NoteRow.checkin_id.in_(ids)))
+    }
+    return [
+        CheckinCopy(
+            row.session_start, CheckinStatus(row.status), tuple(answers[row.id]), notes.get(row.id)
+        )
+        for row in rows
+    ]
+
+
+def _rowcount(result: object) -> int:
+    assert isinstance(result, CursorResult)
+    return result.rowcount

@@ -1,0 +1,110 @@
+"""Pure pieces of the client's commands: /pause's number, /preview's text, /mydata's file."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.handlers.controls import parse_weeks
+from bot.my_data import data_document, preview_text
+from core.model import CheckinStatus
+from core.questionnaire import DEFAULT_QUESTIONNAIRE
+from storage.audit import AuditEntry
+from storage.client_data import CheckinCopy, ClientCopy, ConsentEvent, NoteCopy
+
+AT = datetime(2026, 11, 25, 14, 50, tzinfo=UTC)
+SESSION = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+NOTE_TEXT = "Please <don't> tell anyone & thanks"
+
+
+def checkin(note: NoteCopy | None, answers: tuple[tuple[str, int | None], ...]) -> CheckinCopy:
+    return CheckinCopy(
+        SESSION,
+        CheckinStatus.COMPLETED,
+        tuple((key, value, AT) for key, value in answers),
+        note,
+    )
+
+
+def note(shared: bool | None, risk: bool = False) -> NoteCopy:
+    return NoteCopy(NOTE_TEXT, shared, risk, AT)
+
+
+@pytest.mark.parametrize(("args", "weeks"), [([], None), (["1"], 1), (["52"], 52)])
+def test_pause_takes_no_number_or_weeks_from_1_to_52(args: list[str], weeks: int | None) -> None:
+    assert parse_weeks(args) == weeks
+
+
+@pytest.mark.parametrize("args", [["0"], ["53"], ["-1"], ["two"], ["2", "weeks"], ["٣"]])
+def test_pause_refuses_anything_else(args: list[str]) -> None:
+    with pytest.raises(ValueError, match="weeks"):
+        parse_weeks(args)
+
+
+@pytest.mark.parametrize(
+    ("shared", "risk", "policy", "says"),
+    [
+        (True, False, True, "shared, so your therapist sees it"),
+        (False, False, True, "kept private, so your therapist does not see it"),
+        (None, False, True, "not chosen whether to share it"),
+        (False, True, True, "your therapist was shown it"),
+        (None, True, True, "your therapist was shown it"),
+        (False, True, False, "kept private, so your therapist does not see it"),
+        (True, True, True, "shared, so your therapist sees it"),
+    ],
+)
+def test_preview_says_who_sees_the_note_without_quoting_it(
+    shared: bool | None, risk: bool, policy: bool, says: str
+) -> None:
+    latest = checkin(note(shared, risk), (("bond", 7),))
+    text = preview_text("en", "Europe/Berlin", DEFAULT_QUESTIONNAIRE, latest, policy)
+    assert says in text
+    assert "tell anyone" not in text
+
+
+def test_preview_lists_answers_in_questionnaire_order_with_skips() -> None:
+    latest = checkin(None, (("overall", 9), ("bond", 2), ("tasks", None)))
+    text = preview_text("en", "Europe/Berlin", DEFAULT_QUESTIONNAIRE, latest, True)
+    assert "Felt safe being open: <b>2</b>\n• A useful way of working: <b>skipped</b>" in text
+    assert text.index("safe being open") < text.index("Overall helpfulness")
+    assert "No note." in text
+    assert "Tuesday, 24 November" in text
+
+
+def test_preview_with_nothing_answered_says_so_in_the_clients_language() -> None:
+    assert "Vorschau" in preview_text("de", "Europe/Berlin", DEFAULT_QUESTIONNAIRE, None, True)
+
+
+def test_the_data_file_holds_everything_in_the_clients_time_zone() -> None:
+    copy = ClientCopy(
+        "C101",
+        "T01",
+        "stopped",
+        "en",
+        "Europe/Berlin",
+        (ConsentEvent(AT, "2026-12-v2", "given"), ConsentEvent(AT, "2026-12-v2", "withdrawn")),
+        (checkin(note(False, True), (("bond", 7), ("goals", None))),),
+    )
+    activity = [
+        AuditEntry(AT, "paused", "client", "C101", None, "/pause", "until resumed"),
+        AuditEntry(AT, "therapist_notified", "system", "C101", "T01", "/stop", "stopped"),
+    ]
+
+    data = json.loads(data_document(copy, activity, AT))
+
+    assert data["client_code"] == "C101"
+    assert data["generated_at"] == "2026-11-25T15:50:00+01:00"
+    assert [c["event"] for c in data["consent_history"]] == ["given", "withdrawn"]
+    (only,) = data["checkins"]
+    assert only["answers"] == [
+        {"item": "bond", "value": 7, "answered_at": "2026-11-25T15:50:00+01:00"},
+        {"item": "goals", "value": None, "answered_at": "2026-11-25T15:50:00+01:00"},
+    ]
+    assert only["note"]["text"] == NOTE_TEXT
+    assert only["note"]["sharing"] == "private"
+    assert only["note"]["contains_risk_words"] is True
+    assert data["activity"] == [
+        {"at": "2026-11-25T15:50:00+01:00", "event": "paused", "via": "/pause"}
+    ]
