@@ -30,6 +30,7 @@ from bot.handlers.therapist import TherapistHandlers, show_therapist_menu
 from bot.health import HealthServer
 from bot.maintenance import purge
 from bot.notifier import TelegramNotifier
+from bot.ratelimit import ChatSpacedRateLimiter
 from bot.safety import send_pending_alerts
 from bot.services import Services
 from bot.settings import Settings
@@ -37,7 +38,7 @@ from bot.sync import plan, reload_if_changed
 from messages.catalog import available_languages, plain
 from scheduler.planning import policy
 from scheduler.reports import run_reports
-from scheduler.tick import TickReport, run_tick
+from scheduler.tick import LEASE, TickReport, run_tick
 from storage.monitoring import queue_depth
 from storage.planned import PlanCounts
 
@@ -79,6 +80,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
         .request(HTTPXRequest(connection_pool_size=16, connect_timeout=5, read_timeout=15))
         .get_updates_request(HTTPXRequest(connect_timeout=5, read_timeout=40))
+        .rate_limiter(ChatSpacedRateLimiter())
         .post_init(partial(_post_init, settings))
         .post_shutdown(_post_shutdown)
         .build()
@@ -114,6 +116,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     )
     application.add_error_handler(_log_error)
     application.bot_data["services"] = services
+    application.bot_data["lease"] = timedelta(seconds=settings.claim_lease_seconds)
     if schedule_jobs:
         jobs = application.job_queue
         assert jobs is not None, "python-telegram-bot must be installed with the job-queue extra"
@@ -187,8 +190,11 @@ async def _post_shutdown(application: App) -> None:
         await server.stop()
 
 
-async def tick(bot: Bot, services: Services) -> TickReport:
-    """Send what is due through ``bot``: check-ins and reminders first, then digests and briefs."""
+async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickReport:
+    """Send what is due through ``bot``: check-ins and reminders first, then digests and briefs.
+
+    ``lease``: how long a claim holds before a crashed worker's sends go back to the queue.
+    """
     notifier = TelegramNotifier(bot, services)
     config, metrics = services.config, services.metrics
     report = await run_tick(
@@ -199,6 +205,7 @@ async def tick(bot: Bot, services: Services) -> TickReport:
         metrics,
         policy=lambda code: policy(config, code),
         reminders=services.reminders,
+        lease=lease,
     )
     reports = await run_reports(
         services.clock, services.config, services.deliveries, services.histories, notifier
@@ -235,7 +242,7 @@ async def _plan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.bot_data["services"]
     reload_if_changed(services)  # an edited config reaches pending sends within a tick
-    await tick(context.bot, services)
+    await tick(context.bot, services, context.bot_data.get("lease", LEASE))
 
 
 async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:

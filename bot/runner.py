@@ -1,8 +1,10 @@
-"""``alliance run``: the bot in long-polling mode with its scheduler."""
+"""``alliance run``: the bot with its scheduler, by long polling or, for several workers,
+by webhook."""
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from bot import logs
 from bot.application import ALLOWED_UPDATES, build_application
@@ -13,10 +15,15 @@ from core.clinic import ClinicConfig
 log = logging.getLogger(__name__)
 
 
-def run(settings: Settings, config: ClinicConfig) -> None:
-    """Start the bot and block until it is stopped (SIGINT or SIGTERM)."""
+def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> None:
+    """Start the bot and block until it is stopped (SIGINT or SIGTERM).
+
+    With ``webhook``, updates arrive by HTTPS POST from Telegram (only requests carrying the
+    secret token are accepted), so several workers can share one token and one database.
+    """
     logs.configure(log_format=settings.log_format)
     settings.require_token()
+    public = settings.require_webhook() if webhook else None
     services = bootstrap(
         config,
         settings.database_url,
@@ -26,10 +33,26 @@ def run(settings: Settings, config: ClinicConfig) -> None:
     application = build_application(settings, services)
     log.info(
         "starting",
-        extra={"clients": len(config.clients), "tick_seconds": settings.tick_seconds},
+        extra={
+            "clients": len(config.clients),
+            "tick_seconds": settings.tick_seconds,
+            "mode": "webhook" if webhook else "polling",
+        },
     )
     try:
         # Never drop pending updates: answers given while the bot was down must count.
-        application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        if public is None:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+            return
+        url, secret = public
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(url).path.lstrip("/"),
+            webhook_url=url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
     finally:
         services.database.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +46,28 @@ class Settings(BaseSettings):
         default="127.0.0.1",
         description="Address /healthz and /metrics listen on; 0.0.0.0 only inside a container.",
     )
+    claim_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=86400,
+        description="How long a worker's claim on a due send holds; a crashed worker's claims "
+        "go back to the queue after this long.",
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL Telegram posts updates to (alliance run --webhook).",
+    )
+    webhook_listen: str = Field(
+        default="127.0.0.1", description="Address the webhook receiver listens on."
+    )
+    webhook_port: int = Field(
+        default=8443, ge=1, le=65535, description="Port the webhook receiver listens on."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token; other requests "
+        "are refused. 1-256 characters of A-Z a-z 0-9 _ -. Never logged.",
+    )
     log_format: Literal["auto", "json", "text"] = Field(
         default="auto",
         description="auto: JSON lines unless stderr is a terminal; json; or text.",
@@ -59,6 +82,17 @@ class Settings(BaseSettings):
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
             raise MissingSettingError("ALLIANCE_BOT_TOKEN is not set: put the bot's token in it.")
         return self.bot_token.get_secret_value().strip()
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The public webhook URL and its secret token, or a clear error naming the setting."""
+        if not self.webhook_url:
+            raise MissingSettingError("ALLIANCE_WEBHOOK_URL is not set: the bot's public URL.")
+        secret = "" if self.webhook_secret is None else self.webhook_secret.get_secret_value()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise MissingSettingError(
+                "ALLIANCE_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -."
+            )
+        return self.webhook_url, secret
 
     @property
     def api_base_url(self) -> str:

@@ -28,7 +28,8 @@ from storage.reminders import Reminders
 
 log = logging.getLogger(__name__)
 
-#: How long a claim holds before another worker may take the check-in over.
+#: How long a claim holds before another worker may take the check-in over (the default of
+#: ``ALLIANCE_CLAIM_LEASE_SECONDS``).
 LEASE = timedelta(minutes=5)
 #: Sends per tick at most, so one tick never runs for long; the next tick goes on.
 MAX_SENDS_PER_TICK = 500
@@ -66,6 +67,7 @@ async def run_tick(
     metrics: Metrics = NO_METRICS,
     policy: Policy = _no_policy,
     reminders: Reminders | None = None,
+    lease: timedelta = LEASE,
 ) -> TickReport:
     """Do the due work once; safe to run from several workers at the same time."""
     tick = _Tick(clock, checkins, people, notifier, metrics, policy)
@@ -76,13 +78,13 @@ async def run_tick(
     tick.report.released = checkins.release_lapsed_claims(now)
     tick.report.closed = sum(closed.values())
     for _ in range(MAX_SENDS_PER_TICK):
-        checkin = checkins.claim_due(clock.now(), LEASE)
+        checkin = checkins.claim_due(clock.now(), lease)
         if checkin is None:
             break
         await tick.send_checkin(checkin)
     if reminders is not None:
         for _ in range(MAX_SENDS_PER_TICK):
-            checkin = reminders.claim_due(clock.now(), LEASE)
+            checkin = reminders.claim_due(clock.now(), lease)
             if checkin is None:
                 break
             await tick.remind(checkin, reminders)

@@ -1,0 +1,217 @@
+"""Dispatch throughput: due check-ins sent per second through the whole path.
+
+The whole path is claim (database), render, send (real PTB bot over HTTP to the local
+sandbox, no rate limit) and record. It is compared, in the same run, with a bare PTB
+``send_message`` loop sending the same message to the same sandbox. Target: ratio >= 0.8.
+
+    .venv/bin/python -m bench.dispatch [--checkins 1000] [--runs 5] [--database-url URL]
+    .venv/bin/python -m bench.dispatch --rate-limited --checkins 2000 --runs 1
+
+The sandbox runs as a separate process (``python -m sandbox``), as Telegram would be, so
+that the bot's and the server's work do not share one event loop. With ``--rate-limited``
+the sandbox enforces Telegram's limits, the bot uses its production rate limiter, and the
+result is the achieved rate as a share of 30 messages a second, with the 429s counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from bench.seed import FIRST_CHAT, clinic, seed_due_checkins
+from bot.notifier import TelegramNotifier
+from bot.ratelimit import ChatSpacedRateLimiter
+from bot.services import Services
+from bot.views import checkin_view
+from core.clock import FixedClock
+from scheduler.tick import run_tick
+from storage.database import Database
+
+TOKEN = "777:BENCH"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class Server:
+    """``python -m sandbox`` in its own process."""
+
+    def __init__(self, rate_limited: bool) -> None:
+        self.rate_limited = rate_limited
+        self.api_root = ""
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> Server:
+        flags = ["--rate-limits"] if self.rate_limited else []
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--port",
+            "0",
+            "--token",
+            TOKEN,
+            *flags,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert self._process.stdout is not None
+        self.api_root = (await self._process.stdout.readline()).decode().strip()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._process is not None
+        self._process.terminate()
+        await self._process.wait()
+
+    async def add_users(self, count: int) -> None:
+        """Make the chats exist: a GET on a user's messages creates the user."""
+        async with aiohttp.ClientSession() as http:
+            for n in range(count):
+                url = f"{self.api_root}/sandbox/users/{FIRST_CHAT + n}/messages"
+                async with http.get(url) as response:
+                    response.raise_for_status()
+
+    async def stats(self) -> dict[str, Any]:
+        """Calls, errors and 429s counted by the sandbox."""
+        async with aiohttp.ClientSession() as http, http.get(f"{self.api_root}/sandbox/stats") as r:
+            body: dict[str, Any] = await r.json()
+            return body["result"]
+
+
+def _bot(sandbox: Server, limited: bool = False) -> Bot:
+    request = HTTPXRequest(connection_pool_size=8, read_timeout=30)
+    if limited:
+        return ExtBot(
+            TOKEN,
+            base_url=f"{sandbox.api_root}/bot",
+            request=request,
+            rate_limiter=ChatSpacedRateLimiter(),
+        )
+    return Bot(TOKEN, base_url=f"{sandbox.api_root}/bot", request=request)
+
+
+async def bare_loop(sandbox: Server, services: Services, count: int) -> float:
+    """Seconds for a plain loop of ``send_message`` with the check-in's text and keyboard."""
+    sample = services.checkins.by_token(_any_token(services))
+    assert sample is not None
+    view = checkin_view(sample, services.questionnaire, 0, services.crisis("en"))
+    async with _bot(sandbox) as bot:
+        started = time.perf_counter()
+        for n in range(count):
+            await bot.send_message(
+                FIRST_CHAT + n,
+                view.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=view.markup,
+                protect_content=True,
+            )
+        return time.perf_counter() - started
+
+
+async def full_path(
+    sandbox: Server, services: Services, limited: bool = False
+) -> tuple[float, int]:
+    """Seconds to send every due check-in through ``run_tick``, and how many were sent."""
+    async with _bot(sandbox, limited) as bot:
+        notifier = TelegramNotifier(bot, services)
+        sent = 0
+        started = time.perf_counter()
+        while (
+            report := await run_tick(services.clock, services.checkins, services.people, notifier)
+        ).sent:
+            sent += report.sent
+        return time.perf_counter() - started, sent
+
+
+def _any_token(services: Services) -> str:
+    from sqlalchemy import select
+
+    from storage.tables import CheckinRow
+
+    with services.database.transaction() as s:
+        token = s.scalar(select(CheckinRow.token).limit(1))
+    assert token is not None
+    return token
+
+
+async def one_run(count: int, database_url: str | None, limited: bool) -> tuple[float, float, int]:
+    """Rates (messages per second) of the bare loop and of the whole path, in one run, and
+    the 429s the sandbox answered. Rate-limited runs skip the bare loop (rate 0)."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        database = Database.connect(url)
+        try:
+            seed_due_checkins(database, count, NOW)
+            services = Services(config=clinic(count), database=database, clock=FixedClock(NOW))
+            async with Server(limited) as sandbox:
+                await sandbox.add_users(count)
+                bare = 0.0 if limited else count / await bare_loop(sandbox, services, count)
+                full, sent = await full_path(sandbox, services, limited)
+                stats = await sandbox.stats()
+            assert sent == count, f"sent {sent} of {count}"
+            return bare, count / full, int(stats["rate_limited"])
+        finally:
+            _drop(database, database_url is not None)
+            database.close()
+
+
+def _drop(database: Database, shared: bool) -> None:
+    if shared:
+        from storage.tables import Base
+
+        Base.metadata.drop_all(database.engine)
+        with database.engine.begin() as connection:
+            from sqlalchemy import text
+
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def main() -> None:
+    """Run the benchmark and print a result row."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkins", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--rate-limited", action="store_true")
+    args = parser.parse_args()
+    if args.rate_limited:
+        rates, limited = [], 0
+        for _ in range(args.runs):
+            _, full, too_many = asyncio.run(one_run(args.checkins, args.database_url, True))
+            rates.append(full)
+            limited += too_many
+            print(f"run: {full:.1f}/s = {full / 30:.1%} of 30/s, {too_many} x 429")
+        rate = statistics.median(rates)
+        print(
+            f"median over {args.runs} runs of {args.checkins}: {rate:.1f}/s = {rate / 30:.1%} "
+            f"of 30/s; 429s in all runs: {limited}"
+        )
+        return
+    bare_rates, full_rates, ratios = [], [], []
+    for _ in range(args.runs):
+        bare, full, _ = asyncio.run(one_run(args.checkins, args.database_url, False))
+        bare_rates.append(bare)
+        full_rates.append(full)
+        ratios.append(full / bare)
+        print(f"run: bare {bare:7.1f}/s  whole path {full:7.1f}/s  ratio {full / bare:.2f}")
+    print(
+        f"median over {args.runs} runs of {args.checkins}: "
+        f"bare {statistics.median(bare_rates):.1f}/s, "
+        f"whole path {statistics.median(full_rates):.1f}/s, ratio {statistics.median(ratios):.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
