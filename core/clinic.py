@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -237,15 +238,35 @@ class ClinicConfig(_Model):
 
     def therapist(self, code: str) -> Therapist | None:
         """The therapist with exactly this code, if any."""
-        return next((t for t in self.therapists if t.code == code), None)
+        return self.therapists_by_code.get(code)
 
     def client(self, code: str) -> Client | None:
         """The client with exactly this code, if any."""
-        return next((c for c in self.clients if c.code == code), None)
+        return self.clients_by_code.get(code)
 
     def clients_of(self, therapist_code: str) -> list[Client]:
         """Clients of the therapist with this code, in file order."""
-        return [c for c in self.clients if c.therapist == therapist_code]
+        return list(self.clients_by_therapist.get(therapist_code, ()))
+
+    # Lookups by code, built once per config: the tick asks for every send, and a clinic
+    # network's config holds 100,000 clients. The model is frozen, so they never go stale.
+    @cached_property
+    def therapists_by_code(self) -> dict[str, Therapist]:
+        """Therapists by code (codes are unique: checked on load)."""
+        return {t.code: t for t in self.therapists}
+
+    @cached_property
+    def clients_by_code(self) -> dict[str, Client]:
+        """Clients by code."""
+        return {c.code: c for c in self.clients}
+
+    @cached_property
+    def clients_by_therapist(self) -> dict[str, tuple[Client, ...]]:
+        """Each therapist's clients, in file order."""
+        grouped: dict[str, list[Client]] = {}
+        for client in self.clients:
+            grouped.setdefault(client.therapist, []).append(client)
+        return {code: tuple(clients) for code, clients in grouped.items()}
 
     def person_codes(self) -> tuple[str, ...]:
         """All therapist and client codes, in file order."""
