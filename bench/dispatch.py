@@ -21,24 +21,25 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import select, text, update
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bench.seed import FIRST_CHAT, clinic, seed_due_checkins
-from bot.notifier import TelegramNotifier
+from bot.application import tick
 from bot.ratelimit import ChatSpacedRateLimiter
 from bot.services import Services
-from bot.views import checkin_view
+from bot.views import View, checkin_view
 from core.clock import FixedClock
-from scheduler.tick import run_tick
 from storage.database import Database
+from storage.tables import Base, CheckinRow
 
 TOKEN = "777:BENCH"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -86,8 +87,8 @@ class Server:
     async def stats(self) -> dict[str, Any]:
         """Calls, errors and 429s counted by the sandbox."""
         async with aiohttp.ClientSession() as http, http.get(f"{self.api_root}/sandbox/stats") as r:
-            body: dict[str, Any] = await r.json()
-            return body["result"]
+            result: dict[str, Any] = (await r.json())["result"]
+            return result
 
 
 def _bot(sandbox: Server, limited: bool = False) -> Bot:
@@ -102,16 +103,13 @@ def _bot(sandbox: Server, limited: bool = False) -> Bot:
     return Bot(TOKEN, base_url=f"{sandbox.api_root}/bot", request=request)
 
 
-async def bare_loop(sandbox: Server, services: Services, count: int) -> float:
+async def bare_loop(sandbox: Server, view: View, chats: range) -> float:
     """Seconds for a plain loop of ``send_message`` with the check-in's text and keyboard."""
-    sample = services.checkins.by_token(_any_token(services))
-    assert sample is not None
-    view = checkin_view(sample, services.questionnaire, 0, services.crisis("en"))
     async with _bot(sandbox) as bot:
         started = time.perf_counter()
-        for n in range(count):
+        for chat in chats:
             await bot.send_message(
-                FIRST_CHAT + n,
+                chat,
                 view.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=view.markup,
@@ -120,48 +118,74 @@ async def bare_loop(sandbox: Server, services: Services, count: int) -> float:
         return time.perf_counter() - started
 
 
-async def full_path(
-    sandbox: Server, services: Services, limited: bool = False
-) -> tuple[float, int]:
-    """Seconds to send every due check-in through ``run_tick``, and how many were sent."""
+async def full_path(sandbox: Server, services: Services, due: int, limited: bool = False) -> float:
+    """Seconds to send the ``due`` check-ins due now through the bot's own tick.
+
+    The tick is the one ``alliance run`` repeats: check-ins with the clinic's timing
+    policy and Prometheus metrics, reminders, digests and briefs, the queue-depth gauge.
+    """
     async with _bot(sandbox, limited) as bot:
-        notifier = TelegramNotifier(bot, services)
         sent = 0
         started = time.perf_counter()
-        while (
-            report := await run_tick(services.clock, services.checkins, services.people, notifier)
-        ).sent:
+        while sent < due:
+            report = await tick(bot, services)
+            if not report.sent:
+                raise RuntimeError(f"a tick sent nothing with {due - sent} check-ins still due")
             sent += report.sent
-        return time.perf_counter() - started, sent
+        return time.perf_counter() - started
 
 
-def _any_token(services: Services) -> str:
-    from sqlalchemy import select
+def _stagger(database: Database, rounds: int, count: int) -> None:
+    """Make the seeded check-ins fall due in ``rounds`` groups, a minute apart."""
+    size = -(-count // rounds)
+    with database.transaction() as s:
+        for r in range(rounds):
+            s.execute(
+                update(CheckinRow)
+                .where(CheckinRow.id > r * size, CheckinRow.id <= (r + 1) * size)
+                .values(due_at=NOW + timedelta(minutes=r))
+            )
 
-    from storage.tables import CheckinRow
 
+def _sample_view(services: Services) -> View:
+    """The first check-in's message, as the whole path renders it."""
     with services.database.transaction() as s:
         token = s.scalar(select(CheckinRow.token).limit(1))
-    assert token is not None
-    return token
+    sample = services.checkins.by_token(token or "")
+    assert sample is not None
+    return checkin_view(sample, services.questionnaire, 0, services.crisis("en"))
 
 
-async def one_run(count: int, database_url: str | None, limited: bool) -> tuple[float, float, int]:
+async def one_run(
+    count: int, database_url: str | None, limited: bool, rounds: int = 1
+) -> tuple[float, float, int]:
     """Rates (messages per second) of the bare loop and of the whole path, in one run, and
-    the 429s the sandbox answered. Rate-limited runs skip the bare loop (rate 0)."""
+    the 429s the sandbox answered. Rate-limited runs skip the bare loop (rate 0).
+
+    With several ``rounds`` the two alternate, a share of the check-ins each time, so that
+    a change in the machine's load weighs on both alike.
+    """
     with tempfile.TemporaryDirectory() as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         database = Database.connect(url)
         try:
             seed_due_checkins(database, count, NOW)
-            services = Services(config=clinic(count), database=database, clock=FixedClock(NOW))
+            _stagger(database, rounds, count)
+            clock = FixedClock(NOW)
+            services = Services(config=clinic(count), database=database, clock=clock)
+            view = _sample_view(services)
+            size = -(-count // rounds)
+            bare = full = 0.0
             async with Server(limited) as sandbox:
                 await sandbox.add_users(count)
-                bare = 0.0 if limited else count / await bare_loop(sandbox, services, count)
-                full, sent = await full_path(sandbox, services, limited)
+                for r in range(rounds):
+                    chats = range(FIRST_CHAT + r * size, FIRST_CHAT + min(count, (r + 1) * size))
+                    if not limited:
+                        bare += await bare_loop(sandbox, view, chats)
+                    clock.set(NOW + timedelta(minutes=r))
+                    full += await full_path(sandbox, services, len(chats), limited)
                 stats = await sandbox.stats()
-            assert sent == count, f"sent {sent} of {count}"
-            return bare, count / full, int(stats["rate_limited"])
+            return (0.0 if limited else count / bare), count / full, int(stats["rate_limited"])
         finally:
             _drop(database, database_url is not None)
             database.close()
@@ -169,12 +193,8 @@ async def one_run(count: int, database_url: str | None, limited: bool) -> tuple[
 
 def _drop(database: Database, shared: bool) -> None:
     if shared:
-        from storage.tables import Base
-
         Base.metadata.drop_all(database.engine)
         with database.engine.begin() as connection:
-            from sqlalchemy import text
-
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
@@ -185,6 +205,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--rate-limited", action="store_true")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="alternate bare loop and whole path this often"
+    )
     args = parser.parse_args()
     if args.rate_limited:
         rates, limited = [], 0
@@ -201,7 +224,7 @@ def main() -> None:
         return
     bare_rates, full_rates, ratios = [], [], []
     for _ in range(args.runs):
-        bare, full, _ = asyncio.run(one_run(args.checkins, args.database_url, False))
+        bare, full, _ = asyncio.run(one_run(args.checkins, args.database_url, False, args.rounds))
         bare_rates.append(bare)
         full_rates.append(full)
         ratios.append(full / bare)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 
@@ -16,8 +17,14 @@ MAX_MESSAGE_CHARS = 4096
 
 def session_date(language: str, session_start_local: datetime) -> str:
     """A session's day as people say it, e.g. 'Tuesday, 24 November', 'Dienstag, 24. November'."""
-    pattern = plain(language, "format.session_date")
-    return format_date(session_start_local.date(), format=pattern, locale=language)
+    return _session_day(language, session_start_local.date())
+
+
+@lru_cache(maxsize=1024)
+def _session_day(language: str, day: date) -> str:
+    # Babel's formatting costs more than the rest of a check-in's text; a tick sends many
+    # check-ins of the same few days.
+    return format_date(day, format=plain(language, "format.session_date"), locale=language)
 
 
 def long_date(language: str, day: date) -> str:

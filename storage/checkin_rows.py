@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,37 @@ def record_action(
 def checkin_view() -> Select[CheckinRow, ClientRow]:
     """Check-ins joined with their client, as ``to_checkin`` reads them."""
     return select(CheckinRow, ClientRow).join(ClientRow, ClientRow.id == CheckinRow.client_id)
+
+
+def claim_view() -> Select[*tuple[Any, ...]]:
+    """The columns of a check-in and its client that a send needs, as plain Core rows.
+
+    Claiming reads many rows a tick; building ORM objects for them cost more than the
+    query itself (``bench/dispatch.py``).
+    """
+    return select(
+        CheckinRow.id,
+        CheckinRow.token,
+        ClientRow.code.label("client_code"),
+        ClientRow.chat_id,
+        ClientRow.language,
+        ClientRow.timezone,
+        CheckinRow.session_start,
+        CheckinRow.due_at,
+        CheckinRow.expires_at,
+        CheckinRow.step,
+        CheckinRow.message_id,
+        CheckinRow.attempts,
+        CheckinRow.remind_at,
+        CheckinRow.reminders_sent,
+    ).join(ClientRow, ClientRow.id == CheckinRow.client_id)
+
+
+def claimed_checkin(row: Row[Any]) -> Checkin:
+    """The domain record of a ``claim_view`` row just claimed: sending, one more attempt."""
+    fields = row._asdict()
+    fields["attempts"] += 1
+    return Checkin(status=CheckinStatus.SENDING, **fields)
 
 
 def to_checkin(row: CheckinRow, client: ClientRow) -> Checkin:

@@ -3,21 +3,82 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 
 from core.flow import Accepted
 from core.model import Checkin, CheckinStatus, ClientStatus
 from core.schedule import PlannedCheckin
-from storage.checkin_rows import checkin_view, record_action, rowcount, to_checkin
+from storage.checkin_rows import (
+    checkin_view,
+    claim_view,
+    claimed_checkin,
+    record_action,
+    rowcount,
+    to_checkin,
+)
 from storage.database import Database
 from storage.db import update_rows
 from storage.planned import PlanCounts, cancel_pending, replan
 from storage.tables import CheckinRow, ClientRow
 
 S = CheckinStatus
+_TABLE = cast(Table, CheckinRow.__table__)
+_CHECKINS = _TABLE.c
+#: The oldest due check-ins of consenting clients.
+_DUE = (
+    claim_view()
+    .where(
+        CheckinRow.status == S.PLANNED,
+        CheckinRow.due_at <= bindparam("b_now"),
+        CheckinRow.expires_at > bindparam("b_now"),
+        func.coalesce(CheckinRow.next_attempt_at, CheckinRow.due_at) <= bindparam("b_now"),
+        ClientRow.status == ClientStatus.ACTIVE,
+        ClientRow.in_config,
+    )
+    .order_by(CheckinRow.due_at, CheckinRow.id)
+    .limit(bindparam("b_limit"))
+)
+#: The same, skipping rows another worker has locked (PostgreSQL).
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=CheckinRow)
+#: Claim the rows found, unless another worker got there first.
+_CLAIM = (
+    update(_TABLE)
+    .where(_CHECKINS.id.in_(bindparam("b_ids", expanding=True)), _CHECKINS.status == S.PLANNED)
+    .values(
+        status=S.SENDING,
+        claimed_until=bindparam("b_until"),
+        attempts=_CHECKINS.attempts + 1,
+    )
+    .returning(_CHECKINS.id)
+)
+#: A sent check-in opens, with its message and its first reminder's time.
+_OPEN_SENT = (
+    update(_TABLE)
+    .where(_CHECKINS.id == bindparam("b_id"), _CHECKINS.status == S.SENDING)
+    .values(
+        status=S.OPEN,
+        chat_id=bindparam("b_chat"),
+        message_id=bindparam("b_msg"),
+        sent_at=bindparam("b_now"),
+        claimed_until=None,
+        last_error=None,
+        remind_at=bindparam("b_remind_at"),
+    )
+)
+#: A check-in a tap opened while its send was in flight gets only its reminder time.
+_REMIND_ADOPTED = (
+    update(_TABLE)
+    .where(
+        _CHECKINS.id == bindparam("b_id"),
+        _CHECKINS.status == S.OPEN,
+        _CHECKINS.reminders_sent == 0,
+        _CHECKINS.remind_at.is_(None),
+    )
+    .values(remind_at=bindparam("b_remind_at"), claimed_until=None)
+)
 
 
 class Checkins:
@@ -86,38 +147,28 @@ class Checkins:
 
     def claim_due(self, now: datetime, lease: timedelta) -> Checkin | None:
         """Claim the oldest due check-in of a consenting client, or None when none is due."""
-        with self._db.transaction() as s:
-            query = (
-                checkin_view()
-                .where(
-                    CheckinRow.status == S.PLANNED,
-                    CheckinRow.due_at <= now,
-                    CheckinRow.expires_at > now,
-                    func.coalesce(CheckinRow.next_attempt_at, CheckinRow.due_at) <= now,
-                    ClientRow.status == ClientStatus.ACTIVE,
-                    ClientRow.in_config,
-                )
-                .order_by(CheckinRow.due_at, CheckinRow.id)
-                .limit(1)
-            )
-            if self._db.is_postgresql:
-                query = query.with_for_update(skip_locked=True, of=CheckinRow)
-            found = s.execute(query).first()
-            if found is None:
-                return None
-            row, client = found
-            claimed = s.execute(
-                update_rows(CheckinRow)
-                .where(CheckinRow.id == row.id, CheckinRow.status == S.PLANNED)
-                .values(
-                    status=S.SENDING,
-                    claimed_until=now + lease,
-                    attempts=CheckinRow.attempts + 1,
-                )
-            )
-            if rowcount(claimed) != 1:
-                return None
-            return replace(to_checkin(row, client), status=S.SENDING, attempts=row.attempts + 1)
+        claimed = self.claim_due_batch(now, lease, 1)
+        return claimed[0] if claimed else None
+
+    def claim_due_batch(self, now: datetime, lease: timedelta, limit: int) -> list[Checkin]:
+        """Claim up to ``limit`` of the oldest due check-ins of consenting clients, oldest first.
+
+        One short transaction: a ``SELECT`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+        concurrent workers take disjoint rows) and one conditional ``UPDATE``; a row another
+        worker claimed in between is left out. Claimed but unsent rows are no duplicates if
+        the worker dies: their lease runs out and they are sent once. Both statements are
+        built once: a tick runs them for every batch.
+        """
+        due = _DUE_LOCKED if self._db.is_postgresql else _DUE
+        with self._db.connection() as connection:
+            found = {
+                row.id: row for row in connection.execute(due, {"b_now": now, "b_limit": limit})
+            }
+            if not found:
+                return []
+            claimed = connection.execute(_CLAIM, {"b_ids": list(found), "b_until": now + lease})
+            won = set(claimed.scalars())
+            return [claimed_checkin(row) for row in found.values() if row.id in won]
 
     def mark_sent(
         self,
@@ -130,33 +181,15 @@ class Checkins:
         """Record a delivered check-in, open from now on, and when to remind if unanswered.
 
         If a tap already opened it (the client answered before the send returned), only the
-        reminder time is added.
+        reminder time is added. Runs once per send, so its statements are built once.
         """
-        with self._db.transaction() as s:
-            opened = s.execute(
-                update_rows(CheckinRow)
-                .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
-                .values(
-                    status=S.OPEN,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    sent_at=now,
-                    claimed_until=None,
-                    last_error=None,
-                    remind_at=remind_at,
-                )
+        values = {"b_id": checkin_id, "b_now": now, "b_remind_at": remind_at}
+        with self._db.connection() as connection:
+            opened = connection.execute(
+                _OPEN_SENT, values | {"b_chat": chat_id, "b_msg": message_id}
             )
             if rowcount(opened) == 0:
-                s.execute(
-                    update_rows(CheckinRow)
-                    .where(
-                        CheckinRow.id == checkin_id,
-                        CheckinRow.status == S.OPEN,
-                        CheckinRow.reminders_sent == 0,
-                        CheckinRow.remind_at.is_(None),
-                    )
-                    .values(remind_at=remind_at, claimed_until=None)
-                )
+                connection.execute(_REMIND_ADOPTED, values)
 
     def defer(self, checkin_id: int, at: datetime) -> None:
         """Give a claimed check-in back unsent, to go out at ``at`` (after quiet hours)."""

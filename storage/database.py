@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import migrate
@@ -47,6 +47,12 @@ class Database:
         """A session whose work is committed on success and rolled back on error."""
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A Core connection in a transaction, for hot paths that need no ORM session."""
+        with self.engine.begin() as connection:
+            yield connection
 
     def close(self) -> None:
         """Release every pooled connection."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select, update
 
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
@@ -17,7 +17,7 @@ from scheduler.planning import plan_all
 from storage.checkins import Checkins
 from storage.database import Database
 from storage.people import People
-from storage.tables import AnswerRow, CheckinRow
+from storage.tables import AnswerRow, CheckinRow, ClientRow
 
 CHAT = 7001
 LEASE = timedelta(minutes=5)
@@ -33,6 +33,10 @@ def _active_client(database: Database, config: ClinicConfig, clock: FixedClock) 
     people.redeem(invite.token_hash, CHAT, clock.now())
     people.decide_consent(CHAT, True, CONSENT_VERSION, clock.now())
     return people
+
+
+def _client_id(code: str) -> ScalarSelect[int]:
+    return select(ClientRow.id).where(ClientRow.code == code).scalar_subquery()
 
 
 def _count(database: Database, status: CheckinStatus | None = None) -> int:
@@ -146,9 +150,9 @@ def test_two_workers_claiming_at_once_never_share_a_checkin(
     now = WEDNESDAY_EVENING
     claimed: list[list[int]] = [[], []]
 
-    def worker(index: int) -> None:
-        while (checkin := checkins.claim_due(now, LEASE)) is not None:
-            claimed[index].append(checkin.id)
+    def worker(index: int) -> None:  # batches of 3 and of 7: overlapping reads
+        while batch := checkins.claim_due_batch(now, LEASE, 3 + 4 * index):
+            claimed[index].extend(checkin.id for checkin in batch)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
     for thread in threads:
@@ -159,6 +163,44 @@ def test_two_workers_claiming_at_once_never_share_a_checkin(
     everything = claimed[0] + claimed[1]
     assert len(everything) == 40
     assert len(set(everything)) == 40
+
+
+def test_a_batch_claims_the_oldest_due_checkins_first_and_each_once(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    many = config.model_copy(
+        update={
+            "clients": [config.clients[0].model_copy(update={"code": f"C{n}"}) for n in range(5)]
+        }
+    )
+    people = People(database)
+    people.sync(many)
+    for n in range(5):
+        invite = new_invite(clock.now(), timedelta(days=1))
+        people.create_invite(f"C{n}", Role.CLIENT, invite, clock.now())
+        people.redeem(invite.token_hash, 9100 + n, clock.now())
+        people.decide_consent(9100 + n, True, CONSENT_VERSION, clock.now())
+    checkins = Checkins(database)
+    plan_all(many, checkins, clock.now())
+    with database.transaction() as s:  # C4's check-in fell due first, C0's last
+        for n in range(5):
+            s.execute(
+                update(CheckinRow)
+                .where(
+                    CheckinRow.client_id == _client_id(f"C{n}"),
+                    CheckinRow.due_at <= WEDNESDAY_EVENING,
+                )
+                .values(due_at=WEDNESDAY_EVENING - timedelta(minutes=n))
+            )
+
+    first = checkins.claim_due_batch(WEDNESDAY_EVENING, LEASE, 3)
+    rest = checkins.claim_due_batch(WEDNESDAY_EVENING, LEASE, 3)
+
+    assert [c.client_code for c in first] == ["C4", "C3", "C2"]
+    assert [c.client_code for c in rest] == ["C1", "C0"]
+    assert all(c.status is CheckinStatus.SENDING and c.attempts == 1 for c in first + rest)
+    assert checkins.claim_due_batch(WEDNESDAY_EVENING, LEASE, 3) == []
+    assert _count(database, CheckinStatus.SENDING) == 5
 
 
 def test_double_tap_stores_one_answer(
