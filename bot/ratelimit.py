@@ -1,13 +1,19 @@
-"""Telegram's sending limits: PTB's AIORateLimiter plus one message a second per private chat."""
+"""Telegram's sending limits: new messages paced just under 30 a second and one a second per
+private chat, a ``429`` honoured by every send, and nothing queued that answers a tap."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
+from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
+
+from bot.pacing import Pacer, TurnTooFarError
 
 #: Methods that post a new message into a chat: Telegram allows about one a second per chat.
 SENDS = frozenset(
@@ -17,54 +23,94 @@ SENDS = frozenset(
 PER_CHAT = 1.0
 #: Overall requests a second, a little under Telegram's 30 so no one-second window holds 30.
 OVERALL = 29.5
+#: A flood wait up to this long is waited out inside the request; a longer one fails the
+#: request at once (no call to Telegram), so the scheduler retries that item after it.
+MAX_FLOOD_WAIT = 10.0
 #: Chats remembered at most; older entries are dropped (bounded memory).
 _REMEMBER = 10_000
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
+Callback = Callable[..., Coroutine[Any, Any, Result]]
 
 
 class ChatSpacedRateLimiter(AIORateLimiter):
-    """AIORateLimiter, paced evenly (no burst) at just under 30 requests a second overall and
-    20 a minute per group, plus what it lacks: one new message a second to each private chat.
+    """Telegram's limits for a bot that talks to many private chats.
 
-    Only the requests for a busy chat wait for it: other chats go on at once. A ``429`` is
-    not retried here (``max_retries=0``): it reaches the caller, which reschedules that one
-    item after ``retry_after`` instead of pausing every request of the process.
+    - New messages are paced evenly at just under 30 a second overall (``Pacer``: a steady
+      sender gets the full rate, and no burst is ever saved up), and one a second to each
+      private chat. Only the requests for a busy chat wait for it: other chats go on.
+    - A ``429`` holds every paced request for its ``retry_after``: Telegram says how long
+      the bot must wait, not which chat it was about, so sending on to other chats would
+      only collect more 429s. Waits up to ``MAX_FLOOD_WAIT`` happen here; a longer one
+      fails each request at once with the time left. The ``429`` itself is not retried
+      here (``max_retries=0``): it reaches the caller, which reschedules that one item.
+    - Everything else for a private chat, such as editing a check-in in place after a tap,
+      and requests that name no chat (answering the tap, ``getUpdates``) go straight out: it answers something the client just did,
+      and Telegram's 30 a second is a limit on sending messages. Pacing it would make every
+      tapping client wait behind all the others (with 500 clients, over 15 s a tap).
+    - Groups keep PTB's limit of 20 requests a minute, paced with the sends.
     """
 
-    def __init__(self, per_chat: float = PER_CHAT, clock: Callable[[], float] = time.monotonic):
-        # A bucket of one that drips every 1/OVERALL s: even pacing, never a burst of 30.
-        super().__init__(overall_max_rate=1, overall_time_period=1 / OVERALL, max_retries=0)
+    def __init__(
+        self,
+        per_chat: float = PER_CHAT,
+        clock: Callable[[], float] = time.monotonic,
+        max_flood_wait: float = MAX_FLOOD_WAIT,
+    ) -> None:
+        super().__init__(overall_max_rate=0, max_retries=0)  # overall pace: our own Pacer
         self._per_chat = per_chat
         self._clock = clock
+        self._max_flood_wait = max_flood_wait
+        self._pacer = Pacer(OVERALL, clock=clock)
         self._locks: dict[int, asyncio.Lock] = {}
         self._done: dict[int, float] = {}
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, Result]],
+        callback: Callback,
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Result:
-        """Wait for this chat's turn (new messages to private chats only), then limit as PTB."""
+        """Wait for this chat's turn (new messages to private chats), then for an overall
+        turn; other requests for a private chat go out at once."""
         chat_id = _chat(data.get("chat_id"))
-        if endpoint.lower() not in SENDS or chat_id is None or chat_id <= 0:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
+        if chat_id is None or (chat_id > 0 and endpoint.lower() not in SENDS):
+            return await callback(*args, **kwargs)  # answers to taps, edits, getUpdates
+        if chat_id < 0:  # groups
+            return await self._paced(callback, args, kwargs, endpoint, data, rate_limit_args)
         async with self._lock(chat_id):
             wait = self._done.get(chat_id, -self._per_chat) + self._per_chat - self._clock()
             if wait > 0:
                 await asyncio.sleep(wait)
             try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
+                return await self._paced(callback, args, kwargs, endpoint, data, rate_limit_args)
             finally:
                 self._done[chat_id] = self._clock()
+
+    async def _paced(
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Result:
+        try:
+            await self._pacer.turn(max_wait=self._max_flood_wait)
+        except TurnTooFarError as held:
+            raise RetryAfter(timedelta(seconds=math.ceil(held.seconds))) from None
+        try:
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        except RetryAfter as error:
+            wait = error.retry_after
+            self._pacer.hold(wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
+            raise
 
     def _lock(self, chat_id: int) -> asyncio.Lock:
         if len(self._locks) > _REMEMBER:

@@ -16,6 +16,7 @@ Users are created on first use (optional "first_name" and "language_code" in the
     GET  /sandbox/stats                -> calls per method, errors per code, 429 counts
     POST /sandbox/fail    {"method": "sendMessage", "error_code": 429, "retry_after": 3,
                            "description": "...", "times": 1}
+         or "seconds": 5 instead of "times": every call for that long (429s count down)
     POST /sandbox/delay   {"method": "sendMessage", "seconds": 10, "times": 1}
 """
 
@@ -129,6 +130,7 @@ def control_routes(sandbox: BotApiSandbox) -> list[web.RouteDef]:
                 description=body.get("description"),
                 retry_after=body.get("retry_after"),
                 times=int(body.get("times", 1)),
+                seconds=None if body.get("seconds") is None else float(body["seconds"]),
             )
         except (KeyError, TypeError, ValueError) as error:
             return _fail(f"{type(error).__name__}: {error}", 400)

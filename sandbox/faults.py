@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.errors import ApiError
+from sandbox.errors import ApiError, too_many_requests
 
 
 @dataclass
@@ -36,15 +36,23 @@ class SandboxStats:
 
 
 class Faults:
-    """Queues of failures and delays for the next calls of a method."""
+    """Queues of failures and delays for the next calls of a method, and spells of time in
+    which every call of a method fails."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._failures: defaultdict[str, deque[ApiError]] = defaultdict(deque)
         self._delays: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._spells: dict[str, tuple[float, ApiError]] = {}
 
     def fail(self, method: str, error: ApiError, times: int) -> None:
         """Answer the next `times` calls of `method` with `error`."""
         self._failures[method.lower()].extend([error] * times)
+
+    def fail_for(self, method: str, error: ApiError, seconds: float) -> None:
+        """Answer every call of `method` in the next `seconds` with `error`; a 429 then
+        says how much of the spell is left, as Telegram's flood control does."""
+        self._spells[method.lower()] = (self._clock() + seconds, error)
 
     def delay(self, method: str, seconds: float, times: int) -> None:
         """Hold the answers of the next `times` calls of `method` for `seconds`."""
@@ -53,7 +61,15 @@ class Faults:
     def next_failure(self, method: str) -> ApiError | None:
         """Take the failure planned for this call, if any."""
         queue = self._failures[method.lower()]
-        return queue.popleft() if queue else None
+        if queue:
+            return queue.popleft()
+        until, error = self._spells.get(method.lower(), (0.0, None))
+        left = until - self._clock()
+        if error is None or left <= 0:
+            return None
+        if error.code == 429:
+            return too_many_requests(max(1, math.ceil(left)))
+        return error
 
     def next_delay(self, method: str) -> float:
         """Take the delay planned for this call (0 when none)."""

@@ -161,9 +161,15 @@ class BotApiSandbox:
         description: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        seconds: float | None = None,
     ) -> None:
-        """Answer the next `times` calls of `method` with this error, doing nothing."""
-        self._faults.fail(method, make_error(error_code, description, retry_after), times)
+        """Answer the next `times` calls of `method` with this error, doing nothing; with
+        `seconds`, every call in that spell instead (a 429 counts the spell down)."""
+        error = make_error(error_code, description, retry_after)
+        if seconds is not None:
+            self._faults.fail_for(method, error, seconds)
+        else:
+            self._faults.fail(method, error, times)
 
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Hold the answers of the next calls of `method`; the calls still take effect."""

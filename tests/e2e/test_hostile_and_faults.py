@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -75,21 +76,50 @@ async def test_declined_consent_sends_nothing_until_the_client_agrees(clinic: Cl
     assert (await clinic.tick()).sent == 1
 
 
-async def test_rate_limited_send_is_retried_later_and_not_lost(clinic: Clinic) -> None:
+async def test_a_flood_wait_holds_sends_to_every_chat_so_only_one_429_comes_back(
+    clinic: Clinic,
+) -> None:
+    first, second = clinic.sandbox.user(1001), clinic.sandbox.user(1002)
+    await clinic.enrol(first, "C101")
+    await clinic.enrol(second, "C102")
+    clinic.plan()
+    clinic.clock.set(DUE)
+    # For the next 1.5 s Telegram answers every send with 429 (retry after 2 s).
+    clinic.sandbox.fail_next("sendMessage", error_code=429, seconds=1.5)
+
+    started = time.monotonic()
+    report = await clinic.tick()
+
+    assert (report.retried, report.sent) == (1, 1)  # the other chat's send waited it out
+    assert time.monotonic() - started >= 1.5
+    assert clinic.sandbox.stats.too_many_requests == 1
+    later = await clinic.advance(timedelta(minutes=1))  # the refused one, after its backoff
+    assert later.sent == 1
+    assert clinic.sandbox.stats.too_many_requests == 1
+    for user in (first, second):
+        assert "question 1 of 4" in (user.last_message().text or "")
+
+
+async def test_a_long_flood_wait_is_kept_without_asking_telegram_again(clinic: Clinic) -> None:
     client = clinic.sandbox.user(1001)
     await clinic.enrol(client, "C101")
     clinic.plan()
     clinic.clock.set(DUE)
     clinic.sandbox.fail_next("sendMessage", error_code=429, retry_after=120)
+    sends_before = clinic.sandbox.stats.calls["sendMessage"]
 
     first = await clinic.tick()
     soon = await clinic.advance(timedelta(seconds=60))
+    # The clock here jumps; Telegram's flood wait runs in real time and is still on, so the
+    # send is refused in the bot without another request, and rescheduled, not dropped.
     later = await clinic.advance(timedelta(seconds=90))
 
     assert (first.retried, first.sent) == (1, 0)
-    assert soon.sent == 0  # retry_after is honoured
-    assert later.sent == 1
-    assert "question 1 of 4" in (client.last_message().text or "")
+    assert soon.sent == 0  # retry_after is honoured by the schedule
+    assert (later.retried, later.sent) == (1, 0)
+    assert clinic.sandbox.stats.calls["sendMessage"] == sends_before + 1
+    assert clinic.sandbox.stats.too_many_requests == 1
+    assert _statuses(clinic)[0] == CheckinStatus.PLANNED
 
 
 async def test_server_errors_and_timeouts_are_retried_until_delivered(clinic: Clinic) -> None:

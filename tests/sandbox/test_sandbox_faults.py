@@ -34,6 +34,20 @@ async def test_an_injected_429_raises_retry_after_with_its_delay(
     assert sandbox.stats.too_many_requests == 1
 
 
+async def test_a_spell_of_429s_fails_every_call_and_counts_down_its_retry_after(
+    bot: Bot, sandbox: BotApiSandbox, user: SimUser
+) -> None:
+    sandbox.fail_next("sendMessage", error_code=429, seconds=30)
+    waits = []
+    for _ in range(3):
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(user.id, "flooded")
+        waits.append(caught.value.retry_after)
+    assert all(dtm.timedelta(seconds=29) <= w <= dtm.timedelta(seconds=30) for w in waits)
+    assert user.messages() == []
+    assert sandbox.stats.too_many_requests == 3
+
+
 async def test_injected_failures_can_repeat_and_carry_any_code(
     bot: Bot, sandbox: BotApiSandbox, user: SimUser
 ) -> None:

@@ -1,0 +1,91 @@
+"""The pacer's timeline, with a fake clock whose sleeps move time on."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.pacing import Pacer, TurnTooFarError
+
+
+class FakeTime:
+    """A monotonic clock that only moves when someone sleeps (or a test moves it)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.overshoot = 0.0  # how late every sleeper wakes
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds + self.overshoot
+
+
+def _pacer(time: FakeTime, rate: float = 10) -> Pacer:
+    return Pacer(rate, clock=time.clock, sleep=time.sleep)
+
+
+async def test_turns_come_one_interval_apart_and_the_first_is_free() -> None:
+    time = FakeTime()
+    pacer = _pacer(time)
+    admitted = []
+    for _ in range(5):
+        await pacer.turn()
+        admitted.append(round(time.now - 100, 3))
+    assert admitted == [0.0, 0.1, 0.2, 0.3, 0.4]
+
+
+async def test_late_wake_ups_do_not_slow_a_steady_sender_down() -> None:
+    time = FakeTime()
+    time.overshoot = 0.02  # every sleep wakes 20 ms late
+    pacer = _pacer(time)
+    for _ in range(101):
+        await pacer.turn()
+        time.now += 0.005  # the request itself
+    # 100 intervals of 0.1 s on the timeline; only the last wake-up's lateness shows
+    assert time.now - 100 == pytest.approx(10.0 + 0.02 + 0.005, abs=1e-6)
+
+
+async def test_an_idle_spell_saves_no_burst() -> None:
+    time = FakeTime()
+    pacer = _pacer(time)
+    await pacer.turn()
+    time.now += 60
+    await pacer.turn()
+    started = time.now
+    await pacer.turn()
+    assert time.now - started == pytest.approx(0.1)
+
+
+async def test_concurrent_callers_get_successive_turns_in_order() -> None:
+    time = FakeTime()
+    pacer = _pacer(time)
+    order: list[int] = []
+
+    async def caller(n: int) -> None:
+        await pacer.turn()
+        order.append(n)
+
+    await asyncio.gather(*(caller(n) for n in range(4)))
+    assert order == [0, 1, 2, 3]
+    assert pacer.wait_left() == pytest.approx(0.4 - (time.now - 100))
+
+
+async def test_a_hold_keeps_every_turn_back_and_a_long_one_is_refused_not_waited() -> None:
+    time = FakeTime()
+    pacer = _pacer(time)
+    pacer.hold(3)
+    with pytest.raises(TurnTooFarError) as refused:
+        await pacer.turn(max_wait=2)
+    assert refused.value.seconds == pytest.approx(3)
+    assert time.now == 100  # nothing waited, no turn taken
+
+    await pacer.turn(max_wait=5)
+    assert time.now == pytest.approx(103)
+
+
+def test_a_rate_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        Pacer(0)
