@@ -13,7 +13,6 @@ from core.model import Checkin, CheckinStatus, ClientStatus
 from core.schedule import PlannedCheckin
 from storage.checkin_rows import (
     checkin_view,
-    claim_view,
     claimed_checkin,
     record_action,
     rowcount,
@@ -29,7 +28,7 @@ _TABLE = cast(Table, CheckinRow.__table__)
 _CHECKINS = _TABLE.c
 #: The oldest due check-ins of consenting clients.
 _DUE = (
-    claim_view()
+    checkin_view()
     .where(
         CheckinRow.status == S.PLANNED,
         CheckinRow.due_at <= bindparam("b_now"),
@@ -41,6 +40,23 @@ _DUE = (
     .order_by(CheckinRow.due_at, CheckinRow.id)
     .limit(bindparam("b_limit"))
 )
+#: Move an open check-in's step on, only from the step the action was decided on.
+_ADVANCE = (
+    update(_TABLE)
+    .where(
+        _CHECKINS.id == bindparam("b_id"),
+        _CHECKINS.step == bindparam("b_step"),
+        _CHECKINS.status == S.OPEN,
+        _CHECKINS.expires_at > bindparam("b_now"),
+    )
+    .values(
+        step=bindparam("b_next"),
+        status=bindparam("b_status"),
+        completed_at=bindparam("b_completed"),
+    )
+)
+#: The check-in behind a button.
+_BY_TOKEN = checkin_view().where(CheckinRow.token == bindparam("b_token"))
 #: The same, skipping rows another worker has locked (PostgreSQL).
 _DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=CheckinRow)
 #: Claim the rows found, unless another worker got there first.
@@ -232,7 +248,7 @@ class Checkins:
             )
             if rowcount(adopted) != 1:
                 return None
-            return to_checkin(*s.execute(checkin_view().where(CheckinRow.id == checkin_id)).one())
+            return to_checkin(s.execute(checkin_view().where(CheckinRow.id == checkin_id)).one())
 
     def retry_later(self, checkin_id: int, at: datetime, error: str) -> None:
         """Give a claimed check-in back to be tried again at ``at``."""
@@ -245,9 +261,9 @@ class Checkins:
 
     def by_token(self, token: str) -> Checkin | None:
         """The check-in behind a button, if the token is real."""
-        with self._db.transaction() as s:
-            row = s.execute(checkin_view().where(CheckinRow.token == token)).first()
-            return None if row is None else to_checkin(*row)
+        with self._db.connection() as connection:
+            row = connection.execute(_BY_TOKEN, {"b_token": token}).first()
+            return None if row is None else to_checkin(row)
 
     def awaiting_note(self, chat_id: int, now: datetime, step: int) -> Checkin | None:
         """The open check-in in this chat that is waiting for a note, if any."""
@@ -263,7 +279,7 @@ class Checkins:
                 .order_by(CheckinRow.sent_at.desc())
                 .limit(1)
             ).first()
-            return None if row is None else to_checkin(*row)
+            return None if row is None else to_checkin(row)
 
     def advance(
         self, checkin: Checkin, accepted: Accepted, now: datetime, done: bool, risk: bool = False
@@ -274,22 +290,19 @@ class Checkins:
         simultaneous taps one wins and the other changes nothing. ``risk`` marks a note
         that matched a risk phrase, so its alert can be sent (and re-sent) from the row.
         """
-        with self._db.transaction() as s:
-            moved = s.execute(
-                update_rows(CheckinRow)
-                .where(
-                    CheckinRow.id == checkin.id,
-                    CheckinRow.step == checkin.step,
-                    CheckinRow.status == S.OPEN,
-                    CheckinRow.expires_at > now,
-                )
-                .values(
-                    step=accepted.next_step,
-                    status=S.COMPLETED if done else S.OPEN,
-                    completed_at=now if done else None,
-                )
+        with self._db.connection() as connection:
+            moved = connection.execute(
+                _ADVANCE,
+                {
+                    "b_id": checkin.id,
+                    "b_step": checkin.step,
+                    "b_now": now,
+                    "b_next": accepted.next_step,
+                    "b_status": S.COMPLETED if done else S.OPEN,
+                    "b_completed": now if done else None,
+                },
             )
             if rowcount(moved) != 1:
                 return False
-            record_action(s, checkin.id, accepted, now, risk)
+            record_action(connection, checkin.id, accepted, now, risk)
             return True

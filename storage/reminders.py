@@ -47,7 +47,7 @@ class Reminders:
             ).first()
             if row is None:
                 return None
-            checkin = to_checkin(*row)
+            checkin = to_checkin(row)
             claimed = s.execute(
                 update_rows(CheckinRow)
                 .where(CheckinRow.id == checkin.id, CheckinRow.remind_at == checkin.remind_at)
