@@ -45,9 +45,10 @@ class ChatSpacedRateLimiter(AIORateLimiter):
       fails each request at once with the time left. The ``429`` itself is not retried
       here (``max_retries=0``): it reaches the caller, which reschedules that one item.
     - Everything else for a private chat, such as editing a check-in in place after a tap,
-      and requests that name no chat (answering the tap, ``getUpdates``) go straight out: it answers something the client just did,
-      and Telegram's 30 a second is a limit on sending messages. Pacing it would make every
-      tapping client wait behind all the others (with 500 clients, over 15 s a tap).
+      and requests that name no chat (answering the tap, ``getUpdates``) go straight out:
+      they answer something the client just did, and Telegram's 30 a second is a limit on
+      sending messages. Pacing them would make every tapping client wait behind all the
+      others (with 500 clients, over 15 s a tap).
     - Groups keep PTB's limit of 20 requests a minute, paced with the sends.
     """
 
