@@ -18,20 +18,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 from sqlalchemy import select, text, update
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
+from bench.sandbox_process import TOKEN, Server
 from bench.seed import FIRST_CHAT, clinic, seed_due_checkins
 from bot.application import tick
 from bot.ratelimit import ChatSpacedRateLimiter
@@ -41,54 +39,7 @@ from core.clock import FixedClock
 from storage.database import Database
 from storage.tables import Base, CheckinRow
 
-TOKEN = "777:BENCH"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-class Server:
-    """``python -m sandbox`` in its own process."""
-
-    def __init__(self, rate_limited: bool) -> None:
-        self.rate_limited = rate_limited
-        self.api_root = ""
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def __aenter__(self) -> Server:
-        flags = ["--rate-limits"] if self.rate_limited else []
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "sandbox",
-            "--port",
-            "0",
-            "--token",
-            TOKEN,
-            *flags,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        assert self._process.stdout is not None
-        self.api_root = (await self._process.stdout.readline()).decode().strip()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        assert self._process is not None
-        self._process.terminate()
-        await self._process.wait()
-
-    async def add_users(self, count: int) -> None:
-        """Make the chats exist: a GET on a user's messages creates the user."""
-        async with aiohttp.ClientSession() as http:
-            for n in range(count):
-                url = f"{self.api_root}/sandbox/users/{FIRST_CHAT + n}/messages"
-                async with http.get(url) as response:
-                    response.raise_for_status()
-
-    async def stats(self) -> dict[str, Any]:
-        """Calls, errors and 429s counted by the sandbox."""
-        async with aiohttp.ClientSession() as http, http.get(f"{self.api_root}/sandbox/stats") as r:
-            result: dict[str, Any] = (await r.json())["result"]
-            return result
 
 
 def _bot(sandbox: Server, limited: bool = False) -> Bot:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from core.clock import Clock
 from core.delivery import Delivered, RetryLater, Unreachable, retry_delay
 from core.digest import Brief, Digest, Report, build_brief, build_digest
 from core.report_times import (
+    ReportTiming,
     brief_period_key,
     brief_time,
     digest_period_key,
@@ -80,39 +82,121 @@ def brief_for(
     return build_brief(therapist_code, history, config.flags, session_start, since)
 
 
+@dataclass(frozen=True)
+class _Upcoming:
+    """One session's brief: when it is sent, the session, its client and therapist."""
+
+    at: datetime
+    session_start: datetime
+    client_code: str
+    therapist_code: str
+
+
+@dataclass(frozen=True)
+class ReportPlan:
+    """What one config says about reports, worked out once rather than on every tick.
+
+    The therapists with their digest timing, and the brief of every session starting in
+    ``[start, end)`` sorted by brief time: computing sessions is the costly part (every
+    client's pattern), and it depends on the config and the day only.
+    """
+
+    config: ClinicConfig
+    start: datetime
+    end: datetime
+    timings: dict[str, ReportTiming]
+    briefs: list[_Upcoming]
+    brief_times: list[datetime]  # ``briefs``' times, for bisecting
+    earliest: timedelta  # the longest a brief comes before its session
+
+    @classmethod
+    def build(cls, config: ClinicConfig, start: datetime) -> ReportPlan:
+        """The plan for sessions from ``start`` to a day after the look-ahead of a tick."""
+        timings = {t.code: timing_for(config, t) for t in config.therapists}
+        end = start + _look_ahead(config) + PLAN_REUSED_FOR
+        briefs = []
+        if config.digests.briefs:
+            for client in config.clients:
+                timing = timings.get(client.therapist)
+                if timing is None:
+                    continue
+                for session in session_starts(pattern_of(config, client), start, end):
+                    at = brief_time(session, timing)
+                    briefs.append(_Upcoming(at, session, client.code, client.therapist))
+        briefs.sort(key=lambda b: (b.at, b.session_start, b.client_code))
+        earliest = max((b.session_start - b.at for b in briefs), default=timedelta(0))
+        return cls(config, start, end, timings, briefs, [b.at for b in briefs], earliest)
+
+    def serves(self, config: ClinicConfig, now: datetime) -> bool:
+        """Whether this plan holds every session a tick at ``now`` looks at."""
+        return config is self.config and self.start <= now and now + _look_ahead(config) <= self.end
+
+    def briefs_due(self, now: datetime) -> list[_Upcoming]:
+        """Briefs whose time has come and whose session has not started, within the look-ahead
+        of a tick at ``now`` (sessions starting before ``now`` plus a day and the lead)."""
+        ahead = now + _look_ahead(self.config)
+        first = bisect_left(self.brief_times, now - self.earliest)
+        last = bisect_right(self.brief_times, now)
+        return [b for b in self.briefs[first:last] if now < b.session_start < ahead]
+
+
+#: A report plan is rebuilt when the config changes, or a day after it was built.
+PLAN_REUSED_FOR = timedelta(days=1)
+_plan: ReportPlan | None = None
+
+
+def _look_ahead(config: ClinicConfig) -> timedelta:
+    """How far ahead of now a tick looks for sessions to brief about."""
+    return timedelta(minutes=config.digests.brief_minutes_before, days=1)
+
+
+def report_plan(config: ClinicConfig, now: datetime) -> ReportPlan:
+    """The report plan for ``config`` at ``now``, built again only when it no longer serves."""
+    global _plan  # one plan per process, rebuilt on a new config or a new day
+    if _plan is None or not _plan.serves(config, now):
+        _plan = ReportPlan.build(config, now)
+    return _plan
+
+
 def record_due(
     config: ClinicConfig, deliveries: Deliveries, histories: Histories, now: datetime
 ) -> None:
-    """Record the latest digest of each enrolled therapist and every brief now due."""
-    for enrolled in deliveries.enrolled_therapists():
-        therapist = config.therapist(enrolled.code)
-        if therapist is None:
-            continue
-        timing = timing_for(config, therapist)
-        slot = latest_digest_slot(timing, now)
-        if slot >= enrolled.enrolled_at:  # nothing from before the therapist enrolled
-            key = digest_period_key(timing, slot)
-            deliveries.ensure(Kind.DIGEST, therapist.code, key, slot, slot + _WEEK)
-        if not timing.briefs:
-            continue
-        statuses = dict(histories.roster(therapist.code))
-        for client in config.clients_of(therapist.code):
-            if statuses.get(client.code, "not_enrolled") == "not_enrolled":
-                continue  # no brief about a client who never linked a chat
-            ahead = now + timing.brief_lead + timedelta(days=1)
-            for start in session_starts(pattern_of(config, client), now, ahead):
-                at = brief_time(start, timing)
-                if at <= now < start:
-                    key = brief_period_key(client.code, start)
-                    deliveries.ensure(
-                        Kind.BRIEF,
-                        therapist.code,
-                        key,
-                        at,
-                        start,
-                        client_code=client.code,
-                        session_start=start,
-                    )
+    """Record the latest digest of each enrolled therapist and every brief now due.
+
+    A handful of queries whatever the clinic's size: the deliveries already recorded are
+    read in one query per kind, and only the missing ones are inserted.
+    """
+    plan = report_plan(config, now)
+    enrolled = {t.code: t for t in deliveries.enrolled_therapists() if t.code in plan.timings}
+    slots: dict[ReportTiming, datetime] = {}
+    digests = []
+    for code, therapist in enrolled.items():
+        timing = plan.timings[code]
+        slot = slots.get(timing) or slots.setdefault(timing, latest_digest_slot(timing, now))
+        if slot >= therapist.enrolled_at:  # nothing from before the therapist enrolled
+            digests.append((code, digest_period_key(timing, slot), slot))
+    known = deliveries.recorded(Kind.DIGEST, [(code, key) for code, key, _ in digests])
+    for code, key, slot in digests:
+        if (code, key) not in known:
+            deliveries.ensure(Kind.DIGEST, code, key, slot, slot + _WEEK)
+    due = [b for b in plan.briefs_due(now) if b.therapist_code in enrolled]
+    if not due:
+        return
+    linked = histories.linked_clients([b.client_code for b in due])
+    due = [b for b in due if linked.get(b.client_code) == b.therapist_code]
+    keys = [(b.therapist_code, brief_period_key(b.client_code, b.session_start)) for b in due]
+    known = deliveries.recorded(Kind.BRIEF, keys)
+    for brief, (code, key) in zip(due, keys, strict=True):
+        if (code, key) not in known:
+            deliveries.ensure(
+                Kind.BRIEF,
+                code,
+                key,
+                brief.at,
+                brief.session_start,
+                client_code=brief.client_code,
+                session_start=brief.session_start,
+            )
 
 
 def _report(config: ClinicConfig, histories: Histories, job: Job, now: datetime) -> Report | None:

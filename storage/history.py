@@ -12,17 +12,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnExpressionArgument, Row, Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from core.history import CheckinPoint, ClientHistory, SharedNote
-from core.model import CheckinStatus
+from core.model import CheckinStatus, ClientStatus
 from core.questionnaire import Questionnaire
 from storage.database import Database
 from storage.tables import AnswerRow, CheckinRow, ClientRow, ConcernRow, NoteRow, TherapistRow
 
+#: Client codes per ``IN (...)`` list: well under every database's limit on parameters.
+_CODES_PER_QUERY = 500
 #: Check-ins that reached the client.
 DELIVERED = (CheckinStatus.OPEN, CheckinStatus.COMPLETED, CheckinStatus.EXPIRED)
 
@@ -54,58 +56,112 @@ class Histories:
             )
             return [(code, status) for code, status in rows]
 
+    def linked_clients(self, client_codes: Sequence[str]) -> dict[str, str]:
+        """Therapist codes of those of ``client_codes`` in the config who linked a chat."""
+        linked: dict[str, str] = {}
+        codes = sorted(set(client_codes))
+        with self._db.transaction() as s:
+            for start in range(0, len(codes), _CODES_PER_QUERY):
+                rows = s.execute(
+                    select(ClientRow.code, ClientRow.therapist_code).where(
+                        ClientRow.code.in_(codes[start : start + _CODES_PER_QUERY]),
+                        ClientRow.in_config,
+                        ClientRow.status != ClientStatus.NOT_ENROLLED,
+                    )
+                )
+                linked.update((code, therapist) for code, therapist in rows)
+        return linked
+
     def for_therapist(self, therapist_code: str, limit: int) -> list[ClientHistory]:
         """The recent check-ins of each of the therapist's clients, by client code."""
         with self._db.transaction() as s:
-            clients = s.scalars(
-                select(ClientRow)
-                .where(ClientRow.therapist_code == therapist_code, ClientRow.in_config)
-                .order_by(ClientRow.code)
-            ).all()
-            return [self._history(s, client, limit) for client in clients]
+            return self._histories(
+                s, (ClientRow.therapist_code == therapist_code, ClientRow.in_config), limit
+            )
 
     def for_client(self, therapist_code: str, client_code: str, limit: int) -> ClientHistory | None:
         """One client's history, only if the client is this therapist's."""
+        mine = (
+            ClientRow.code == client_code,
+            ClientRow.therapist_code == therapist_code,
+            ClientRow.in_config,
+        )
         with self._db.transaction() as s:
-            client = s.scalar(
-                select(ClientRow).where(
-                    ClientRow.code == client_code,
-                    ClientRow.therapist_code == therapist_code,
-                    ClientRow.in_config,
-                )
-            )
-            return None if client is None else self._history(s, client, limit)
+            return next(iter(self._histories(s, mine, limit)), None)
 
-    def _history(self, s: Session, client: ClientRow, limit: int) -> ClientHistory:
-        checkins = list(
-            s.scalars(
-                select(CheckinRow)
-                .where(CheckinRow.client_id == client.id, CheckinRow.status.in_(DELIVERED))
-                .order_by(CheckinRow.session_start.desc())
-                .limit(limit)
+    def _histories(
+        self, s: Session, clients: tuple[ColumnExpressionArgument[bool], ...], limit: int
+    ) -> list[ClientHistory]:
+        """The histories of the clients matching ``clients``, by code, in four queries
+        whatever their number: clients, their latest ``limit`` delivered check-ins (ranked
+        per client in the database), those check-ins' answers, and their shared notes."""
+        people = s.execute(
+            select(ClientRow.id, ClientRow.code, ClientRow.status)
+            .where(*clients)
+            .order_by(ClientRow.code)
+        ).all()
+        if not people:
+            return []
+        ranked = (
+            select(
+                CheckinRow.id,
+                CheckinRow.client_id,
+                CheckinRow.session_start,
+                CheckinRow.session_end,
+                CheckinRow.status,
+                func.row_number()
+                .over(partition_by=CheckinRow.client_id, order_by=CheckinRow.session_start.desc())
+                .label("rank"),
             )
-        )[::-1]
-        ids = [c.id for c in checkins]
+            .where(
+                CheckinRow.client_id.in_(select(ClientRow.id).where(*clients)),
+                CheckinRow.status.in_(DELIVERED),
+            )
+            .subquery()
+        )
+        latest = ranked.c.rank <= limit
+        recent = select(ranked.c.id).where(latest)
+        checkins: dict[int, list[Row[tuple[int, int, datetime, datetime, str, int]]]] = defaultdict(
+            list
+        )
+        for row in s.execute(
+            select(ranked).where(latest).order_by(ranked.c.client_id, ranked.c.session_start)
+        ):
+            checkins[row.client_id].append(row)
         answers: dict[int, dict[str, int | None]] = defaultdict(dict)
         first: dict[int, datetime] = {}
-        for row in s.scalars(select(AnswerRow).where(AnswerRow.checkin_id.in_(ids))):
-            answers[row.checkin_id][row.item_key] = row.value
-            first[row.checkin_id] = min(first.get(row.checkin_id, row.answered_at), row.answered_at)
-        notes = self._shared_notes(s, ids)
-        points = tuple(
-            CheckinPoint(
-                session_start=c.session_start,
-                session_end=c.session_end,
-                status=CheckinStatus(c.status),
-                answers=answers.get(c.id, {}),
-                first_answer_at=first.get(c.id),
-                note=notes.get(c.id),
+        for checkin_id, key, value, at in s.execute(
+            select(AnswerRow.checkin_id, AnswerRow.item_key, AnswerRow.value, AnswerRow.answered_at)
+            .where(AnswerRow.checkin_id.in_(recent))
+            .order_by(AnswerRow.id)
+        ):
+            answers[checkin_id][key] = value
+            first[checkin_id] = min(first.get(checkin_id, at), at)
+        notes = self._shared_notes(s, recent)
+        return [
+            ClientHistory(
+                code,
+                status,
+                tuple(
+                    CheckinPoint(
+                        session_start=c.session_start,
+                        session_end=c.session_end,
+                        status=CheckinStatus(c.status),
+                        answers=answers.get(c.id, {}),
+                        first_answer_at=first.get(c.id),
+                        note=notes.get(c.id),
+                    )
+                    for c in checkins.get(client_id, ())
+                ),
+                self._items,
+                self._scale_max,
             )
-            for c in checkins
-        )
-        return ClientHistory(client.code, client.status, points, self._items, self._scale_max)
+            for client_id, code, status in people
+        ]
 
-    def _shared_notes(self, s: Session, checkin_ids: Sequence[int]) -> dict[int, SharedNote]:
+    def _shared_notes(
+        self, s: Session, checkin_ids: Sequence[int] | Select[tuple[int]]
+    ) -> dict[int, SharedNote]:
         """Shared notes by check-in, each with the token of its Discussed button."""
         shared = select(NoteRow.id).where(
             NoteRow.checkin_id.in_(checkin_ids), NoteRow.shared.is_(True)

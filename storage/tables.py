@@ -51,6 +51,10 @@ class ClientRow(Base):
     """A client: a pseudonymous code and a chat id, nothing from their Telegram profile."""
 
     __tablename__ = "clients"
+    __table_args__ = (
+        Index("ix_clients_paused_until", "paused_until"),  # timed pauses ending, every tick
+        Index("ix_clients_therapist_code", "therapist_code"),  # a therapist's digest
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     therapist_code: Mapped[str] = mapped_column(String(32))
@@ -97,6 +101,8 @@ class CheckinRow(Base):
         UniqueConstraint("client_id", "session_start"),
         Index("ix_checkins_status_due", "status", "due_at"),
         Index("ix_checkins_status_remind", "status", "remind_at"),
+        Index("ix_checkins_status_expires", "status", "expires_at"),  # closing, every tick
+        Index("ix_checkins_sent_at", "sent_at"),  # the last send, for /healthz
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
@@ -150,6 +156,7 @@ class NoteRow(Base):
     """The optional free-text note of a check-in and whether the client shared it."""
 
     __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_risk_alerted", "risk", "alerted_at"),)  # alerts owed
     id: Mapped[int] = mapped_column(primary_key=True)
     checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), unique=True)
     text: Mapped[str] = mapped_column(SealedText)  # encrypted at rest when a key is set
@@ -182,6 +189,7 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("kind", "therapist_id", "period_key"),
         Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_kind_period", "kind", "period_key"),  # recorded this period?
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
