@@ -41,6 +41,7 @@ class Rule(StrEnum):
     DECLINE_RUN = "decline_run"
     MISSED = "missed"
     UNREACHABLE = "unreachable"
+    UNDELIVERED = "undelivered"
     STOPPED = "stopped"
     LAST_DROP = "last_drop"
     CEILING = "ceiling"
@@ -55,6 +56,7 @@ SEVERITY = {
     Rule.DECLINE_RUN: Severity.CHECK,
     Rule.MISSED: Severity.CHECK,
     Rule.UNREACHABLE: Severity.CHECK,
+    Rule.UNDELIVERED: Severity.CHECK,
     Rule.STOPPED: Severity.CHECK,
     Rule.LAST_DROP: Severity.NOTE,
     Rule.CEILING: Severity.NOTE,
@@ -224,6 +226,19 @@ def unreachable(history: ClientHistory, _settings: FlagSettings) -> Fired | None
     return Fired(Rule.UNREACHABLE) if history.status == "unreachable" else None
 
 
+def undelivered(history: ClientHistory, _settings: FlagSettings) -> Fired | None:
+    """Recent check-ins never reached the client because sending kept failing.
+
+    A blocked or stopped client has a rule of their own; silence from a delivery fault
+    must not read as the client disengaging, nor go unseen.
+    """
+    if history.undelivered == 0 or history.status == "unreachable":
+        return None
+    if history.status in STOPPED_STATUSES:
+        return None
+    return Fired(Rule.UNDELIVERED, count=history.undelivered)
+
+
 def stopped(history: ClientHistory, _settings: FlagSettings) -> Fired | None:
     """The client stopped, or declined, the check-ins."""
     return Fired(Rule.STOPPED) if history.status in STOPPED_STATUSES else None
@@ -267,6 +282,7 @@ RULES: tuple[Callable[[ClientHistory, FlagSettings], Fired | None], ...] = (
     decline_run,
     missed,
     unreachable,
+    undelivered,
     stopped,
     last_drop,
     ceiling,

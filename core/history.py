@@ -67,6 +67,9 @@ class ClientHistory:
     points: Sequence[CheckinPoint] = ()
     item_keys: Sequence[str] = ("bond", "goals", "tasks", "overall")
     scale_max: int = 10
+    #: Check-ins after the latest delivered one that closed unsent although sends were tried:
+    #: Telegram kept failing, so the client never got them (not a missed check-in).
+    undelivered: int = 0
 
     @property
     def answered(self) -> list[CheckinPoint]:

@@ -58,6 +58,12 @@ class Faults:
         """Hold the answers of the next `times` calls of `method` for `seconds`."""
         self._delays[method.lower()].extend([seconds] * times)
 
+    def clear(self) -> None:
+        """Forget every planned failure and delay."""
+        self._failures.clear()
+        self._delays.clear()
+        self._spells.clear()
+
     def next_failure(self, method: str) -> ApiError | None:
         """Take the failure planned for this call, if any."""
         queue = self._failures[method.lower()]

@@ -171,6 +171,10 @@ class BotApiSandbox:
         else:
             self._faults.fail(method, error, times)
 
+    def clear_faults(self) -> None:
+        """End every injected failure and delay: Telegram is well again."""
+        self._faults.clear()
+
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Hold the answers of the next calls of `method`; the calls still take effect."""
         self._faults.delay(method, seconds, times)

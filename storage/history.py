@@ -7,10 +7,11 @@ Every query names the therapist, so one therapist never sees another's clients.
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnExpressionArgument, Row, Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -138,6 +139,7 @@ class Histories:
             answers[checkin_id][key] = value
             first[checkin_id] = min(first.get(checkin_id, at), at)
         notes = self._shared_notes(s, recent)
+        undelivered = self._undelivered(s, clients, checkins)
         return [
             ClientHistory(
                 code,
@@ -155,9 +157,32 @@ class Histories:
                 ),
                 self._items,
                 self._scale_max,
+                undelivered=undelivered[client_id],
             )
             for client_id, code, status in people
         ]
+
+    @staticmethod
+    def _undelivered(
+        s: Session,
+        clients: tuple[ColumnExpressionArgument[bool], ...],
+        delivered: Mapping[int, Sequence[Row[Any]]],
+    ) -> Counter[int]:
+        """Per client, check-ins after the latest delivered one that closed unsent although
+        sends were tried (and failed): the client never got them."""
+        failed = s.execute(
+            select(CheckinRow.client_id, CheckinRow.session_start).where(
+                CheckinRow.client_id.in_(select(ClientRow.id).where(*clients)),
+                CheckinRow.status == CheckinStatus.UNSENT,
+                CheckinRow.attempts > 0,
+            )
+        )
+        counts: Counter[int] = Counter()
+        for client_id, start in failed:
+            latest = delivered.get(client_id)
+            if not latest or start > latest[-1].session_start:
+                counts[client_id] += 1
+        return counts
 
     def _shared_notes(
         self, s: Session, checkin_ids: Sequence[int] | Select[tuple[int]]

@@ -286,3 +286,26 @@ async def test_therapist_gets_the_command_menu_and_help_lists_the_commands(
 
     assert "/digest" in (help_.text or "")
     assert "/history CODE" in (help_.text or "")
+
+
+async def test_a_check_in_telegram_kept_refusing_is_shown_as_not_delivered(
+    clinic: Clinic,
+) -> None:
+    therapist, client = clinic.sandbox.user(5001), clinic.sandbox.user(1001)
+    await enrol_therapist(clinic, therapist, "T01")
+    await clinic.enrol(client, "C101")
+    clinic.plan()
+    clinic.clock.set(CHECKINS_DUE)
+    clinic.sandbox.fail_next("sendMessage", error_code=502, times=1000)  # a long outage
+    tried = 0
+    while clinic.clock.now() < DIGEST_TIME - timedelta(days=1):
+        tried += (await clinic.advance(timedelta(hours=2))).retried
+    clinic.sandbox.clear_faults()
+    assert tried >= 2
+    assert "question 1 of 4" not in " ".join(m.text or "" for m in client.messages())
+
+    await therapist.send_command("digest")
+
+    digest = await therapist.wait_for_message(lambda m: "weekly summary" in (m.text or ""))
+    assert "Check-ins not delivered: 1" in (digest.text or "")
+    assert "Missed" not in (digest.text or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from core.flags import (
     missed,
     shared_concern,
     stopped,
+    undelivered,
     unreachable,
     unrepaired_dip,
 )
@@ -236,6 +238,22 @@ def test_a_client_who_blocked_the_bot_is_unreachable() -> None:
 @pytest.mark.parametrize("status", ["stopped", "declined"])
 def test_a_client_who_stopped_or_declined_is_flagged_as_stopped(status: str) -> None:
     assert stopped(history(status=status), DEFAULTS) == Fired(Rule.STOPPED)
+
+
+def test_check_ins_that_could_not_be_sent_are_flagged_and_not_counted_as_missed() -> None:
+    failed = replace(history((9, 9, 9, 9), "missed", "missed"), undelivered=2)
+
+    fired = evaluate(replace(failed, points=failed.points[:1]), DEFAULTS)
+
+    assert fired == (Fired(Rule.UNDELIVERED, count=2),)
+    assert fired[0].severity is Severity.CHECK
+    assert Rule.MISSED in {f.rule for f in evaluate(failed, DEFAULTS)}  # missed stays its own
+
+
+@pytest.mark.parametrize("status", ["unreachable", "stopped", "declined"])
+def test_undelivered_is_left_to_the_rule_that_explains_it(status: str) -> None:
+    blocked = replace(history((9, 9, 9, 9), status=status), undelivered=3)
+    assert undelivered(blocked, DEFAULTS) is None
 
 
 def test_an_active_client_is_neither_unreachable_nor_stopped() -> None:
