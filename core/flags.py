@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from functools import lru_cache
 from itertools import pairwise
 
 from core.history import CheckinPoint, ClientHistory, item_series
@@ -116,9 +117,16 @@ def baseline(values: Sequence[float], settings: FlagSettings) -> Baseline | None
     window = list(values)[-settings.baseline_window :]
     if len(window) < settings.baseline_min_points:
         return None
-    spread = statistics.pstdev(window) * settings.baseline_drop_sds
+    spread = _pstdev(tuple(window)) * settings.baseline_drop_sds
     threshold = max(float(settings.baseline_drop_points), spread)
     return Baseline(statistics.median(window), min(window), max(window), threshold)
+
+
+@lru_cache(maxsize=4096)
+def _pstdev(values: tuple[float, ...]) -> float:
+    # statistics.pstdev is exact (it sums fractions) and so slow that a digest spent most of
+    # its time here; clients' short windows of 0-10 answers repeat, so remember them.
+    return statistics.pstdev(values)
 
 
 def _series(points: Sequence[CheckinPoint], key: str) -> list[float]:

@@ -6,6 +6,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from core.model import CheckinStatus
 
@@ -34,12 +35,14 @@ class CheckinPoint:
     first_answer_at: datetime | None = None
     note: SharedNote | None = None
 
-    @property
+    # Flag rules read these thousands of times per digest; the point is frozen, so they are
+    # worked out once.
+    @cached_property
     def values(self) -> dict[str, int]:
         """The items answered with a value (skipped ones left out)."""
         return {key: value for key, value in self.answers.items() if value is not None}
 
-    @property
+    @cached_property
     def mean(self) -> float | None:
         """Mean of the answered items, or None when nothing was answered with a value."""
         values = list(self.values.values())
