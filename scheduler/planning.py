@@ -25,6 +25,8 @@ from storage.reminders import Reminders
 
 #: How far ahead check-ins are planned; re-planning runs far more often than this.
 HORIZON = timedelta(days=14)
+#: Clients planned in one transaction: few round trips, short locks.
+CLIENTS_PER_TRANSACTION = 200
 
 
 @dataclass(frozen=True)
@@ -76,14 +78,20 @@ def plan_all(
 ) -> PlanCounts:
     """Re-plan every client's unsent check-ins (and pending reminders) up to the horizon."""
     counts = PlanCounts()
-    for client in config.clients:
-        timing = timing_of(config, client)
-        planned = plan_checkins(pattern_of(config, client, extra), timing, now, HORIZON)
-        counts += checkins.plan(client.code, planned, now, DEFAULT_QUESTIONNAIRE.key)
+    clients = config.clients
+    for start in range(0, len(clients), CLIENTS_PER_TRANSACTION):
+        chunk = clients[start : start + CLIENTS_PER_TRANSACTION]
+        timings = {c.code: timing_of(config, c) for c in chunk}
+        plans = {
+            c.code: plan_checkins(pattern_of(config, c, extra), timings[c.code], now, HORIZON)
+            for c in chunk
+        }
+        counts += checkins.plan_many(plans, now, DEFAULT_QUESTIONNAIRE.key)
         if reminders is not None:
-            tz = config.client_tz(client)
-            reminders.replan(client.code, partial(_next, tz, timing))
-    counts.cancelled += checkins.cancel_others([c.code for c in config.clients], now)
+            reminders.replan_many(
+                {c.code: partial(_next, config.client_tz(c), timings[c.code]) for c in chunk}
+            )
+    counts.cancelled += checkins.cancel_others([c.code for c in clients], now)
     return counts
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -24,6 +24,8 @@ from storage.planned import PlanCounts, cancel_pending, replan
 from storage.tables import CheckinRow, ClientRow
 
 S = CheckinStatus
+#: Ids per ``IN (...)`` list: well under every database's limit on parameters.
+_IDS_PER_QUERY = 500
 _TABLE = cast(Table, CheckinRow.__table__)
 _CHECKINS = _TABLE.c
 #: The oldest due check-ins of consenting clients.
@@ -106,23 +108,42 @@ class Checkins:
     def plan(
         self, client_code: str, planned: Sequence[PlannedCheckin], now: datetime, questionnaire: str
     ) -> PlanCounts:
-        """Make this client's unsent check-ins match ``planned``; sent ones are untouched.
+        """Make this client's unsent check-ins match ``planned``; sent ones are untouched."""
+        return self.plan_many({client_code: planned}, now, questionnaire)
+
+    def plan_many(
+        self, plans: Mapping[str, Sequence[PlannedCheckin]], now: datetime, questionnaire: str
+    ) -> PlanCounts:
+        """Make each client's unsent check-ins match their plan, in one transaction.
 
         Idempotent: the (client, session start) key makes a second call change nothing.
         New sessions are inserted, unsent check-ins move to their new due and expiry, those
         no longer planned are cancelled, and cancelled ones planned again are revived.
+        Clients not in the database are left out.
         """
         with self._db.transaction() as s:
-            client_id = s.scalar(select(ClientRow.id).where(ClientRow.code == client_code))
-            if client_id is None:
+            found = s.execute(
+                select(ClientRow.code, ClientRow.id).where(ClientRow.code.in_(list(plans)))
+            )
+            ids = {code: client_id for code, client_id in found}
+            by_id = {ids[code]: planned for code, planned in plans.items() if code in ids}
+            if not by_id:
                 return PlanCounts()
-            return replan(s, client_id, planned, now, questionnaire, self._db.is_postgresql)
+            return replan(s, by_id, now, questionnaire, self._db.is_postgresql)
 
-    def cancel_others(self, client_codes: Sequence[str], now: datetime) -> int:
+    def cancel_others(self, client_codes: Collection[str], now: datetime) -> int:
         """Cancel the unsent check-ins of every client not in ``client_codes``."""
+        keep = set(client_codes)
         with self._db.transaction() as s:
-            query = select(ClientRow.id).where(ClientRow.code.not_in(list(client_codes)))
-            return cancel_pending(s, list(s.scalars(query)), set(), now)
+            gone = [
+                client_id
+                for client_id, code in s.execute(select(ClientRow.id, ClientRow.code))
+                if code not in keep
+            ]
+            return sum(
+                cancel_pending(s, gone[i : i + _IDS_PER_QUERY], now)
+                for i in range(0, len(gone), _IDS_PER_QUERY)
+            )
 
     def status_of(self, client_code: str, session_start: datetime) -> CheckinStatus | None:
         """The status of a session's check-in, if one was ever planned."""

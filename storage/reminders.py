@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -77,22 +77,26 @@ class Reminders:
 
     def replan(self, client_code: str, next_reminder: NextReminder) -> int:
         """Recompute the pending reminders of a client's open check-ins after a config change."""
+        return self.replan_many({client_code: next_reminder})
+
+    def replan_many(self, next_reminders: Mapping[str, NextReminder]) -> int:
+        """``replan`` for many clients in one transaction: ``next_reminders`` by client code."""
         changed = 0
         with self._db.transaction() as s:
-            rows = s.scalars(
-                select(CheckinRow)
+            rows = s.execute(
+                select(CheckinRow, ClientRow.code)
                 .join(ClientRow, ClientRow.id == CheckinRow.client_id)
                 .where(
-                    ClientRow.code == client_code,
+                    ClientRow.code.in_(list(next_reminders)),
                     CheckinRow.status == S.OPEN,
                     CheckinRow.step == 0,
                     CheckinRow.sent_at.is_not(None),
                 )
             )
-            for row in rows:
+            for row, code in rows:
                 since = row.reminded_at or row.sent_at
                 assert since is not None
-                at = next_reminder(since, row.reminders_sent, row.expires_at)
+                at = next_reminders[code](since, row.reminders_sent, row.expires_at)
                 if at != row.remind_at:
                     row.remind_at = at
                     changed += 1
