@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 
@@ -16,27 +17,34 @@ class TurnTooFarError(Exception):
 
 
 class Pacer:
-    """Admits one request every ``1 / rate`` seconds, in the order they asked.
+    """Admits one request every ``1 / rate`` seconds, in the order they asked, and never more
+    than ``per_window`` in any ``window`` seconds.
 
     Turns are kept on an ideal timeline: a caller woken a little late (the event loop is
     busy, a sleep overshoots) does not push later turns back, so a steady sender achieves
-    the full rate, while two turns are still never closer than one interval apart on the
-    timeline. After an idle spell the timeline restarts at the present: no burst is saved
-    up. ``hold`` keeps every turn back for a while, as Telegram asks after a ``429``.
+    the full rate. After such a hiccup the turns behind it come closer together; the window
+    check (on the times requests really went out) keeps that from ever adding up to more
+    than ``per_window`` in one window. After an idle spell the timeline restarts at the
+    present: no burst is saved up. ``hold`` keeps every turn back for a while, as Telegram
+    asks after a ``429``.
     """
 
     def __init__(
         self,
         rate: float,
+        per_window: int | None = None,
+        window: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if rate <= 0:
             raise ValueError("the rate must be positive")
         self._interval = 1 / rate
+        self._window = window
         self._clock = clock
         self._sleep = sleep
         self._next = float("-inf")
+        self._sent: deque[float] = deque(maxlen=per_window) if per_window else deque(maxlen=0)
 
     async def turn(self, max_wait: float = float("inf")) -> None:
         """Wait for the next free turn; raise ``TurnTooFarError`` (taking no turn) if it is
@@ -46,8 +54,16 @@ class Pacer:
         if at - now > max_wait:
             raise TurnTooFarError(at - now)
         self._next = at + self._interval
-        if at > now:
-            await self._sleep(at - now)
+        while True:
+            if at > now:
+                await self._sleep(at - now)
+                now = self._clock()
+            full = self._sent.maxlen and len(self._sent) == self._sent.maxlen
+            at = self._sent[0] + self._window if full else now
+            if at <= now:
+                break
+        if self._sent.maxlen:
+            self._sent.append(now)
 
     def hold(self, seconds: float) -> None:
         """Give no turn for the next ``seconds``."""

@@ -89,3 +89,16 @@ async def test_a_hold_keeps_every_turn_back_and_a_long_one_is_refused_not_waited
 def test_a_rate_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         Pacer(0)
+
+
+async def test_after_a_late_turn_no_window_holds_more_than_its_share() -> None:
+    time = FakeTime()
+    pacer = Pacer(10, per_window=10, window=1.05, clock=time.clock, sleep=time.sleep)
+    sent = []
+    for n in range(40):
+        time.overshoot = 0.08 if n == 5 else 0.0  # this one wakes late; the timeline stays
+        await pacer.turn()
+        sent.append(time.now)
+    for i in range(len(sent) - 10):
+        assert sent[i + 10] - sent[i] >= 1.05 - 1e-9
+    assert sent[-1] - sent[0] == pytest.approx(3.9 + 0.08, abs=0.1)  # still about 10 a second
