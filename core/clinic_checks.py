@@ -44,26 +44,28 @@ def cross_field_issues(
 ) -> list[ConfigIssue]:
     """Find cross-field problems; ``None`` marks an entry that failed validation."""
     issues: list[ConfigIssue] = []
-    seen: dict[str, tuple[str, str]] = {}  # casefolded code -> (where, code as written)
-    people: list[tuple[str, int, Therapist | Client | None]]
-    people = [("therapist", i, t) for i, t in enumerate(therapists)]
-    people += [("client", i, c) for i, c in enumerate(clients)]
-    for kind, i, person in people:
-        if person is None:
-            continue
-        if (earlier := seen.get(person.code.casefold())) is None:
-            seen[person.code.casefold()] = (f"{kind}s[{i}]", person.code)
-            continue
-        where = earlier[0] + (f" as {earlier[1]!r}" if earlier[1] != person.code else "")
-        if earlier[0].startswith(kind):
-            text = f"duplicate {kind} code {person.code!r} (already used by {where})"
-        else:
-            text = f"code {person.code!r} is already used by {where}; codes must all differ"
-        issues.append(ConfigIssue((f"{kind}s", i, "code"), text))
+    # casefolded code -> where it is first: clients[i] as i, therapists[i] as -1 - i.
+    # Only an int per person: a clinic network's config holds 100,000 clients.
+    seen: dict[str, int] = {}
+    groups: tuple[tuple[str, Sequence[Therapist | Client | None]], ...]
+    groups = (("therapist", therapists), ("client", clients))
+    for kind, group in groups:
+        for i, person in enumerate(group):
+            if person is None:
+                continue
+            key = person.code.casefold()
+            if (at := seen.get(key)) is None:
+                seen[key] = -1 - i if kind == "therapist" else i
+                continue
+            first = therapists[-1 - at] if at < 0 else clients[at]
+            assert first is not None
+            earlier = (f"therapists[{-1 - at}]" if at < 0 else f"clients[{at}]", first.code)
+            issues.append(_duplicate(kind, i, person.code, earlier))
     known = list(dict.fromkeys(t.code for t in therapists if t is not None))
+    codes = set(known)  # a set: 100,000 clients times 1,000 therapists would take seconds
     check_refs = bool(therapists) and None not in therapists
     for i, client in enumerate(clients):
-        if client is not None and check_refs and client.therapist not in known:
+        if client is not None and check_refs and client.therapist not in codes:
             text = f"unknown therapist {client.therapist!r} (known: {', '.join(known)})"
             issues.append(ConfigIssue(("clients", i, "therapist"), text))
     if clinic is not None:
@@ -79,3 +81,13 @@ def cross_field_issues(
                 text = f"no crisis contact for {client.language!r} in clinic.crisis_contacts"
                 issues.append(ConfigIssue(("clients", i, "language"), text))
     return issues
+
+
+def _duplicate(kind: str, i: int, code: str, earlier: tuple[str, str]) -> ConfigIssue:
+    """``code`` (of ``kind``s[i]) is already used by ``earlier`` (where, code as written)."""
+    where = earlier[0] + (f" as {earlier[1]!r}" if earlier[1] != code else "")
+    if earlier[0].startswith(kind):
+        text = f"duplicate {kind} code {code!r} (already used by {where})"
+    else:
+        text = f"code {code!r} is already used by {where}; codes must all differ"
+    return ConfigIssue((f"{kind}s", i, "code"), text)

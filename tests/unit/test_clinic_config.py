@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from bot import clinic_config
 from bot.clinic_config import (
+    MAX_FILE_BYTES,
     ClinicConfigError,
     ConfigProblem,
     load_clinic_config,
@@ -455,9 +457,9 @@ def test_yaml_aliases_are_refused_which_defuses_alias_bombs() -> None:
     assert problem.startswith("clinic.yaml:2: YAML aliases (*name) are not allowed")
 
 
-def test_a_file_over_one_mebibyte_is_refused() -> None:
-    Path("big.yaml").write_text("# " + "x" * (1024 * 1024) + "\n", encoding="utf-8")
-    with pytest.raises(ClinicConfigError, match=r"^big\.yaml: file is larger than 1 MiB"):
+def test_a_file_over_the_size_limit_is_refused() -> None:
+    Path("big.yaml").write_text("# " + "x" * MAX_FILE_BYTES + "\n", encoding="utf-8")
+    with pytest.raises(ClinicConfigError, match=r"^big\.yaml: file is larger than 64 MiB"):
         load_clinic_config("big.yaml")
 
 
@@ -530,3 +532,51 @@ def test_people_default_to_the_clinic_time_zone_and_language() -> None:
     assert config.client_language(config.clients[0]) == "en"
     assert config.clients[0].sessions == Sessions()
     assert WeeklySession.model_validate({"day": "WED", "time": "7:05"}).time == dt.time(7, 5)
+
+
+def _network(clients: int) -> str:
+    """A clinic network's file: ``clients`` clients with a weekly session each."""
+    head = "clinic:\n  name: Network\n  timezone: Europe/Berlin\n  crisis_contacts: {en: '112'}\n"
+    head += "therapists:\n" + "".join(
+        f"  - {{code: T{t}, display_name: T {t}}}\n" for t in range(9)
+    )
+    rows = (
+        f"  - {{code: C{c:06d}, therapist: T{c % 9}, "
+        f'sessions: {{weekly: [{{day: mon, time: "10:00"}}]}}}}\n'
+        for c in range(clients)
+    )
+    return head + "clients:\n" + "".join(rows)
+
+
+def test_a_large_file_is_read_from_events_and_names_its_problems(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(clinic_config, "_EXACT_BYTES", 1000)  # as if over 1 MiB
+    text = _network(200)
+    Path("clinic.yaml").write_text(text, encoding="utf-8")
+    config = load_clinic_config("clinic.yaml")
+    assert len(config.clients) == 200
+    assert config.clients[-1].sessions.weekly[0].day == "monday"
+
+    bad = text.replace("C000199, therapist: T1", "C000199, therapist: T10")
+    assert only_problem(bad) == (
+        "clinic.yaml:215: clients[199].therapist: unknown therapist 'T10' "
+        "(known: T0, T1, T2, T3, T4, T5, T6, T7, T8)"
+    )
+    alias = text.replace("therapist: T1,", "therapist: &t T1,", 1)
+    alias = alias.replace("C000199, therapist: T1,", "C000199, therapist: *t,")
+    assert only_problem(alias).startswith("clinic.yaml:215: YAML aliases (*name)")
+    duplicate = text.replace("C000199, therapist: T1,", "C000199, therapist: T1, code: X,")
+    assert only_problem(duplicate) == (
+        "clinic.yaml:215: clients[199].code: duplicate key 'code' (first on line 215)"
+    )
+
+
+def test_without_libyaml_the_pure_python_loader_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clinic_config, "_CLoader", None)
+    Path("clinic.yaml").write_text(_network(3), encoding="utf-8")
+    assert [c.code for c in load_clinic_config("clinic.yaml").clients] == [
+        "C000000",
+        "C000001",
+        "C000002",
+    ]
