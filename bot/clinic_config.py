@@ -43,6 +43,7 @@ _CLoader: Any = getattr(yaml, "CSafeLoader", None)  # libyaml; None when PyYAML 
 _MAX_DEPTH = 32
 _TOO_DEEP = f"nested too deeply (more than {_MAX_DEPTH} levels)"
 _STR_TAG = "tag:yaml.org,2002:str"
+_MISTAGGED = "a value does not fit its YAML tag (such as !!int); write the value without the tag"
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def _parse(file: str, text: str, client: Callable[[Any], Any] | None = None) -> 
     if _CLoader is not None:
         try:
             data = _event_data(text, client)
-        except _NotPlainError:
+        except (_NotPlainError, ValueError):  # ValueError: a value its tag does not fit
             if not small:
                 return _parse_tree(file, text, _CLoader)
         except yaml.YAMLError as exc:
@@ -217,7 +218,10 @@ def _parse_tree(file: str, text: str, loader_class: Any) -> tuple[Where, Any]:
             _check_nodes(file, root, (), duplicates)
             if duplicates:
                 raise ClinicConfigError(duplicates)
-            data = loader.construct_document(root)
+            try:
+                data = loader.construct_document(root)
+            except ValueError:  # `!!int x`: PyYAML's constructors raise plain errors
+                raise _fail(file, _MISTAGGED) from None
             return (lambda locs: [_position(root, loc) for loc in locs]), data
         finally:
             loader.dispose()

@@ -580,3 +580,12 @@ def test_without_libyaml_the_pure_python_loader_is_used(monkeypatch: pytest.Monk
         "C000001",
         "C000002",
     ]
+
+
+def test_a_value_that_does_not_fit_its_yaml_tag_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.yaml"
+    path.write_text("clinic: !!int x\n", encoding="utf-8")
+    with pytest.raises(ClinicConfigError) as caught:
+        load_clinic_config(path)
+    assert str(path) in str(caught.value)
+    assert "does not fit its YAML tag" in str(caught.value)
