@@ -163,23 +163,27 @@ def record_due(
 ) -> None:
     """Record the latest digest of each enrolled therapist and every brief now due.
 
-    A handful of queries whatever the clinic's size: the deliveries already recorded are
-    read in one query per kind, and only the missing ones are inserted.
+    A handful of queries whatever the clinic's size: the database finds the digests not
+    recorded yet (one query per digest timing), the deliveries already recorded are read in
+    one query for the briefs due, and only the missing ones are inserted.
     """
     plan = report_plan(config, now)
-    enrolled = {t.code: t for t in deliveries.enrolled_therapists() if t.code in plan.timings}
-    slots: dict[ReportTiming, datetime] = {}
+    by_timing: dict[ReportTiming, list[str]] = {}
+    for code, timing in plan.timings.items():
+        by_timing.setdefault(timing, []).append(code)
     digests = []
-    for code, therapist in enrolled.items():
-        timing = plan.timings[code]
-        slot = slots.get(timing) or slots.setdefault(timing, latest_digest_slot(timing, now))
-        if slot >= therapist.enrolled_at:  # nothing from before the therapist enrolled
-            digests.append((code, digest_period_key(timing, slot), slot))
-    known = deliveries.recorded(Kind.DIGEST, [(code, key) for code, key, _ in digests])
-    for code, key, slot in digests:
-        if (code, key) not in known:
-            deliveries.ensure(Kind.DIGEST, code, key, slot, slot + _WEEK)
-    due = [b for b in plan.briefs_due(now) if b.therapist_code in enrolled]
+    for timing, codes in by_timing.items():
+        slot = latest_digest_slot(timing, now)
+        key = digest_period_key(timing, slot)
+        # nothing from before the therapist enrolled
+        digests += [(code, key, slot) for code in deliveries.digests_missing(key, slot, codes)]
+    for code, key, slot in sorted(digests):
+        deliveries.ensure(Kind.DIGEST, code, key, slot, slot + _WEEK)
+    due = plan.briefs_due(now)
+    if not due:
+        return
+    enrolled = {t.code for t in deliveries.enrolled_therapists()}
+    due = [b for b in due if b.therapist_code in enrolled]
     if not due:
         return
     linked = histories.linked_clients([b.client_code for b in due])

@@ -87,6 +87,35 @@ class Deliveries:
                 if chat_id is not None and at is not None
             ]
 
+    def digests_missing(
+        self, period_key: str, slot: datetime, therapist_codes: Iterable[str]
+    ) -> list[str]:
+        """Those of ``therapist_codes`` enrolled by ``slot`` (with a chat, in the config) whose
+        digest of ``period_key`` is not recorded yet, by code.
+
+        The database does the comparing: on most ticks every digest is recorded and no row
+        comes back, where reading every enrolled therapist and every recorded digest cost a
+        tick a few milliseconds per hundred therapists.
+        """
+        recorded = (
+            select(DeliveryRow.id)
+            .where(
+                DeliveryRow.kind == Kind.DIGEST,
+                DeliveryRow.therapist_id == TherapistRow.id,
+                DeliveryRow.period_key == period_key,
+            )
+            .exists()
+        )
+        query = select(TherapistRow.code).where(
+            TherapistRow.chat_id.is_not(None),
+            TherapistRow.enrolled_at <= slot,
+            TherapistRow.in_config,
+            ~recorded,
+        )
+        with self._db.transaction() as s:
+            missing = set(s.scalars(query))  # usually none: no list of codes to send
+        return sorted(missing.intersection(therapist_codes))
+
     def recorded(self, kind: Kind, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (therapist code, period key) deliveries of ``kind`` exist already.
 

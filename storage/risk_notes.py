@@ -11,7 +11,7 @@ from sqlalchemy.engine import CursorResult
 from core.audit import Actor, AuditKind
 from storage.audit import add_entry
 from storage.database import Database
-from storage.tables import CheckinRow, ClientRow, NoteRow
+from storage.tables import ALERT_OWED, CheckinRow, ClientRow, NoteRow
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class RiskNotes:
             select(NoteRow, ClientRow.code, ClientRow.therapist_code)
             .join(CheckinRow, CheckinRow.id == NoteRow.checkin_id)
             .join(ClientRow, ClientRow.id == CheckinRow.client_id)
-            .where(NoteRow.risk, NoteRow.alerted_at.is_(None), NoteRow.created_at < written_before)
+            .where(ALERT_OWED, NoteRow.created_at < written_before)
             .order_by(NoteRow.created_at)
             .limit(limit)
         )
