@@ -10,10 +10,10 @@ For each database and clinic size (same data per client at every size) it measur
   ``messages.digest.render_digest``), target under 200 ms, and the trend chart separately;
 * every therapist's digest, one after the other (total time, text parts, no chart);
 * with ``--memory``, the peak RSS (``VmHWM``) of a real ``alliance run`` process started on
-  the largest database with the clinic's YAML, after a few ticks; target under 300 MB.
+  the largest clinic's database with its YAML file, after a few ticks; target under 300 MB.
 
     .venv/bin/python -m bench.scale [--clients 1000 100000] [--runs 5] [--ticks 20]
-        [--only sqlite|postgresql] [--postgresql-url URL] [--memory]
+        [--only sqlite|postgresql] [--postgresql-url URL] [--memory] [--no-all-digests]
 
 PostgreSQL runs use a database of their own (``alliance_bench`` by default), created and
 dropped by the benchmark, so the test suite's database is never touched.
@@ -86,6 +86,8 @@ class Result:
     chart_ms: float
     all_digests_s: float
     sends: int
+    peak_rss_mib: float | None = None  # of ``alliance run``, with --memory, largest size only
+    first_tick_s: float | None = None  # its start-up, until the first tick
 
 
 @contextmanager
@@ -130,12 +132,15 @@ def write_clinic(folder: Path, clients: int) -> tuple[Path, ClinicConfig]:
     return path, scale_clinic(clients, therapists)
 
 
-async def measure(kind: str, clients: int, args: argparse.Namespace, folder: Path) -> Result:
+async def measure(
+    kind: str, clients: int, args: argparse.Namespace, folder: Path, memory: bool = False
+) -> Result:
     """Seed one database with ``clients`` clients and measure it.
 
-    The config is validated from data rather than loaded from its file: the loader refuses
-    files over 1 MiB (about 12,000 clients), and is slow; the file is still there, and
-    ``reload_if_changed`` fingerprints it on every tick as in the running bot.
+    The config is built from data here (the same as the file holds, without the load
+    time); the file is there too, and ``reload_if_changed`` checks it on every tick as in
+    the running bot. With ``memory``, ``alliance run`` then starts on the same database and
+    the same file, and its peak RSS is read.
     """
     config_path, config = write_clinic(folder, clients)
     now = quiet_sunday(datetime.now(UTC))
@@ -183,21 +188,9 @@ async def measure(kind: str, clients: int, args: argparse.Namespace, folder: Pat
             )
         finally:
             database.close()
+        if memory:
+            result.peak_rss_mib, result.first_tick_s = await peak_rss(url, config_path)
     return result
-
-
-async def memory(kind: str, clients: int, folder: Path, postgresql_url: str) -> tuple[float, float]:
-    """Peak RSS (MiB) of ``alliance run`` on a seeded database of ``clients`` clients, and
-    the seconds until its first tick."""
-    config_path, config = write_clinic(folder, clients)
-    with database_url(kind, folder, postgresql_url) as url:
-        database = Database.connect(url, cipher=make_cipher(KEY, False))
-        try:
-            seed_scale(database, config, quiet_sunday(datetime.now(UTC)))
-            _analyze(database)
-        finally:
-            database.close()
-        return await peak_rss(url, config_path)
 
 
 def _analyze(database: Database) -> None:
@@ -342,11 +335,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--memory",
-        type=int,
-        default=0,
-        metavar="CLIENTS",
-        help="also measure alliance run's peak RSS on a clinic of this many clients "
-        "(10000 is about the most a clinic file under the loader's 1 MiB limit holds)",
+        action="store_true",
+        help="also measure alliance run's peak RSS on the largest clinic's database",
     )
     args = parser.parse_args()
     kinds = [args.only] if args.only else ["sqlite", "postgresql"]
@@ -354,21 +344,20 @@ def main() -> None:
         for kind in kinds:
             smallest: Result | None = None
             for clients in sorted(args.clients):
-                result = asyncio.run(measure(kind, clients, args, Path(folder)))
+                memory = args.memory and clients == max(args.clients)
+                result = asyncio.run(measure(kind, clients, args, Path(folder), memory))
                 print(f"  ticks (ms): {result.ticks_ms}")
                 smallest = smallest or result
                 report(result, smallest)
                 if result.sends:
                     print(f"  WARNING: the sandbox saw {result.sends} sends", flush=True)
-            if args.memory:
-                peak, first = asyncio.run(
-                    memory(kind, args.memory, Path(folder), args.postgresql_url)
-                )
-                print(
-                    f"{kind} alliance run, {args.memory:,} clients: peak RSS {peak} MiB, "
-                    f"first tick {first} s after start",
-                    flush=True,
-                )
+                if result.peak_rss_mib is not None:
+                    print(
+                        f"{kind} alliance run, {clients:,} clients: peak RSS "
+                        f"{result.peak_rss_mib} MiB, first tick {result.first_tick_s} s "
+                        "after start",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":
