@@ -40,6 +40,14 @@ def checkin_text(
     crisis: str,
 ) -> SafeHtml:
     """The check-in message as it should read at ``step``."""
+    return _checkin_text(language, questionnaire, step, session_start_local.date(), crisis)
+
+
+@lru_cache(maxsize=1024)
+def _checkin_text(
+    language: str, questionnaire: Questionnaire, step: int, session_day: date, crisis: str
+) -> SafeHtml:
+    # The same few texts go to every client of a day: a tick renders each once.
     stage = stage_of(questionnaire, step)
     if stage is Stage.ITEM:
         item = questionnaire.items[step]
@@ -48,7 +56,7 @@ def checkin_text(
             "checkin.item",
             number=step + 1,
             total=len(questionnaire.items),
-            session_date=session_date(language, session_start_local),
+            session_date=_session_day(language, session_day),
             intro=html_text(language, "checkin.intro") if step == 0 else SafeHtml(""),
             stem=html_text(language, f"item.{item.key}.stem"),
             low_value=questionnaire.scale_min,
