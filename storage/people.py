@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.audit import Actor, AuditKind
@@ -38,6 +39,62 @@ class Redemption:
     person: ClientRecord | TherapistRecord | None = None
 
 
+#: Rows per multi-row INSERT or executemany UPDATE when syncing clients.
+_ROWS_PER_STATEMENT = 1000
+
+
+def _sync_clients(s: Session, config: ClinicConfig) -> None:
+    """Make the client rows match the config as plain rows: a clinic network's 100,000
+    clients as ORM objects held a few hundred MB for the length of the sync."""
+    stored = {
+        code: (client_id, therapist, timezone, language, in_config)
+        for client_id, code, therapist, timezone, language, in_config in s.execute(
+            select(
+                ClientRow.id,
+                ClientRow.code,
+                ClientRow.therapist_code,
+                ClientRow.timezone,
+                ClientRow.language,
+                ClientRow.in_config,
+            )
+        )
+    }
+    new: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
+    for client in config.clients:
+        wanted = {
+            "therapist_code": client.therapist,
+            "timezone": client.timezone or config.clinic.timezone,
+            "language": config.client_language(client),
+            "in_config": True,
+        }
+        row = stored.pop(client.code, None)
+        if row is None:
+            new.append(wanted | {"code": client.code, "status": ClientStatus.NOT_ENROLLED})
+        elif row[1:] != tuple(wanted.values()):
+            changed.append(wanted | {"b_id": row[0]})
+    changed += [
+        {
+            "b_id": row[0],
+            "therapist_code": row[1],
+            "timezone": row[2],
+            "language": row[3],
+            "in_config": False,
+        }
+        for row in stored.values()
+        if row[4]
+    ]
+    for start in range(0, len(new), _ROWS_PER_STATEMENT):
+        s.execute(insert(ClientRow), new[start : start + _ROWS_PER_STATEMENT])
+    for start in range(0, len(changed), _ROWS_PER_STATEMENT):
+        s.connection().execute(_UPDATE_CLIENT, changed[start : start + _ROWS_PER_STATEMENT])
+
+
+_CLIENTS = cast(Table, ClientRow.__table__)
+#: Executed with rows of new values: the SET clause takes the columns each row names.
+_UPDATE_CLIENT = update(_CLIENTS).where(_CLIENTS.c.id == bindparam("b_id"))
+
+
 class People:
     """Intent-named queries about the people the bot serves."""
 
@@ -55,18 +112,7 @@ class People:
                 s.add(row)
             for gone in therapists.values():
                 gone.in_config = False
-            clients = {row.code: row for row in s.scalars(select(ClientRow))}
-            for client in config.clients:
-                crow = clients.pop(client.code, None)
-                if crow is None:
-                    crow = ClientRow(code=client.code, status=ClientStatus.NOT_ENROLLED)
-                crow.therapist_code = client.therapist
-                crow.timezone = client.timezone or config.clinic.timezone
-                crow.language = config.client_language(client)
-                crow.in_config = True
-                s.add(crow)
-            for gone_client in clients.values():
-                gone_client.in_config = False
+            _sync_clients(s, config)
 
     def create_invite(self, code: str, role: Role, invite: Invite, now: datetime) -> None:
         """Store a new invite's hash for ``code``."""
