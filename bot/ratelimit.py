@@ -8,6 +8,7 @@ import math
 import time
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -83,34 +84,28 @@ class ChatSpacedRateLimiter(AIORateLimiter):
         chat_id = _chat(data.get("chat_id"))
         if chat_id is None or (chat_id > 0 and endpoint.lower() not in SENDS):
             return await callback(*args, **kwargs)  # answers to taps, edits, getUpdates
-        if chat_id < 0:  # groups
-            return await self._paced(callback, args, kwargs, endpoint, data, rate_limit_args)
+        if chat_id < 0:  # groups: PTB's 20 a minute as well
+            group = partial(super().process_request, callback, args, kwargs, endpoint, data)
+            return await self._paced(partial(group, rate_limit_args))
         async with self._lock(chat_id):
             wait = self._done.get(chat_id, -self._per_chat) + self._per_chat - self._clock()
             if wait > 0:
                 await asyncio.sleep(wait)
             try:
-                return await self._paced(callback, args, kwargs, endpoint, data, rate_limit_args)
+                # Nothing more from PTB: its retry loop would only log every 429 as an error
+                # with a traceback, though it is expected and handled.
+                return await self._paced(partial(callback, *args, **kwargs))
             finally:
                 self._done[chat_id] = self._clock()
 
-    async def _paced(
-        self,
-        callback: Callback,
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Result:
+    async def _paced(self, request: Callable[[], Coroutine[Any, Any, Result]]) -> Result:
+        """Run ``request`` at the next overall turn; a ``429`` holds every later turn."""
         try:
             await self._pacer.turn(max_wait=self._max_flood_wait)
         except TurnTooFarError as held:
             raise RetryAfter(timedelta(seconds=math.ceil(held.seconds))) from None
         try:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
+            return await request()
         except RetryAfter as error:
             wait = error.retry_after
             self._pacer.hold(wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
