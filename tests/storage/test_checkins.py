@@ -35,6 +35,29 @@ def _active_client(database: Database, config: ClinicConfig, clock: FixedClock) 
     return people
 
 
+def _many_consenting(
+    database: Database, config: ClinicConfig, clock: FixedClock, count: int, first_chat: int
+) -> Checkins:
+    """``count`` consenting clients C0, C1, ... like the config's first, their check-ins planned."""
+    many = config.model_copy(
+        update={
+            "clients": [
+                config.clients[0].model_copy(update={"code": f"C{n}"}) for n in range(count)
+            ]
+        }
+    )
+    people = People(database)
+    people.sync(many)
+    for n in range(count):
+        invite = new_invite(clock.now(), timedelta(days=1))
+        people.create_invite(f"C{n}", Role.CLIENT, invite, clock.now())
+        people.redeem(invite.token_hash, first_chat + n, clock.now())
+        people.decide_consent(first_chat + n, True, CONSENT_VERSION, clock.now())
+    checkins = Checkins(database)
+    plan_all(many, checkins, clock.now())
+    return checkins
+
+
 def _client_id(code: str) -> ScalarSelect[int]:
     return select(ClientRow.id).where(ClientRow.code == code).scalar_subquery()
 
@@ -129,24 +152,7 @@ def test_expiry_closes_delivered_as_expired_and_undelivered_as_unsent(
 def test_two_workers_claiming_at_once_never_share_a_checkin(
     database: Database, config: ClinicConfig, clock: FixedClock
 ) -> None:
-    many = config.model_copy(
-        update={
-            "clients": [
-                c.model_copy(update={"code": f"C{n}"})
-                for n in range(40)
-                for c in config.clients[:1]
-            ]
-        }
-    )
-    people = People(database)
-    people.sync(many)
-    for n in range(40):
-        invite = new_invite(clock.now(), timedelta(days=1))
-        people.create_invite(f"C{n}", Role.CLIENT, invite, clock.now())
-        people.redeem(invite.token_hash, 9000 + n, clock.now())
-        people.decide_consent(9000 + n, True, CONSENT_VERSION, clock.now())
-    checkins = Checkins(database)
-    plan_all(many, checkins, clock.now())
+    checkins = _many_consenting(database, config, clock, 40, first_chat=9000)
     now = WEDNESDAY_EVENING
     claimed: list[list[int]] = [[], []]
 
@@ -168,20 +174,7 @@ def test_two_workers_claiming_at_once_never_share_a_checkin(
 def test_a_batch_claims_the_oldest_due_checkins_first_and_each_once(
     database: Database, config: ClinicConfig, clock: FixedClock
 ) -> None:
-    many = config.model_copy(
-        update={
-            "clients": [config.clients[0].model_copy(update={"code": f"C{n}"}) for n in range(5)]
-        }
-    )
-    people = People(database)
-    people.sync(many)
-    for n in range(5):
-        invite = new_invite(clock.now(), timedelta(days=1))
-        people.create_invite(f"C{n}", Role.CLIENT, invite, clock.now())
-        people.redeem(invite.token_hash, 9100 + n, clock.now())
-        people.decide_consent(9100 + n, True, CONSENT_VERSION, clock.now())
-    checkins = Checkins(database)
-    plan_all(many, checkins, clock.now())
+    checkins = _many_consenting(database, config, clock, 5, first_chat=9100)
     with database.transaction() as s:  # C4's check-in fell due first, C0's last
         for n in range(5):
             s.execute(

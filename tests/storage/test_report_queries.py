@@ -3,15 +3,12 @@ and histories of many clients read at once."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from core.model import CheckinStatus
 from storage.database import Database
 from storage.deliveries import Kind
-from storage.tables import CheckinRow, ClientRow
+from storage.tables import ClientRow
 from tests.storage.test_reports import NOW, WEEK, add_checkin, setup
 
 
@@ -69,34 +66,17 @@ def test_check_ins_that_failed_to_send_after_the_last_delivered_one_are_counted(
 ) -> None:
     _, histories = setup(database)
     add_checkin(database, "C101", 4, (8, 8, 8, 8))
-    _unsent(database, "C101", 5, attempts=3)  # before the delivered one: it got through since
-    _unsent(database, "C101", 2, attempts=4)
-    _unsent(database, "C101", 1, attempts=1)
-    _unsent(database, "C102", 1, attempts=0)  # never tried (not consenting, paused): no fault
+    add_checkin(
+        database, "C101", 5, None, unsent_after=3
+    )  # before the delivered one: it got through since
+    add_checkin(database, "C101", 2, None, unsent_after=4)
+    add_checkin(database, "C101", 1, None, unsent_after=1)
+    add_checkin(
+        database, "C102", 1, None, unsent_after=0
+    )  # never tried (not consenting, paused): no fault
 
     c101, c102 = histories.for_therapist("T01", 10)
 
     assert c101.undelivered == 2
     assert c102.undelivered == 0
     assert [p.status for p in c101.points] == [CheckinStatus.COMPLETED]  # not shown as missed
-
-
-def _unsent(database: Database, client: str, weeks_ago: int, attempts: int) -> None:
-    """A check-in that closed without reaching the client, after ``attempts`` sends."""
-    start = NOW - WEEK * weeks_ago
-    with database.transaction() as s:
-        client_id = s.scalars(select(ClientRow.id).where(ClientRow.code == client)).one()
-        s.add(
-            CheckinRow(
-                client_id=client_id,
-                token=secrets.token_urlsafe(8),
-                questionnaire="alliance-v1",
-                session_start=start,
-                session_end=start + timedelta(minutes=50),
-                due_at=start + timedelta(days=1),
-                expires_at=start + timedelta(days=4),
-                status=CheckinStatus.UNSENT,
-                attempts=attempts,
-                last_error="NetworkError" if attempts else None,
-            )
-        )

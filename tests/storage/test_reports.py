@@ -46,8 +46,11 @@ def add_checkin(
     weeks_ago: int,
     answers: tuple[int | None, ...] | None,
     note: tuple[str, bool | None] | None = None,
+    *,
+    unsent_after: int | None = None,
 ) -> None:
-    """A delivered check-in with answers (None: missed) and maybe a note."""
+    """A delivered check-in with answers (None: missed) and maybe a note; with
+    ``unsent_after``, one that closed without reaching the client after that many sends."""
     start = NOW - WEEK * weeks_ago
     with database.transaction() as s:
         client_id = s.scalars(select(ClientRow.id).where(ClientRow.code == client)).one()
@@ -61,6 +64,8 @@ def add_checkin(
             expires_at=start + timedelta(days=4),
             status=CheckinStatus.EXPIRED if answers is None else CheckinStatus.COMPLETED,
         )
+        if unsent_after is not None:
+            row.status, row.attempts = CheckinStatus.UNSENT, unsent_after
         s.add(row)
         s.flush()
         keys = [item.key for item in DEFAULT_QUESTIONNAIRE.items]
