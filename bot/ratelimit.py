@@ -85,8 +85,10 @@ class ChatSpacedRateLimiter(AIORateLimiter):
         if chat_id is None or (chat_id > 0 and endpoint.lower() not in SENDS):
             return await callback(*args, **kwargs)  # answers to taps, edits, getUpdates
         if chat_id < 0:  # groups: PTB's 20 a minute as well
-            group = partial(super().process_request, callback, args, kwargs, endpoint, data)
-            return await self._paced(partial(group, rate_limit_args))
+            limited = super().process_request
+            return await self._paced(
+                partial(limited, callback, args, kwargs, endpoint, data, rate_limit_args)
+            )
         async with self._lock(chat_id):
             wait = self._done.get(chat_id, -self._per_chat) + self._per_chat - self._clock()
             if wait > 0:
