@@ -11,7 +11,7 @@ from __future__ import annotations
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.settings import MissingSettingError
-from storage.cipher import SEALED_PREFIX, CipherError, PlaintextCipher, TextCipher
+from storage.cipher import SEALED_PREFIX, CipherError, PlaintextCipher, TextCipher, read_plain
 
 
 class FernetCipher:
@@ -30,7 +30,7 @@ class FernetCipher:
     def open(self, stored: str) -> str:
         """Decrypt with whichever key fits; a value stored before encryption is read as is."""
         if not stored.startswith(SEALED_PREFIX):
-            return stored
+            return read_plain(stored)
         try:
             data = self._fernet.decrypt(stored.removeprefix(SEALED_PREFIX).encode("ascii"))
         except InvalidToken:

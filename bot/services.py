@@ -27,6 +27,7 @@ from storage.participation import Participation
 from storage.people import People
 from storage.reminders import Reminders
 from storage.risk_notes import RiskNotes
+from storage.therapist_messages import TherapistMessages
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Services:
     participation: Participation = field(init=False)
     client_data: ClientData = field(init=False)
     risk_notes: RiskNotes = field(init=False)
+    therapist_messages: TherapistMessages = field(init=False)
     risk: RiskMatcher = field(init=False)
 
     def __post_init__(self) -> None:
@@ -67,6 +69,7 @@ class Services:
         self.participation = Participation(self.database)
         self.client_data = ClientData(self.database)
         self.risk_notes = RiskNotes(self.database)
+        self.therapist_messages = TherapistMessages(self.database)
         self.risk = risk_matcher(self.config.safety)
 
     def therapist_reading(self, therapist_code: str) -> tuple[str, ZoneInfo]:

@@ -84,6 +84,10 @@ class InviteRow(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by_chat: Mapped[int | None] = mapped_column(BigInteger)
+    # when a newer invite (or ``alliance invite --revoke``) made this one unusable
+    revoked_at: Mapped[datetime | None]
+    # whether this invite may move an already linked person to the chat that opens it
+    relink: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ConsentRow(Base):
@@ -249,7 +253,30 @@ class ConcernRow(Base):
 
     __tablename__ = "concerns"
     id: Mapped[int] = mapped_column(primary_key=True)
-    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id"), unique=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), unique=True)
     token: Mapped[str] = mapped_column(String(16), unique=True)
     discussed_at: Mapped[datetime | None]
     discussed_by: Mapped[int | None] = mapped_column(ForeignKey("therapists.id"))
+
+
+class TherapistMessageRow(Base):
+    """A message in a therapist's chat that quotes a client's note (a digest or brief part,
+    a /history reply, a risk alert): erasure deletes it while Telegram still allows it."""
+
+    __tablename__ = "therapist_messages"
+    __table_args__ = (UniqueConstraint("client_id", "chat_id", "message_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RetiredCodeRow(Base):
+    """A client or therapist code ended for good (``alliance retire``): never used again."""
+
+    __tablename__ = "retired_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    retired_at: Mapped[datetime]

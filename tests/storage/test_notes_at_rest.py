@@ -25,7 +25,9 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 NOTE = "Ich habe Angst vor der nächsten Sitzung & <ihr>"
 
 
-def write_note(url: str, config: ClinicConfig, clock: FixedClock, cipher: TextCipher) -> None:
+def write_note(
+    url: str, config: ClinicConfig, clock: FixedClock, cipher: TextCipher, note: str = NOTE
+) -> None:
     """Open the database with ``cipher`` and store one note of C101."""
     database = Database.connect(url, cipher=cipher)
     try:
@@ -47,7 +49,7 @@ def write_note(url: str, config: ClinicConfig, clock: FixedClock, cipher: TextCi
             s.execute(text("UPDATE checkins SET step = :step"), {"step": at_note})
         checkin = checkins.by_token(claimed.token)
         assert checkin is not None
-        decision = apply(DEFAULT_QUESTIONNAIRE, checkin.step, NoteText(NOTE))
+        decision = apply(DEFAULT_QUESTIONNAIRE, checkin.step, NoteText(note))
         assert not isinstance(decision, str)
         assert checkins.advance(checkin, decision, NOW, done=False)
     finally:
@@ -109,7 +111,7 @@ def test_notes_written_in_plaintext_are_encrypted_by_the_first_rotation(
     database_url: str, config: ClinicConfig, clock: FixedClock
 ) -> None:
     write_note(database_url, config, clock, PlaintextCipher())
-    assert raw_notes(database_url) == [NOTE]
+    assert raw_notes(database_url) == ["plain:" + NOTE]
     key = new_key()
     database = Database.connect(database_url, cipher=FernetCipher([key]))
     try:
@@ -134,3 +136,12 @@ def test_a_rotation_with_a_missing_old_key_changes_nothing(
     finally:
         database.close()
     assert raw_notes(database_url) == before
+
+
+def test_a_plaintext_note_that_looks_encrypted_is_read_as_written(
+    database_url: str, config: ClinicConfig, clock: FixedClock
+) -> None:
+    typed = "fernet:not a token, just what the client typed"
+    write_note(database_url, config, clock, PlaintextCipher(), typed)
+    assert read_notes(database_url, PlaintextCipher()) == [typed]
+    assert read_notes(database_url, FernetCipher([new_key()])) == [typed]

@@ -1,0 +1,73 @@
+"""Migration 0007: concerns go with their notes, and plaintext notes are marked as such."""
+
+from __future__ import annotations
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from storage import migrate
+from storage.db import make_engine
+
+NOTES = ("fernet:gAAAA-ciphertext", "written before encryption", "")
+
+
+def _seed_notes(url: str) -> None:
+    """A client, a check-in and three notes as 0006 stored them, one with a concern."""
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine, "0006")
+        with engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO clients (id, code, therapist_code, timezone, language, status,"
+                    " in_config) VALUES (1, 'C1', 'T1', 'UTC', 'en', 'active', true)"
+                )
+            )
+            for number, note in enumerate(NOTES, start=1):
+                c.execute(
+                    text(
+                        "INSERT INTO checkins (id, client_id, token, questionnaire,"
+                        " session_start, session_end, due_at, expires_at, status, step,"
+                        " attempts, reminders_sent) VALUES (:id, 1, :token, 'q',"
+                        " :at, :at, :at, :at, 'completed', 6, 1, 0)"
+                    ),
+                    {"id": number, "token": f"t{number}", "at": f"2026-11-0{number} 10:00:00"},
+                )
+                c.execute(
+                    text(
+                        "INSERT INTO notes (id, checkin_id, text, shared, created_at, risk)"
+                        " VALUES (:id, :id, :text, true, '2026-11-01 10:00:00', false)"
+                    ),
+                    {"id": number, "text": note},
+                )
+            c.execute(text("INSERT INTO concerns (id, note_id, token) VALUES (1, 2, 'tok')"))
+    finally:
+        engine.dispose()
+
+
+def test_0007_marks_plaintext_notes_and_lets_a_seen_note_be_deleted(database_url: str) -> None:
+    _seed_notes(database_url)
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as c:
+            stored = list(c.scalars(text("SELECT text FROM notes ORDER BY id")))
+            marked = ["fernet:gAAAA-ciphertext", "plain:written before encryption", "plain:"]
+            assert stored == marked
+            c.execute(text("DELETE FROM notes WHERE id = 2"))  # refused before 0007
+            assert c.scalar(text("SELECT count(*) FROM concerns")) == 0
+        migrate.downgrade(engine, "0006")
+        with engine.begin() as c:
+            stored = list(c.scalars(text("SELECT text FROM notes ORDER BY id")))
+            assert stored == ["fernet:gAAAA-ciphertext", ""]
+    finally:
+        engine.dispose()
+
+
+def test_the_migrations_form_one_chain_ending_in_0007() -> None:
+    script = ScriptDirectory.from_config(migrate._config())
+
+    assert script.get_heads() == ["0007"]
+    newest = next(iter(script.walk_revisions()))
+    assert (newest.revision, newest.down_revision) == ("0007", "0006")
+    assert migrate.head_revision() == "0007"
