@@ -3,13 +3,14 @@ by webhook."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from urllib.parse import urlsplit
 
 from bot import logs
 from bot.application import ALLOWED_UPDATES, build_application
 from bot.services import bootstrap
 from bot.settings import Settings
+from bot.webhook import serve
 from core.clinic import ClinicConfig
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,8 @@ def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> N
     """Start the bot and block until it is stopped (SIGINT or SIGTERM).
 
     With ``webhook``, updates arrive by HTTPS POST from Telegram (only requests carrying the
-    secret token are accepted), so several workers can share one token and one database.
+    secret token are accepted, see ``bot.webhook``), so several workers can share one token
+    and one database.
     """
     logs.configure(log_format=settings.log_format)
     settings.require_token()
@@ -45,14 +47,14 @@ def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> N
             application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
             return
         url, secret = public
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(url).path.lstrip("/"),
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
+        asyncio.run(
+            serve(
+                application,
+                url=url,
+                secret=secret,
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+            )
         )
     finally:
         services.database.close()

@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: The shortest webhook secret accepted: as many characters as a 192-bit random token has.
+WEBHOOK_SECRET_MIN = 32
+
 
 class Settings(BaseSettings):
     """Everything the process needs that is not clinic configuration."""
@@ -66,7 +69,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None,
         description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token; other requests "
-        "are refused. 1-256 characters of A-Z a-z 0-9 _ -. Never logged.",
+        "are refused. 32-256 characters of A-Z a-z 0-9 _ -. Never logged.",
     )
     log_format: Literal["auto", "json", "text"] = Field(
         default="auto",
@@ -88,9 +91,12 @@ class Settings(BaseSettings):
         if not self.webhook_url:
             raise MissingSettingError("ALLIANCE_WEBHOOK_URL is not set: the bot's public URL.")
         secret = "" if self.webhook_secret is None else self.webhook_secret.get_secret_value()
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        # Telegram allows 1-256 characters; anything that short can be guessed.
+        if not re.fullmatch(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN},256}}", secret):
             raise MissingSettingError(
-                "ALLIANCE_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -."
+                f"ALLIANCE_WEBHOOK_SECRET must be {WEBHOOK_SECRET_MIN}-256 characters of "
+                "A-Z a-z 0-9 _ -; make one with: "
+                'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
             )
         return self.webhook_url, secret
 

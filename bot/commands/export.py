@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.commands.base import Command
 from bot.commands.common import iso_date, reading_cipher
 from bot.errors import CommandError
+from bot.private_files import open_private_text
 from bot.settings import Settings
 from storage.database import Database
 from storage.export import ExportFilter
@@ -57,7 +58,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         with ExitStack() as files:
             out: TextIO = sys.stdout
             if args.output is not None:
-                out = files.enter_context(args.output.open("w", encoding="utf-8", newline=""))
+                out = files.enter_context(open_private_text(args.output))
             written = _write(args.format, database, out, only, args.include_private_notes)
         record_export(database, args.format, only, args.include_private_notes, written)
     except CipherError as error:

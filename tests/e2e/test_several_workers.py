@@ -20,7 +20,7 @@ from tests.e2e import fleet
 
 CLIENTS = 200
 WAIT = 90.0
-SECRET = "fleet-webhook-secret_1"
+SECRET = "fleet-webhook-secret_1-0123456789abcdef"  # 38 characters: 32 at least
 
 pytestmark = pytest.mark.postgres
 
