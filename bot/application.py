@@ -191,9 +191,11 @@ async def _post_shutdown(application: App) -> None:
 
 
 async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickReport:
-    """Send what is due through ``bot``: check-ins and reminders first, then digests and briefs.
+    """Send what is due through ``bot``: check-ins and reminders first, then late risk
+    alerts, then digests and briefs (a report that fails never stops the others).
 
-    ``lease``: how long a claim holds before a crashed worker's sends go back to the queue.
+    ``lease``: how long a claim on a check-in, digest or brief holds before a crashed
+    worker's sends go back to the queue.
     """
     notifier = TelegramNotifier(bot, services)
     config, metrics = services.config, services.metrics
@@ -207,8 +209,15 @@ async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickRe
         reminders=services.reminders,
         lease=lease,
     )
+    if alerts := await send_pending_alerts(bot, services):
+        log.info("risk alerts sent late", extra={"alerts": alerts})
     reports = await run_reports(
-        services.clock, services.config, services.deliveries, services.histories, notifier
+        services.clock,
+        services.config,
+        services.deliveries,
+        services.histories,
+        notifier,
+        lease=lease,
     )
     report.digests, report.briefs = reports.digests, reports.briefs
     for _ in range(reports.digests):
@@ -221,8 +230,6 @@ async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickRe
             "reports_failed": reports.failed,
         }
         log.info("tick", extra=extra)
-    if alerts := await send_pending_alerts(bot, services):
-        log.info("risk alerts sent late", extra={"alerts": alerts})
     return report
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from bot.chart import render_chart
 from bot.services import Services
@@ -24,6 +24,9 @@ from messages.digest import render_brief, render_digest
 from scheduler.ports import ReportSent
 
 log = logging.getLogger(__name__)
+#: What a ``TimedOut`` is caused by when its request never left: the connection was not
+#: made, or no connection of the pool was free. Any other timeout may have been delivered.
+_NEVER_SENT = frozenset({"ConnectTimeout", "PoolTimeout"})
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,10 @@ class TelegramNotifier:
         if checkin.chat_id is None:
             return Unreachable("NotEnrolled")
         services = self._services
-        view = checkin_view(
-            checkin, services.questionnaire, checkin.step, services.crisis(checkin.language)
-        )
-        try:
+        try:  # building the view too: whatever fails, the outcome is recorded
+            view = checkin_view(
+                checkin, services.questionnaire, checkin.step, services.crisis(checkin.language)
+            )
             message = await self._bot.send_message(
                 checkin.chat_id,
                 services.lock_screen(view.text),
@@ -60,20 +63,20 @@ class TelegramNotifier:
                 reply_markup=view.markup,
                 protect_content=True,
             )
-        except TelegramError as error:
+            return Delivered(chat_id=message.chat_id, message_id=message.message_id)
+        except Exception as error:  # whatever failed, the claim gets an outcome
             return classify(error)
-        return Delivered(chat_id=message.chat_id, message_id=message.message_id)
 
     async def send_reminder(self, checkin: Checkin) -> Delivery:
         """A short nudge, as a reply to the check-in message so its buttons are one tap away."""
         if checkin.chat_id is None:
             return Unreachable("NotEnrolled")
-        tz = ZoneInfo(checkin.timezone)
-        view = reminder_view(checkin, checkin.expires_at.astimezone(tz))
         reply = None
         if checkin.message_id is not None:
             reply = ReplyParameters(checkin.message_id, allow_sending_without_reply=True)
         try:
+            tz = ZoneInfo(checkin.timezone)
+            view = reminder_view(checkin, checkin.expires_at.astimezone(tz))
             message = await self._bot.send_message(
                 checkin.chat_id,
                 self._services.lock_screen(view.text),
@@ -81,13 +84,21 @@ class TelegramNotifier:
                 reply_parameters=reply,
                 protect_content=True,
             )
-        except TelegramError as error:
+            return Delivered(chat_id=message.chat_id, message_id=message.message_id)
+        except Exception as error:
             return classify(error)
-        return Delivered(chat_id=message.chat_id, message_id=message.message_id)
 
     async def send_report(self, chat_id: int, report: Report, skip_parts: int) -> ReportSent:
-        """Send a digest (its text, then its chart) or a brief to a therapist."""
-        return await self.send_all(chat_id, await self.render(report), skip_parts)
+        """Send a digest (its text, then its chart) or a brief to a therapist.
+
+        A report that cannot be built is a fault of unknown kind, like an unreadable answer:
+        retried a few times, then given up.
+        """
+        try:
+            outgoing = await self.render(report)
+        except Exception as error:
+            return ReportSent(skip_parts, classify(error))
+        return await self.send_all(chat_id, outgoing, skip_parts)
 
     async def render(self, report: Report) -> list[Outgoing]:
         """The messages a digest or brief is sent as."""
@@ -108,10 +119,10 @@ class TelegramNotifier:
         for item in outgoing[skip_parts:]:
             try:
                 message = await self._send(chat_id, item)
-            except TelegramError as error:
+                last = Delivered(chat_id=message.chat_id, message_id=message.message_id)
+            except Exception as error:
                 return ReportSent(sent, classify(error))
             sent += 1
-            last = Delivered(chat_id=message.chat_id, message_id=message.message_id)
         return ReportSent(sent, last or Delivered(chat_id=chat_id, message_id=0))
 
     async def _send(self, chat_id: int, item: Outgoing) -> Message:
@@ -128,13 +139,19 @@ class TelegramNotifier:
         )
 
 
-def classify(error: TelegramError) -> RetryLater | Unreachable:
-    """Sort a Telegram error into 'the chat is gone' and 'try again later'.
+def classify(error: Exception) -> RetryLater | Unreachable:
+    """Sort what a send raised into 'the chat is gone' and 'try again later'.
 
     A timeout is retried: the message may have arrived, and a second copy of a check-in
-    is harmless (both copies answer the same check-in), while a lost one is not.
+    is harmless (both copies answer the same check-in), while a lost one is not. A timeout
+    after the request left, and anything that is not one of Telegram's described errors (an
+    unreadable answer, a fault while building the message or reading the reply), is of
+    unknown fate: retried only a few times (``core.delivery.MAX_UNKNOWN_TRIES``).
     """
     name = type(error).__name__
+    if not isinstance(error, TelegramError) or type(error) is TelegramError:
+        log.error("send failed in an unknown way", extra={"error": name})  # type name only
+        return RetryLater(name, unknown=True)
     if isinstance(error, Forbidden):
         return Unreachable(name)
     if isinstance(error, BadRequest) and "chat not found" in error.message.lower():
@@ -143,6 +160,8 @@ def classify(error: TelegramError) -> RetryLater | Unreachable:
         wait = error.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         return RetryLater(name, retry_after=timedelta(seconds=seconds))
+    if isinstance(error, TimedOut):
+        return RetryLater(name, unknown=type(error.__cause__).__name__ not in _NEVER_SENT)
     if isinstance(error, BadRequest):
         log.error("telegram rejected a request", extra={"error": name})
     return RetryLater(name)

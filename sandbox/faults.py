@@ -35,15 +35,22 @@ class SandboxStats:
         }
 
 
+#: A proxy's error page in place of the Bot API's answer.
+PROXY_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+#: Telegram's envelope without its ``result``.
+NO_RESULT = '{"ok": true}'
+
+
 class Faults:
-    """Queues of failures and delays for the next calls of a method, and spells of time in
-    which every call of a method fails."""
+    """Queues of failures, delays and garbled answers for the next calls of a method, and
+    spells of time in which every call of a method fails."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._failures: defaultdict[str, deque[ApiError]] = defaultdict(deque)
         self._delays: defaultdict[str, deque[float]] = defaultdict(deque)
         self._spells: dict[str, tuple[float, ApiError]] = {}
+        self._garbled: defaultdict[str, deque[str]] = defaultdict(deque)
 
     def fail(self, method: str, error: ApiError, times: int) -> None:
         """Answer the next `times` calls of `method` with `error`."""
@@ -58,11 +65,17 @@ class Faults:
         """Hold the answers of the next `times` calls of `method` for `seconds`."""
         self._delays[method.lower()].extend([seconds] * times)
 
+    def garble(self, method: str, body: str, times: int) -> None:
+        """Answer the next `times` calls of `method` with `body` (status 200) instead of the
+        Bot API's answer; the calls still take effect."""
+        self._garbled[method.lower()].extend([body] * times)
+
     def clear(self) -> None:
-        """Forget every planned failure and delay."""
+        """Forget every planned failure, delay and garbled answer."""
         self._failures.clear()
         self._delays.clear()
         self._spells.clear()
+        self._garbled.clear()
 
     def next_failure(self, method: str) -> ApiError | None:
         """Take the failure planned for this call, if any."""
@@ -76,6 +89,11 @@ class Faults:
         if error.code == 429:
             return too_many_requests(max(1, math.ceil(left)))
         return error
+
+    def next_garbled(self, method: str) -> str | None:
+        """Take the garbled answer planned for this call, if any."""
+        queue = self._garbled[method.lower()]
+        return queue.popleft() if queue else None
 
     def next_delay(self, method: str) -> float:
         """Take the delay planned for this call (0 when none)."""

@@ -13,7 +13,7 @@ from aiohttp import web
 from sandbox.control import control_routes
 from sandbox.delivery import WebhookSender
 from sandbox.errors import ApiError, SandboxTimeoutError, make_error, too_many_requests
-from sandbox.faults import Faults, RateLimiter, SandboxStats
+from sandbox.faults import PROXY_PAGE, Faults, RateLimiter, SandboxStats
 from sandbox.methods import METHODS, SENDS, canonical_name
 from sandbox.methods_send import chat_id_of
 from sandbox.models import SandboxMessage
@@ -175,6 +175,11 @@ class BotApiSandbox:
         """End every injected failure and delay: Telegram is well again."""
         self._faults.clear()
 
+    def garble_next(self, method: str, body: str = PROXY_PAGE, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method` but answer each with `body` (status
+        200): an answer the bot cannot read, e.g. a proxy's page (see `sandbox.faults`)."""
+        self._faults.garble(method, body, times)
+
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Hold the answers of the next calls of `method`; the calls still take effect."""
         self._faults.delay(method, seconds, times)
@@ -193,13 +198,16 @@ class BotApiSandbox:
                 raise ApiError(failure.code, failure.description, failure.parameters)
             result = await self._call(name, await Params.read(request))
             body, status = {"ok": True, "result": result}, 200
+            garbled = self._faults.next_garbled(name)
         except ApiError as error:
             if request.transport is not None and not request.transport.is_closing():
                 self.stats.errors[error.code] += 1
-            body, status = error.payload(), error.code
+            body, status, garbled = error.payload(), error.code, None
         if delay > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), delay)
+        if garbled is not None:
+            return web.Response(text=garbled, status=200, content_type="text/html")
         return _reply(body, status)
 
     async def _run_answer(self, method: str, params: Params) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from core.clinic import ClinicConfig
 from core.clock import Clock
-from core.delivery import Delivered, RetryLater, Unreachable, retry_delay
+from core.delivery import Delivered, RetryLater, Unreachable, gives_up, retry_delay
 from core.digest import Brief, Digest, Report, build_brief, build_digest
 from core.report_times import (
     ReportTiming,
@@ -28,13 +28,13 @@ from core.report_times import (
 )
 from core.schedule import session_starts
 from scheduler.planning import pattern_of
-from scheduler.ports import Notifier
+from scheduler.ports import Notifier, ReportSent
+from scheduler.tick import LEASE
 from storage.deliveries import Deliveries, Job, Kind, State
 from storage.history import Histories
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 MAX_REPORTS_PER_TICK = 200
 #: How far back the session before a brief's session is looked for.
 PREVIOUS_SESSION_WITHIN = timedelta(days=92)
@@ -219,40 +219,75 @@ async def run_reports(
     deliveries: Deliveries,
     histories: Histories,
     notifier: Notifier,
+    lease: timedelta = LEASE,
 ) -> ReportTick:
-    """Record what is due, then send it; safe to run from several workers at once."""
+    """Record what is due, then send it; safe to run from several workers at once.
+
+    ``lease``: how long a claim holds (``ALLIANCE_CLAIM_LEASE_SECONDS``, as for check-ins).
+    A report that fails in any way is recorded and the round goes on with the next one.
+    """
     now = clock.now()
     deliveries.tidy(now)
     record_due(config, deliveries, histories, now)
     tick = ReportTick()
     for _ in range(MAX_REPORTS_PER_TICK):
-        now = clock.now()
-        job = deliveries.claim_due(now, LEASE)
+        job = deliveries.claim_due(clock.now(), lease)
         if job is None:
             break
+        sent = await _attempt(config, histories, notifier, job, clock.now())
+        _record(deliveries, job, sent, clock.now(), tick)
+    return tick
+
+
+async def _attempt(
+    config: ClinicConfig, histories: Histories, notifier: Notifier, job: Job, now: datetime
+) -> ReportSent | None:
+    """Build and send one claimed report; None when it is no longer wanted.
+
+    A fault while building it (or one the notifier let through) becomes an outcome of
+    unknown kind: retried like an unreadable answer, a few times at most.
+    """
+    try:
         report = _report(config, histories, job, now)
         if report is None:
-            deliveries.finish(job.id, State.SKIPPED, now, "Gone")
-            continue
-        sent = await notifier.send_report(job.chat_id, report, job.parts_sent)
-        now, outcome = clock.now(), sent.outcome
-        facts = {"delivery_id": job.id, "kind": job.kind.value, "parts": sent.parts_sent}
-        if isinstance(outcome, Delivered):
-            deliveries.finish(job.id, State.SENT, now)
-            tick.digests += job.kind is Kind.DIGEST
-            tick.briefs += job.kind is Kind.BRIEF
-            log.info("report sent", extra=facts)
-        elif isinstance(outcome, Unreachable):
-            deliveries.finish(job.id, State.FAILED, now, outcome.error)
-            tick.failed += 1
-            log.warning("report undeliverable", extra=facts | {"error": outcome.error})
-        else:
-            delay = retry_delay(
-                job.attempts,
-                random.random(),  # noqa: S311 - jitter, not a secret
-                outcome.retry_after if isinstance(outcome, RetryLater) else None,
-            )
-            deliveries.retry_later(job.id, now + delay, outcome.error, sent.parts_sent)
-            tick.retried += 1
-            log.warning("report not delivered", extra=facts | {"error": outcome.error})
-    return tick
+            return None
+        return await notifier.send_report(job.chat_id, report, job.parts_sent)
+    except Exception as error:  # one failing report never stops the others
+        name = type(error).__name__
+        log.error("report failed", extra={"delivery_id": job.id, "error": name})
+        return ReportSent(job.parts_sent, RetryLater(name, unknown=True))
+
+
+def _record(
+    deliveries: Deliveries, job: Job, sent: ReportSent | None, now: datetime, tick: ReportTick
+) -> None:
+    """Record how one report went: sent, failed for good, skipped, or to be tried again."""
+    if sent is None:
+        deliveries.finish(job.id, State.SKIPPED, now, "Gone")
+        return
+    outcome = sent.outcome
+    facts = {"delivery_id": job.id, "kind": job.kind.value, "parts": sent.parts_sent}
+    if isinstance(outcome, Delivered):
+        deliveries.finish(job.id, State.SENT, now)
+        tick.digests += job.kind is Kind.DIGEST
+        tick.briefs += job.kind is Kind.BRIEF
+        log.info("report sent", extra=facts)
+    elif isinstance(outcome, Unreachable):
+        deliveries.finish(job.id, State.FAILED, now, outcome.error)
+        tick.failed += 1
+        log.warning("report undeliverable", extra=facts | {"error": outcome.error})
+    elif gives_up(job.attempts, outcome):
+        deliveries.finish(job.id, State.FAILED, now, outcome.error)
+        tick.failed += 1
+        log.error(
+            "report given up after sends of unknown fate", extra=facts | {"error": outcome.error}
+        )
+    else:
+        delay = retry_delay(
+            job.attempts,
+            random.random(),  # noqa: S311 - jitter, not a secret
+            outcome.retry_after,
+        )
+        deliveries.retry_later(job.id, now + delay, outcome.error, sent.parts_sent)
+        tick.retried += 1
+        log.warning("report not delivered", extra=facts | {"error": outcome.error})

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
-from core.delivery import Delivered, Delivery, RetryLater, Unreachable, retry_delay
+from core.delivery import Delivered, Delivery, RetryLater, Unreachable, gives_up, retry_delay
 from core.model import Checkin, CheckinStatus
 from core.timing import (
     REMINDER_MIN_OPEN,
@@ -34,7 +34,9 @@ LEASE = timedelta(minutes=5)
 #: Sends per tick at most, so one tick never runs for long; the next tick goes on.
 MAX_SENDS_PER_TICK = 500
 #: Check-ins claimed in one transaction. Sent one by one, so a killed worker still leaves at
-#: most one send of unknown fate; the rest of its batch waits out the lease, unsent.
+#: most one send of unknown fate; the rest of its batch waits out the lease, unsent. Each
+#: send first checks that the claim still holds, so a batch slower than the lease is not
+#: sent twice: the rows another worker took over are left to it.
 CLAIM_BATCH = 25
 #: A client's timing policy by client code.
 Policy = Callable[[str], CheckinTiming]
@@ -53,6 +55,8 @@ class TickReport:
     reminded: int = 0
     stale: int = 0
     resumed: int = 0
+    gave_up: int = 0  # closed unsent: sends of unknown fate failed too often
+    overtaken: int = 0  # left to the worker that took them over after this one's lease
 
     digests: int = 0
     briefs: int = 0
@@ -73,7 +77,7 @@ async def run_tick(
     lease: timedelta = LEASE,
 ) -> TickReport:
     """Do the due work once; safe to run from several workers at the same time."""
-    tick = _Tick(clock, checkins, people, notifier, metrics, policy)
+    tick = _Tick(clock, checkins, people, notifier, metrics, policy, lease)
     now = clock.now()
     tick.report.resumed = people.end_due_pauses(now)  # before claiming: due ones go out now
     closed = checkins.close_expired_by_status(now)
@@ -82,13 +86,14 @@ async def run_tick(
     tick.report.closed = sum(closed.values())
     tried = 0
     while tried < MAX_SENDS_PER_TICK:
+        claimed_at = clock.now()
         batch = checkins.claim_due_batch(
-            clock.now(), lease, min(CLAIM_BATCH, MAX_SENDS_PER_TICK - tried)
+            claimed_at, lease, min(CLAIM_BATCH, MAX_SENDS_PER_TICK - tried)
         )
         if not batch:
             break
         for claimed in batch:  # one at a time, each outcome recorded before the next send
-            await tick.send_checkin(claimed)
+            await tick.send_checkin(claimed, claimed_at + lease)
         tried += len(batch)
     if reminders is not None:
         for _ in range(MAX_SENDS_PER_TICK):
@@ -109,12 +114,18 @@ class _Tick:
     notifier: Notifier
     metrics: Metrics
     policy: Policy
+    lease: timedelta
     report: TickReport = field(default_factory=TickReport)
 
-    async def send_checkin(self, checkin: Checkin) -> None:
-        """Send one claimed check-in, or give it back to wait for morning or a retry."""
+    async def send_checkin(self, checkin: Checkin, until: datetime) -> None:
+        """Send one check-in claimed until ``until``, or give it back to wait for morning or
+        a retry; leave it alone if the claim lapsed and another worker took it over."""
         timing, tz = self.policy(checkin.client_code), ZoneInfo(checkin.timezone)
         now = self.clock.now()
+        if not self.checkins.hold(checkin.id, until, now + self.lease):
+            self.report.overtaken += 1
+            log.warning("claim lapsed before the send", extra={"checkin_id": checkin.id})
+            return
         if in_quiet(now, tz, timing.quiet):  # late after downtime or retries: wait for morning
             self.checkins.defer(checkin.id, leave_quiet(now, tz, timing.quiet))
             self.report.deferred += 1
@@ -130,14 +141,18 @@ class _Tick:
             self.report.sent += 1
             log.info("checkin sent", extra={"checkin_id": checkin.id, "seconds": round(took, 3)})
             return
+        facts = {"checkin_id": checkin.id, "error": outcome.error, "attempt": checkin.attempts}
+        if gives_up(checkin.attempts, outcome):
+            self.checkins.give_up(checkin.id, outcome.error)
+            self.metrics.closed(0, 1)
+            self.report.gave_up += 1
+            log.error("checkin given up after sends of unknown fate", extra=facts)
+            return
         self._count_failure(checkin, outcome)
         self.checkins.retry_later(
             checkin.id, now + _delay(checkin.attempts, outcome), outcome.error
         )
-        log.warning(
-            "checkin not delivered",
-            extra={"checkin_id": checkin.id, "error": outcome.error, "attempt": checkin.attempts},
-        )
+        log.warning("checkin not delivered", extra=facts)
 
     async def remind(self, checkin: Checkin, reminders: Reminders) -> None:
         """Send one claimed reminder, unless it is stale or falls in quiet hours."""
@@ -158,11 +173,14 @@ class _Tick:
         now = self.clock.now()
         self.metrics.send(_outcome_name(outcome), time.perf_counter() - started, now)
         if isinstance(outcome, Delivered):
-            sent = checkin.reminders_sent + 1
-            remind_at = next_reminder(now, tz, timing, checkin.expires_at, sent)
-            reminders.sent(checkin.id, now, remind_at)
+            sent = self._reminded(checkin, reminders, timing)
             self.report.reminded += 1
             log.info("reminder sent", extra={"checkin_id": checkin.id, "reminder": sent})
+            return
+        if isinstance(outcome, RetryLater) and outcome.unknown:  # it may have arrived: counted
+            sent = self._reminded(checkin, reminders, timing)  # so the cap bounds its copies
+            facts = {"checkin_id": checkin.id, "reminder": sent, "error": outcome.error}
+            log.warning("reminder of unknown fate counted as sent", extra=facts)
             return
         self._count_failure(checkin, outcome)
         retry_at = None if isinstance(outcome, Unreachable) else now + _delay(1, outcome)
@@ -170,6 +188,13 @@ class _Tick:
         log.warning(
             "reminder not delivered", extra={"checkin_id": checkin.id, "error": outcome.error}
         )
+
+    def _reminded(self, checkin: Checkin, reminders: Reminders, timing: CheckinTiming) -> int:
+        """Record one more reminder sent, and when the next is due; its number."""
+        now, sent = self.clock.now(), checkin.reminders_sent + 1
+        tz = ZoneInfo(checkin.timezone)
+        reminders.sent(checkin.id, now, next_reminder(now, tz, timing, checkin.expires_at, sent))
+        return sent
 
     def _count_failure(self, checkin: Checkin, outcome: RetryLater | Unreachable) -> None:
         if isinstance(outcome, Unreachable) and checkin.chat_id is not None:

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import select
 
 from core.flow import Accepted
-from core.model import Checkin, CheckinStatus, ClientStatus
+from core.model import Checkin, CheckinStatus
 from core.schedule import PlannedCheckin
 from storage.checkin_rows import (
+    ADVANCE,
+    BY_TOKEN,
+    CLAIM,
+    DUE,
+    DUE_LOCKED,
+    GIVE_UP,
+    HOLD,
+    OPEN_SENT,
+    REMIND_ADOPTED,
     checkin_view,
     claimed_checkin,
     record_action,
@@ -26,77 +34,6 @@ from storage.tables import CheckinRow, ClientRow
 S = CheckinStatus
 #: Ids per ``IN (...)`` list: well under every database's limit on parameters.
 _IDS_PER_QUERY = 500
-_TABLE = cast(Table, CheckinRow.__table__)
-_CHECKINS = _TABLE.c
-#: The oldest due check-ins of consenting clients.
-_DUE = (
-    checkin_view()
-    .where(
-        CheckinRow.status == S.PLANNED,
-        CheckinRow.due_at <= bindparam("b_now"),
-        CheckinRow.expires_at > bindparam("b_now"),
-        func.coalesce(CheckinRow.next_attempt_at, CheckinRow.due_at) <= bindparam("b_now"),
-        ClientRow.status == ClientStatus.ACTIVE,
-        ClientRow.in_config,
-    )
-    .order_by(CheckinRow.due_at, CheckinRow.id)
-    .limit(bindparam("b_limit"))
-)
-#: Move an open check-in's step on, only from the step the action was decided on.
-_ADVANCE = (
-    update(_TABLE)
-    .where(
-        _CHECKINS.id == bindparam("b_id"),
-        _CHECKINS.step == bindparam("b_step"),
-        _CHECKINS.status == S.OPEN,
-        _CHECKINS.expires_at > bindparam("b_now"),
-    )
-    .values(
-        step=bindparam("b_next"),
-        status=bindparam("b_status"),
-        completed_at=bindparam("b_completed"),
-    )
-)
-#: The check-in behind a button.
-_BY_TOKEN = checkin_view().where(CheckinRow.token == bindparam("b_token"))
-#: The same, skipping rows another worker has locked (PostgreSQL).
-_DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=CheckinRow)
-#: Claim the rows found, unless another worker got there first.
-_CLAIM = (
-    update(_TABLE)
-    .where(_CHECKINS.id.in_(bindparam("b_ids", expanding=True)), _CHECKINS.status == S.PLANNED)
-    .values(
-        status=S.SENDING,
-        claimed_until=bindparam("b_until"),
-        attempts=_CHECKINS.attempts + 1,
-    )
-    .returning(_CHECKINS.id)
-)
-#: A sent check-in opens, with its message and its first reminder's time.
-_OPEN_SENT = (
-    update(_TABLE)
-    .where(_CHECKINS.id == bindparam("b_id"), _CHECKINS.status == S.SENDING)
-    .values(
-        status=S.OPEN,
-        chat_id=bindparam("b_chat"),
-        message_id=bindparam("b_msg"),
-        sent_at=bindparam("b_now"),
-        claimed_until=None,
-        last_error=None,
-        remind_at=bindparam("b_remind_at"),
-    )
-)
-#: A check-in a tap opened while its send was in flight gets only its reminder time.
-_REMIND_ADOPTED = (
-    update(_TABLE)
-    .where(
-        _CHECKINS.id == bindparam("b_id"),
-        _CHECKINS.status == S.OPEN,
-        _CHECKINS.reminders_sent == 0,
-        _CHECKINS.remind_at.is_(None),
-    )
-    .values(remind_at=bindparam("b_remind_at"), claimed_until=None)
-)
 
 
 class Checkins:
@@ -193,19 +130,32 @@ class Checkins:
         One short transaction: a ``SELECT`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
         concurrent workers take disjoint rows) and one conditional ``UPDATE``; a row another
         worker claimed in between is left out. Claimed but unsent rows are no duplicates if
-        the worker dies: their lease runs out and they are sent once. Both statements are
-        built once: a tick runs them for every batch.
+        the worker dies: their lease runs out and they are sent once. The claims hold until
+        ``now + lease`` (see ``hold``). Both statements are built once: a tick runs them for
+        every batch.
         """
-        due = _DUE_LOCKED if self._db.is_postgresql else _DUE
+        due = DUE_LOCKED if self._db.is_postgresql else DUE
         with self._db.connection() as connection:
             found = {
                 row.id: row for row in connection.execute(due, {"b_now": now, "b_limit": limit})
             }
             if not found:
                 return []
-            claimed = connection.execute(_CLAIM, {"b_ids": list(found), "b_until": now + lease})
+            claimed = connection.execute(CLAIM, {"b_ids": list(found), "b_until": now + lease})
             won = set(claimed.scalars())
             return [claimed_checkin(row) for row in found.values() if row.id in won]
+
+    def hold(self, checkin_id: int, until: datetime, new_until: datetime) -> bool:
+        """Whether this worker's claim (it ends at ``until``) still holds; if so it is kept
+        until ``new_until``.
+
+        A worker checks this before each send of its batch: once its lease lapsed, another
+        worker may have taken the check-in over (``until`` is then another's), and only that
+        worker sends it. One statement, built once.
+        """
+        values = {"b_id": checkin_id, "b_until": until, "b_new_until": new_until}
+        with self._db.connection() as connection:
+            return rowcount(connection.execute(HOLD, values)) == 1
 
     def mark_sent(
         self,
@@ -223,10 +173,10 @@ class Checkins:
         values = {"b_id": checkin_id, "b_now": now, "b_remind_at": remind_at}
         with self._db.connection() as connection:
             opened = connection.execute(
-                _OPEN_SENT, values | {"b_chat": chat_id, "b_msg": message_id}
+                OPEN_SENT, values | {"b_chat": chat_id, "b_msg": message_id}
             )
             if rowcount(opened) == 0:
-                connection.execute(_REMIND_ADOPTED, values)
+                connection.execute(REMIND_ADOPTED, values)
 
     def defer(self, checkin_id: int, at: datetime) -> None:
         """Give a claimed check-in back unsent, to go out at ``at`` (after quiet hours)."""
@@ -280,10 +230,17 @@ class Checkins:
                 .values(status=S.PLANNED, next_attempt_at=at, claimed_until=None, last_error=error)
             )
 
+    def give_up(self, checkin_id: int, error: str) -> None:
+        """Close a claimed check-in as never delivered (``unsent``, as if it had expired):
+        its sends failed in ways of unknown fate too often. Digests show it as not delivered.
+        """
+        with self._db.connection() as connection:
+            connection.execute(GIVE_UP, {"b_id": checkin_id, "b_error": error})
+
     def by_token(self, token: str) -> Checkin | None:
         """The check-in behind a button, if the token is real."""
         with self._db.connection() as connection:
-            row = connection.execute(_BY_TOKEN, {"b_token": token}).first()
+            row = connection.execute(BY_TOKEN, {"b_token": token}).first()
             return None if row is None else to_checkin(row)
 
     def awaiting_note(self, chat_id: int, now: datetime, step: int) -> Checkin | None:
@@ -313,7 +270,7 @@ class Checkins:
         """
         with self._db.connection() as connection:
             moved = connection.execute(
-                _ADVANCE,
+                ADVANCE,
                 {
                     "b_id": checkin.id,
                     "b_step": checkin.step,
