@@ -146,7 +146,7 @@ def classify(error: Exception) -> RetryLater | Unreachable:
     is harmless (both copies answer the same check-in), while a lost one is not. A timeout
     after the request left, and anything that is not one of Telegram's described errors (an
     unreadable answer, a fault while building the message or reading the reply), is of
-    unknown fate: retried only a few times (``core.delivery.MAX_UNKNOWN_TRIES``).
+    unknown fate: retried only a few times (``core.delivery.MAX_UNKNOWN_SENDS``).
     """
     name = type(error).__name__
     if not isinstance(error, TelegramError) or type(error) is TelegramError:

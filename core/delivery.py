@@ -8,11 +8,11 @@ from datetime import timedelta
 #: First retry after this long; each further failure doubles it, up to the cap.
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=30)
-#: Tries of one check-in, digest or brief after which a send of unknown fate is the last:
-#: each such send may have put a copy in front of its reader, and an answer Telegram never
-#: gives (or a fault in the bot) is unlikely to pass by itself; three tries ride out a
-#: passing fault and bound the copies.
-MAX_UNKNOWN_TRIES = 3
+#: Sends of unknown fate after which a check-in, digest or brief is given up: each such
+#: send may have put a copy in front of its reader, and an answer Telegram never gives (or
+#: a fault in the bot) is unlikely to pass by itself; three ride out a passing fault and
+#: bound the copies. Other failures (429, 5xx, the network) do not count towards it.
+MAX_UNKNOWN_SENDS = 3
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class RetryLater:
 
     ``unknown``: the fate of the send is unknown (the request may have reached Telegram and
     its answer was lost or unreadable) or the fault is not one Telegram describes; such
-    sends count against ``MAX_UNKNOWN_TRIES``.
+    sends count against ``MAX_UNKNOWN_SENDS``.
     """
 
     error: str
@@ -47,14 +47,18 @@ class Unreachable:
 Delivery = Delivered | RetryLater | Unreachable
 
 
-def gives_up(attempts: int, outcome: Delivery) -> bool:
-    """Whether a failed send is the last: one of unknown fate on the ``MAX_UNKNOWN_TRIES``-th
-    try or later. ``attempts`` counts the tries so far, this one included.
+def is_unknown(outcome: Delivery) -> bool:
+    """Whether a send's fate is unknown: it may have reached its reader."""
+    return isinstance(outcome, RetryLater) and outcome.unknown
 
-    Other faults (429, 5xx, the network) are retried until the item expires.
+
+def gives_up(unknown_before: int, outcome: Delivery) -> bool:
+    """Whether a failed send is the last: the ``MAX_UNKNOWN_SENDS``-th of unknown fate.
+
+    ``unknown_before`` counts the earlier sends of unknown fate of the same item. Other
+    faults (429, 5xx, the network) are retried until the item expires.
     """
-    unknown = isinstance(outcome, RetryLater) and outcome.unknown
-    return unknown and attempts >= MAX_UNKNOWN_TRIES
+    return is_unknown(outcome) and unknown_before + 1 >= MAX_UNKNOWN_SENDS
 
 
 def retry_delay(attempts: int, jitter: float, retry_after: timedelta | None = None) -> timedelta:

@@ -77,3 +77,4 @@ class Checkin:
     attempts: int
     remind_at: datetime | None = None
     reminders_sent: int = 0
+    unknown_sends: int = 0  # earlier sends whose fate is unknown

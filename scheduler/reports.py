@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from core.clinic import ClinicConfig
 from core.clock import Clock
-from core.delivery import Delivered, RetryLater, Unreachable, gives_up, retry_delay
+from core.delivery import Delivered, RetryLater, Unreachable, gives_up, is_unknown, retry_delay
 from core.digest import Brief, Digest, Report, build_brief, build_digest
 from core.report_times import (
     ReportTiming,
@@ -276,8 +276,8 @@ def _record(
         deliveries.finish(job.id, State.FAILED, now, outcome.error)
         tick.failed += 1
         log.warning("report undeliverable", extra=facts | {"error": outcome.error})
-    elif gives_up(job.attempts, outcome):
-        deliveries.finish(job.id, State.FAILED, now, outcome.error)
+    elif gives_up(job.unknown_sends, outcome):
+        deliveries.finish(job.id, State.FAILED, now, outcome.error, unknown=True)
         tick.failed += 1
         log.error(
             "report given up after sends of unknown fate", extra=facts | {"error": outcome.error}
@@ -288,6 +288,8 @@ def _record(
             random.random(),  # noqa: S311 - jitter, not a secret
             outcome.retry_after,
         )
-        deliveries.retry_later(job.id, now + delay, outcome.error, sent.parts_sent)
+        deliveries.retry_later(
+            job.id, now + delay, outcome.error, sent.parts_sent, unknown=is_unknown(outcome)
+        )
         tick.retried += 1
         log.warning("report not delivered", extra=facts | {"error": outcome.error})

@@ -11,7 +11,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
-from core.delivery import Delivered, Delivery, RetryLater, Unreachable, gives_up, retry_delay
+from core.delivery import (
+    Delivered,
+    Delivery,
+    RetryLater,
+    Unreachable,
+    gives_up,
+    is_unknown,
+    retry_delay,
+)
 from core.model import Checkin, CheckinStatus
 from core.timing import (
     REMINDER_MIN_OPEN,
@@ -142,7 +150,7 @@ class _Tick:
             log.info("checkin sent", extra={"checkin_id": checkin.id, "seconds": round(took, 3)})
             return
         facts = {"checkin_id": checkin.id, "error": outcome.error, "attempt": checkin.attempts}
-        if gives_up(checkin.attempts, outcome):
+        if gives_up(checkin.unknown_sends, outcome):
             self.checkins.give_up(checkin.id, outcome.error)
             self.metrics.closed(0, 1)
             self.report.gave_up += 1
@@ -150,7 +158,10 @@ class _Tick:
             return
         self._count_failure(checkin, outcome)
         self.checkins.retry_later(
-            checkin.id, now + _delay(checkin.attempts, outcome), outcome.error
+            checkin.id,
+            now + _delay(checkin.attempts, outcome),
+            outcome.error,
+            unknown=is_unknown(outcome),
         )
         log.warning("checkin not delivered", extra=facts)
 

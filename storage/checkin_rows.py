@@ -63,6 +63,7 @@ def checkin_view() -> Select[*tuple[Any, ...]]:
         CheckinRow.attempts,
         CheckinRow.remind_at,
         CheckinRow.reminders_sent,
+        CheckinRow.unknown_sends,
     ).join(ClientRow, ClientRow.id == CheckinRow.client_id)
 
 
@@ -168,5 +169,10 @@ HOLD = (
 GIVE_UP = (
     update(_TABLE)
     .where(_CHECKINS.id == bindparam("b_id"), _CHECKINS.status == _S.SENDING)
-    .values(status=_S.UNSENT, claimed_until=None, last_error=bindparam("b_error"))
+    .values(
+        status=_S.UNSENT,
+        claimed_until=None,
+        last_error=bindparam("b_error"),
+        unknown_sends=_CHECKINS.unknown_sends + 1,
+    )
 )

@@ -221,13 +221,22 @@ class Checkins:
                 return None
             return to_checkin(s.execute(checkin_view().where(CheckinRow.id == checkin_id)).one())
 
-    def retry_later(self, checkin_id: int, at: datetime, error: str) -> None:
-        """Give a claimed check-in back to be tried again at ``at``."""
+    def retry_later(
+        self, checkin_id: int, at: datetime, error: str, *, unknown: bool = False
+    ) -> None:
+        """Give a claimed check-in back to be tried again at ``at``; ``unknown``: the failed
+        send may have arrived, and counts towards the bound on such sends."""
         with self._db.transaction() as s:
             s.execute(
                 update_rows(CheckinRow)
                 .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
-                .values(status=S.PLANNED, next_attempt_at=at, claimed_until=None, last_error=error)
+                .values(
+                    status=S.PLANNED,
+                    next_attempt_at=at,
+                    claimed_until=None,
+                    last_error=error,
+                    unknown_sends=CheckinRow.unknown_sends + int(unknown),
+                )
             )
 
     def give_up(self, checkin_id: int, error: str) -> None:

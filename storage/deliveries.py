@@ -61,6 +61,7 @@ class Job:
     session_start: datetime | None
     attempts: int
     parts_sent: int
+    unknown_sends: int = 0  # earlier sends whose fate is unknown
 
 
 class Deliveries:
@@ -265,10 +266,20 @@ class Deliveries:
                 session_start=row.session_start,
                 attempts=row.attempts,
                 parts_sent=row.parts_sent,
+                unknown_sends=row.unknown_sends,
             )
 
-    def finish(self, job_id: int, state: State, now: datetime, error: str | None = None) -> None:
-        """Record that a claimed delivery was sent, failed for good, or was not needed."""
+    def finish(
+        self,
+        job_id: int,
+        state: State,
+        now: datetime,
+        error: str | None = None,
+        *,
+        unknown: bool = False,
+    ) -> None:
+        """Record that a claimed delivery was sent, failed for good, or was not needed;
+        ``unknown``: its last send may have arrived."""
         with self._db.transaction() as s:
             s.execute(
                 update(DeliveryRow)
@@ -278,11 +289,15 @@ class Deliveries:
                     sent_at=now if state is State.SENT else None,
                     claimed_until=None,
                     last_error=error,
+                    unknown_sends=DeliveryRow.unknown_sends + int(unknown),
                 )
             )
 
-    def retry_later(self, job_id: int, at: datetime, error: str, parts_sent: int) -> None:
-        """Give a claimed delivery back; the parts already sent are not sent again."""
+    def retry_later(
+        self, job_id: int, at: datetime, error: str, parts_sent: int, *, unknown: bool = False
+    ) -> None:
+        """Give a claimed delivery back; the parts already sent are not sent again.
+        ``unknown``: the failed send may have arrived, and counts towards the bound."""
         with self._db.transaction() as s:
             s.execute(
                 update(DeliveryRow)
@@ -293,6 +308,7 @@ class Deliveries:
                     claimed_until=None,
                     last_error=error,
                     parts_sent=parts_sent,
+                    unknown_sends=DeliveryRow.unknown_sends + int(unknown),
                 )
             )
 

@@ -124,6 +124,8 @@ class CheckinRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     step: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)
+    # sends whose fate is unknown (the request may have reached Telegram): bounded
+    unknown_sends: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None]
     claimed_until: Mapped[datetime | None]
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -241,6 +243,7 @@ class DeliveryRow(Base):
     expires_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(default=0)
+    unknown_sends: Mapped[int] = mapped_column(default=0, server_default="0")
     parts_sent: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     claimed_until: Mapped[datetime | None]

@@ -13,7 +13,7 @@ import bot.application
 import scheduler.reports
 from bot.safety import send_pending_alerts
 from bot.services import Services
-from core.delivery import MAX_UNKNOWN_TRIES
+from core.delivery import MAX_UNKNOWN_SENDS
 from core.digest import Digest
 from core.model import CheckinStatus
 from sandbox import SimUser
@@ -64,8 +64,8 @@ async def test_unreadable_answers_give_a_bounded_number_of_copies_then_not_deliv
         await clinic.advance(LEASE + timedelta(minutes=1) if step % 2 else timedelta(minutes=1))
 
     copies = [m for m in client.messages() if "question 1 of 4" in (m.text or "")]
-    assert len(copies) == MAX_UNKNOWN_TRIES  # each unreadable answer hid a delivered copy
-    assert _tried(clinic) == [(CheckinStatus.UNSENT, MAX_UNKNOWN_TRIES)]
+    assert len(copies) == MAX_UNKNOWN_SENDS  # each unreadable answer hid a delivered copy
+    assert _tried(clinic) == [(CheckinStatus.UNSENT, MAX_UNKNOWN_SENDS)]
     clinic.sandbox.clear_faults()
     clinic.clock.set(DIGEST_TIME)
     await clinic.tick()
@@ -97,7 +97,7 @@ async def test_a_report_that_raises_stops_neither_risk_alerts_nor_the_other_repo
     assert (report.briefs, report.digests) == (1, 0)
     brief = await therapist.wait_for_message(lambda m: "Before your session" in (m.text or ""))
     assert "C101" in (brief.text or "")
-    for _ in range(MAX_UNKNOWN_TRIES + 2):  # the digest is retried a few times, then failed
+    for _ in range(MAX_UNKNOWN_SENDS + 2):  # the digest is retried a few times, then failed
         await clinic.advance(timedelta(minutes=10))
-    assert order.count("digest") == MAX_UNKNOWN_TRIES
+    assert order.count("digest") == MAX_UNKNOWN_SENDS
     assert not [m for m in therapist.messages() if "weekly summary" in (m.text or "")]

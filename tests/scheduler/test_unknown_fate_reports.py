@@ -10,7 +10,7 @@ from sqlalchemy import select
 import scheduler.reports
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
-from core.delivery import MAX_UNKNOWN_TRIES, RetryLater
+from core.delivery import MAX_UNKNOWN_SENDS, RetryLater
 from core.digest import Digest
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from scheduler.reports import run_reports
@@ -80,7 +80,7 @@ async def test_a_report_whose_building_keeps_raising_is_failed_after_a_few_tries
         failed += (await run_reports(clock, config, deliveries, histories, notifier)).failed
         clock.advance(timedelta(minutes=5))
 
-    assert len(calls) == MAX_UNKNOWN_TRIES
+    assert len(calls) == MAX_UNKNOWN_SENDS
     assert failed == 1
     assert deliveries.state(Kind.DIGEST, "T01", DIGEST_KEY) is State.FAILED
 
@@ -97,7 +97,7 @@ async def test_answers_of_unknown_fate_fail_a_digest_on_its_last_try(
         await run_reports(clock, config, deliveries, histories, notifier)
         clock.advance(timedelta(minutes=5))
 
-    assert len(notifier.sent) == MAX_UNKNOWN_TRIES
+    assert len(notifier.sent) == MAX_UNKNOWN_SENDS
     assert deliveries.state(Kind.DIGEST, "T01", DIGEST_KEY) is State.FAILED
     with database.transaction() as s:
         error = s.scalars(select(DeliveryRow.last_error).where(DeliveryRow.kind == "digest"))

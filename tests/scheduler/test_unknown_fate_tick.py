@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
-from core.delivery import MAX_UNKNOWN_TRIES, Delivered, Delivery, RetryLater
+from core.delivery import MAX_UNKNOWN_SENDS, Delivered, Delivery, RetryLater
 from core.digest import Report
 from core.enrolment import CONSENT_VERSION, Role, new_invite
 from core.model import Checkin, CheckinStatus
@@ -103,8 +103,8 @@ async def test_a_checkin_whose_sends_stay_of_unknown_fate_is_closed_as_not_deliv
         reports.append(await run_tick(clock, checkins, people, notifier, metrics))
         clock.advance(timedelta(minutes=5))
 
-    assert len(notifier.sent) == MAX_UNKNOWN_TRIES
-    assert [r.retried for r in reports[:MAX_UNKNOWN_TRIES]] == [1, 1, 0]
+    assert len(notifier.sent) == MAX_UNKNOWN_SENDS
+    assert [r.retried for r in reports[:MAX_UNKNOWN_SENDS]] == [1, 1, 0]
     assert sum(r.gave_up for r in reports) == 1
     assert metrics.unsent == 1
     assert _statuses(database) == [CheckinStatus.UNSENT]

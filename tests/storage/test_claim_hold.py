@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
-from core.delivery import MAX_UNKNOWN_TRIES, RetryLater, gives_up
+from core.delivery import MAX_UNKNOWN_SENDS, RetryLater, gives_up
 from core.enrolment import CONSENT_VERSION, Role, new_invite
 from core.model import CheckinStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
@@ -111,15 +111,15 @@ def test_sends_of_unknown_fate_end_the_checkin_on_the_last_try_as_not_delivered(
     tries = []
     while (claimed := checkins.claim_due(clock.now(), LEASE)) is not None:
         tries.append(claimed.attempts)
-        if gives_up(claimed.attempts, UNREADABLE):
+        if gives_up(claimed.unknown_sends, UNREADABLE):
             checkins.give_up(claimed.id, UNREADABLE.error)
         else:
-            checkins.retry_later(claimed.id, clock.now(), UNREADABLE.error)
+            checkins.retry_later(claimed.id, clock.now(), UNREADABLE.error, unknown=True)
         clock.advance(timedelta(minutes=1))
 
     checkin_id = _only_tried(database)
-    assert tries == list(range(1, MAX_UNKNOWN_TRIES + 1))
-    assert _row(database, checkin_id) == (CheckinStatus.UNSENT, "TelegramError", MAX_UNKNOWN_TRIES)
+    assert tries == list(range(1, MAX_UNKNOWN_SENDS + 1))
+    assert _row(database, checkin_id) == (CheckinStatus.UNSENT, "TelegramError", MAX_UNKNOWN_SENDS)
     plan_all(config, checkins, clock.now())  # planning again does not revive it
     assert _row(database, checkin_id)[0] == CheckinStatus.UNSENT
     assert checkins.release_lapsed_claims(clock.now() + LEASE) == 0
@@ -129,9 +129,24 @@ def test_sends_of_unknown_fate_end_the_checkin_on_the_last_try_as_not_delivered(
 
 
 def test_ordinary_faults_are_not_given_up_however_often_they_come() -> None:
-    for attempts in (1, MAX_UNKNOWN_TRIES, 40):
-        assert not gives_up(attempts, RetryLater("NetworkError"))
-        assert not gives_up(attempts, RetryLater("RetryAfter", retry_after=LEASE))
+    for unknown_before in (0, MAX_UNKNOWN_SENDS, 40):
+        assert not gives_up(unknown_before, RetryLater("NetworkError"))
+        assert not gives_up(unknown_before, RetryLater("RetryAfter", retry_after=LEASE))
+
+
+def test_ordinary_faults_before_do_not_use_up_the_sends_of_unknown_fate(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    checkins = _due_checkin(database, config, clock)
+    for _ in range(5):  # five 502s: nothing reached the client
+        claimed = checkins.claim_due(clock.now(), LEASE)
+        assert claimed is not None
+        checkins.retry_later(claimed.id, clock.now(), "NetworkError")
+        clock.advance(timedelta(minutes=1))
+    claimed = checkins.claim_due(clock.now(), LEASE)
+    assert claimed is not None
+    assert (claimed.attempts, claimed.unknown_sends) == (6, 0)
+    assert not gives_up(claimed.unknown_sends, UNREADABLE)  # one unreadable answer is no end
 
 
 def test_giving_up_leaves_a_checkin_a_tap_already_opened_alone(

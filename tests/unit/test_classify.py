@@ -17,7 +17,7 @@ from telegram.error import (
 )
 
 from bot.notifier import classify
-from core.delivery import MAX_UNKNOWN_TRIES, Delivered, RetryLater, Unreachable, gives_up
+from core.delivery import MAX_UNKNOWN_SENDS, Delivered, RetryLater, Unreachable, gives_up
 
 
 def _timed_out(cause: Exception) -> TimedOut:
@@ -73,11 +73,11 @@ def test_the_log_names_the_error_type_only(caplog: pytest.LogCaptureFixture) -> 
     assert "private" not in record.getMessage()
 
 
-def test_only_the_last_try_of_unknown_fate_gives_up() -> None:
+def test_only_the_last_send_of_unknown_fate_gives_up() -> None:
     unknown = RetryLater("TelegramError", unknown=True)
-    assert [gives_up(n, unknown) for n in range(1, MAX_UNKNOWN_TRIES + 2)] == [False] * (
-        MAX_UNKNOWN_TRIES - 1
+    assert [gives_up(n, unknown) for n in range(MAX_UNKNOWN_SENDS + 1)] == [False] * (
+        MAX_UNKNOWN_SENDS - 1
     ) + [True, True]
-    assert not gives_up(MAX_UNKNOWN_TRIES, RetryLater("NetworkError"))
-    assert not gives_up(MAX_UNKNOWN_TRIES, Unreachable("Forbidden"))
-    assert not gives_up(MAX_UNKNOWN_TRIES, Delivered(1, 2))
+    assert not gives_up(MAX_UNKNOWN_SENDS, RetryLater("NetworkError"))
+    assert not gives_up(MAX_UNKNOWN_SENDS, Unreachable("Forbidden"))
+    assert not gives_up(MAX_UNKNOWN_SENDS, Delivered(1, 2))

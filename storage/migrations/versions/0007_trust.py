@@ -7,6 +7,8 @@
 - Invites get ``revoked_at`` (a newer invite, or ``alliance invite --revoke``) and
   ``relink`` (issued to move an already linked person to a new chat).
 - ``retired_codes`` holds codes ended for good by ``alliance retire``.
+- Check-ins and deliveries count their sends of unknown fate (``unknown_sends``), which
+  are bounded, apart from their other attempts, which are not.
 - Notes stored without encryption are marked ``plain:``, so that a note whose text starts
   with ``fernet:`` is never taken for an encrypted one.
 
@@ -65,6 +67,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("relink", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+    for table in ("checkins", "deliveries"):  # SQLite adds a column in place
+        op.add_column(
+            table, sa.Column("unknown_sends", sa.Integer(), server_default="0", nullable=False)
+        )
     op.create_table(
         "therapist_messages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -113,6 +119,8 @@ def downgrade() -> None:
         .values(text=sa.func.substr(notes.c.text, len(PLAIN) + 1))
     )
     op.drop_table("retired_codes")
+    for table in ("checkins", "deliveries"):  # in place (SQLite 3.35+): keeps every index
+        op.drop_column(table, "unknown_sends")
     with op.batch_alter_table("therapist_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_therapist_messages_sent_at"))
         batch_op.drop_index(batch_op.f("ix_therapist_messages_client_id"))
