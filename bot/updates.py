@@ -22,7 +22,8 @@ in the order they arrived. The processor:
   that the rate limiter retries them through Telegram's hiccups.
 
 Memory stays bounded: a chat with nothing waiting and nothing admitted in the last minute
-is forgotten (its lock with it) once more than ``_REMEMBER`` chats are known.
+is forgotten (its lock with it) once more than ``_REMEMBER`` chats are known, in one scan
+at most once a minute.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._backlog = backlog
         self._clock = clock
         self._chats: dict[int, _Chat] = {}
-        self._prune_at = _REMEMBER
+        self._next_prune = float("-inf")
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -124,7 +125,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     def _admit(self, chat_id: int) -> _Chat | None:
         """This chat's record with the update counted in, or None to drop the update."""
         now = self._clock()
-        if len(self._chats) > self._prune_at:
+        if len(self._chats) > _REMEMBER and now >= self._next_prune:
             self._prune(now)
         chat = self._chats.setdefault(chat_id, _Chat(admitted=deque(maxlen=self._per_minute)))
         recent = chat.admitted
@@ -150,7 +151,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             if chat.pending == 0 and (not chat.admitted or chat.admitted[-1] <= now - _MINUTE)
         ]:
             del self._chats[chat_id]
-        self._prune_at = max(_REMEMBER, 2 * len(self._chats))
+        self._next_prune = now + _MINUTE  # a scan at most once a minute
 
 
 def chat_of(update: object) -> int | None:
