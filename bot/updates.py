@@ -49,10 +49,11 @@ log = logging.getLogger(__name__)
 #: sized ``RUNNING`` plus room for the tick's sends (``bot.application``).
 RUNNING = 32
 #: Updates from one chat handled in a minute. A client answering a check-in needs about
-#: six (four taps, a note, its sharing choice); a person reading and tapping does not reach
-#: twenty. A stranger or a script sending hundreds gets twenty replies a minute, a third of
-#: what Telegram allows to one chat, and never more of the bot's overall 30 a second.
-PER_MINUTE = 20
+#: six (four taps, a note, its sharing choice); a therapist going through briefs and
+#: histories a dozen or two. A stranger or a script sending hundreds gets thirty replies a
+#: minute: half of the one a second Telegram allows a chat, and under 2 % of the bot's
+#: overall 30 a second.
+PER_MINUTE = 30
 #: Updates from one chat waiting or running at once. A person does not have ten things in
 #: flight; a flood does, and waiting updates cost memory and PTB tasks.
 BACKLOG = 10
