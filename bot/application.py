@@ -35,6 +35,7 @@ from bot.safety import send_pending_alerts
 from bot.services import Services
 from bot.settings import Settings
 from bot.sync import plan, reload_if_changed
+from bot.updates import RUNNING, ChatOrderedProcessor
 from messages.catalog import available_languages, plain
 from scheduler.planning import policy
 from scheduler.reports import run_reports
@@ -61,6 +62,8 @@ COMMANDS = {
     "preview": "command.preview",
     "delete": "command.delete",
 }
+#: HTTP connections: one for each update handled at once, and room for the tick's sends.
+POOL = RUNNING + 8
 #: The updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 #: The application with PTB's default context types.
@@ -78,9 +81,10 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .token(settings.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=16, connect_timeout=5, read_timeout=15))
+        .request(HTTPXRequest(connection_pool_size=POOL, connect_timeout=5, read_timeout=15))
         .get_updates_request(HTTPXRequest(connect_timeout=5, read_timeout=40))
         .rate_limiter(ChatSpacedRateLimiter())
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(partial(_post_init, settings))
         .post_shutdown(_post_shutdown)
         .build()

@@ -26,7 +26,8 @@ class Pacer:
     check (on the times requests really went out) keeps that from ever adding up to more
     than ``per_window`` in one window. After an idle spell the timeline restarts at the
     present: no burst is saved up. ``hold`` keeps every turn back for a while, as Telegram
-    asks after a ``429``.
+    asks after a ``429``; ``hold_left`` tells a request that skips the queue (an urgent one)
+    how long that hold still lasts.
     """
 
     def __init__(
@@ -44,6 +45,7 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._next = float("-inf")
+        self._held_until = float("-inf")
         self._sent: deque[float] = deque(maxlen=per_window) if per_window else deque(maxlen=0)
 
     async def turn(self, max_wait: float = float("inf")) -> None:
@@ -67,7 +69,12 @@ class Pacer:
 
     def hold(self, seconds: float) -> None:
         """Give no turn for the next ``seconds``."""
-        self._next = max(self._next, self._clock() + seconds)
+        self._held_until = max(self._held_until, self._clock() + seconds)
+        self._next = max(self._next, self._held_until)
+
+    def hold_left(self) -> float:
+        """Seconds until a ``hold`` ends (0 when none is on), whatever the queue."""
+        return max(0.0, self._held_until - self._clock())
 
     def wait_left(self) -> float:
         """Seconds until the next free turn (0 when one is free now)."""

@@ -17,7 +17,9 @@ Users are created on first use (optional "first_name" and "language_code" in the
     POST /sandbox/fail    {"method": "sendMessage", "error_code": 429, "retry_after": 3,
                            "description": "...", "times": 1}
          or "seconds": 5 instead of "times": every call for that long (429s count down)
+         or "fraction": 0.15 (and "seed": 1) instead: that share of calls, until cleared
     POST /sandbox/delay   {"method": "sendMessage", "seconds": 10, "times": 1}
+    POST /sandbox/clear   -> end every injected failure and delay
 """
 
 from __future__ import annotations
@@ -124,6 +126,15 @@ def control_routes(sandbox: BotApiSandbox) -> list[web.RouteDef]:
     async def fail(request: web.Request) -> web.Response:
         try:
             body = await _body(request)
+            if body.get("fraction") is not None:
+                sandbox.fail_randomly(
+                    str(body["method"]),
+                    error_code=int(body["error_code"]),
+                    fraction=float(body["fraction"]),
+                    seed=int(body.get("seed", 0)),
+                    description=body.get("description"),
+                )
+                return _ok(True)
             sandbox.fail_next(
                 str(body["method"]),
                 error_code=int(body["error_code"]),
@@ -134,6 +145,10 @@ def control_routes(sandbox: BotApiSandbox) -> list[web.RouteDef]:
             )
         except (KeyError, TypeError, ValueError) as error:
             return _fail(f"{type(error).__name__}: {error}", 400)
+        return _ok(True)
+
+    async def clear(request: web.Request) -> web.Response:
+        sandbox.clear_faults()
         return _ok(True)
 
     async def delay(request: web.Request) -> web.Response:
@@ -161,4 +176,5 @@ def control_routes(sandbox: BotApiSandbox) -> list[web.RouteDef]:
         web.get("/sandbox/stats", stats),
         web.post("/sandbox/fail", fail),
         web.post("/sandbox/delay", delay),
+        web.post("/sandbox/clear", clear),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
@@ -42,8 +43,8 @@ NO_RESULT = '{"ok": true}'
 
 
 class Faults:
-    """Queues of failures, delays and garbled answers for the next calls of a method, and
-    spells of time in which every call of a method fails."""
+    """Queues of failures, delays and garbled answers for the next calls of a method, spells
+    of time in which every call of a method fails, and a share of calls that fail at random."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -51,6 +52,7 @@ class Faults:
         self._delays: defaultdict[str, deque[float]] = defaultdict(deque)
         self._spells: dict[str, tuple[float, ApiError]] = {}
         self._garbled: defaultdict[str, deque[str]] = defaultdict(deque)
+        self._random: dict[str, tuple[float, ApiError, random.Random]] = {}
 
     def fail(self, method: str, error: ApiError, times: int) -> None:
         """Answer the next `times` calls of `method` with `error`."""
@@ -60,6 +62,14 @@ class Faults:
         """Answer every call of `method` in the next `seconds` with `error`; a 429 then
         says how much of the spell is left, as Telegram's flood control does."""
         self._spells[method.lower()] = (self._clock() + seconds, error)
+
+    def fail_randomly(self, method: str, error: ApiError, fraction: float, seed: int) -> None:
+        """Answer about `fraction` of the calls of `method` with `error`, until cleared; the
+        same `seed` fails the same calls of a run."""
+        if not 0 <= fraction <= 1:
+            raise ValueError("the fraction must be between 0 and 1")
+        draw = random.Random(f"{seed}:{method.lower()}")  # noqa: S311 - a test double
+        self._random[method.lower()] = (fraction, error, draw)
 
     def delay(self, method: str, seconds: float, times: int) -> None:
         """Hold the answers of the next `times` calls of `method` for `seconds`."""
@@ -76,6 +86,7 @@ class Faults:
         self._delays.clear()
         self._spells.clear()
         self._garbled.clear()
+        self._random.clear()
 
     def next_failure(self, method: str) -> ApiError | None:
         """Take the failure planned for this call, if any."""
@@ -85,7 +96,7 @@ class Faults:
         until, error = self._spells.get(method.lower(), (0.0, None))
         left = until - self._clock()
         if error is None or left <= 0:
-            return None
+            return self._random_failure(method.lower())
         if error.code == 429:
             return too_many_requests(max(1, math.ceil(left)))
         return error
@@ -94,6 +105,12 @@ class Faults:
         """Take the garbled answer planned for this call, if any."""
         queue = self._garbled[method.lower()]
         return queue.popleft() if queue else None
+
+    def _random_failure(self, method: str) -> ApiError | None:
+        if method not in self._random:
+            return None
+        fraction, error, draw = self._random[method]
+        return error if draw.random() < fraction else None
 
     def next_delay(self, method: str) -> float:
         """Take the delay planned for this call (0 when none)."""

@@ -171,6 +171,21 @@ class BotApiSandbox:
         else:
             self._faults.fail(method, error, times)
 
+    def fail_randomly(
+        self,
+        methods: str | list[str],
+        *,
+        error_code: int,
+        fraction: float,
+        seed: int = 0,
+        description: str | None = None,
+    ) -> None:
+        """Answer about `fraction` of the calls of each of `methods` with this error, doing
+        nothing, until `clear_faults`; a 429 names a retry_after of 1 s."""
+        error = make_error(error_code, description, None)
+        for method in [methods] if isinstance(methods, str) else methods:
+            self._faults.fail_randomly(method, error, fraction, seed)
+
     def clear_faults(self) -> None:
         """End every injected failure and delay: Telegram is well again."""
         self._faults.clear()
