@@ -205,7 +205,8 @@ def _quiet(value: Any, model: ValidatorFunctionWrapHandler) -> Any:
         return model({"start": start, "end": end})
     if isinstance(value, dict | QuietHours):
         return model(value)  # field errors keep their path: quiet_hours.end, ...
-    raise ValueError(f"invalid quiet hours {str(value)!r}, {_QUIET_FORMS}")
+    shown = "true" if value is True else repr(str(value))
+    raise ValueError(f"invalid quiet hours {shown}, {_QUIET_FORMS}")
 
 
 def _written(value: QuietHours | Literal[False]) -> str | Literal[False]:
