@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from core.clinic_checks import ConfigIssue as ConfigIssue
 from core.clinic_checks import CrossFieldError as CrossFieldError
@@ -16,24 +15,24 @@ from core.clinic_checks import Loc as Loc
 from core.clinic_checks import cross_field_issues as cross_field_issues
 from core.clinic_checks import format_loc as format_loc
 from core.clinic_values import (
+    ClockTime,
     IcsPath,
     LocalDate,
     LocalDateTime,
     Reschedule,
     SessionRef,
     Timing,
-    _hhmm,
-    resolve_timing,
+    Weekday,
+    weekday_index,
 )
 from core.report_config import DigestSettings, FlagSettings, TherapistDigest
-from core.schema_hints import any_case, text_schema
-from core.timing import CheckinTiming
+from core.schema_hints import text_schema
+from core.timing import CheckinTiming, resolve_timing
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "de", "es")
 """Languages the bot can speak to clients: each has a complete catalog in ``messages/``."""
 
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _zone(name: str) -> str:
@@ -64,15 +63,6 @@ def _code(code: str) -> str:
     return code
 
 
-def _day(value: str) -> str:
-    key = value.lower()
-    for day in _DAYS:
-        if key in (day, day[:3]):
-            return day
-    raise ValueError(f"unknown day {value!r} (expected monday ... sunday, or mon ... sun)")
-
-
-_DAY_PATTERN = any_case((*_DAYS, *(d[:3] for d in _DAYS)))
 TimeZoneName = Annotated[
     str,
     AfterValidator(_zone),
@@ -127,16 +117,8 @@ class Therapist(_Model):
 class WeeklySession(_Model):
     """A recurring session at a local wall-clock time, every week or every few weeks."""
 
-    day: Annotated[
-        str,
-        AfterValidator(_day),
-        text_schema("weekday, e.g. tuesday or tue", pattern=f"^({_DAY_PATTERN})$"),
-    ]
-    time: Annotated[
-        dt.time,
-        BeforeValidator(_hhmm),
-        text_schema('local time, 24-hour "HH:MM", in quotes', pattern=r"^\d{1,2}:\d{2}$"),
-    ]
+    day: Weekday
+    time: ClockTime
     every: int = Field(default=1, ge=1, le=8, strict=True)  # weeks
     start: LocalDate | None = None
     end: LocalDate | None = None
@@ -144,7 +126,7 @@ class WeeklySession(_Model):
     @property
     def weekday(self) -> int:
         """Day of the week, 0 = Monday."""
-        return _DAYS.index(self.day)
+        return weekday_index(self.day)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> WeeklySession:

@@ -1,20 +1,47 @@
-"""Value types of the clinic config: local times and dates, sessions, the timing policy."""
+"""Value types of the clinic config: days, local times and dates, sessions, quiet hours.
+
+The parsing of weekdays and ``HH:MM`` times lives here once; ``clinic.py`` and
+``report_config.py`` use these types.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import core_schema
 
-from core.schema_hints import text_schema
-from core.timing import CheckinTiming, QuietHours
+from core.schema_hints import any_case, text_schema
 
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HHMM = re.compile(r"(\d{1,2}):(\d{2})")
 _LOCAL_DT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
 _OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
+
+
+def _day(value: str) -> str:
+    key = value.lower()
+    for day in _DAYS:
+        if key in (day, day[:3]):
+            return day
+    raise ValueError(f"unknown day {value!r} (expected monday ... sunday, or mon ... sun)")
+
+
+def weekday_index(day: str) -> int:
+    """0 = Monday, for a day name as stored by ``Weekday``."""
+    return _DAYS.index(day)
 
 
 def _hhmm(value: Any) -> Any:
@@ -83,20 +110,6 @@ def _delay(value: Any) -> Any:
     return f"{amount}{'d' if days else 'h'}"
 
 
-def _quiet(value: Any) -> Any:
-    if isinstance(value, QuietHours):
-        return value
-    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
-        return False
-    parts = value.split("-") if isinstance(value, str) else []
-    if len(parts) == 2:
-        start, end = (_hhmm(part.strip()) for part in parts)
-        if start == end:
-            raise ValueError("quiet hours start and end at the same time; use false for none")
-        return QuietHours(start, end)
-    raise ValueError(f'invalid quiet hours {str(value)!r}, expected "21:00-09:00" or false')
-
-
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _DATE_TIME = rf"{_DATE}[T ]\d{{2}}:\d{{2}}(:\d{{2}})?"
 LocalDateTime = Annotated[
@@ -128,37 +141,124 @@ Delay = Annotated[
         pattern=r"^\s*\d{1,3}\s*([dD]([aA][yY][sS]?)?|[hH]([oO][uU][rR][sS]?)?)\s*$",
     ),
 ]
-QuietSetting = Annotated[
-    QuietHours | bool,
-    BeforeValidator(_quiet),
-    WithJsonSchema(
-        {
-            "description": 'quiet hours in local time, "21:00-09:00", or false for none',
-            "anyOf": [
-                {"type": "string", "pattern": r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$"},
-                {"const": False},
-                {"type": "string", "enum": ["off", "none", "Off", "None", "OFF", "NONE"]},
-            ],
-        }
+_CLOCK = r"([01]?[0-9]|2[0-3]):[0-5][0-9]"
+Weekday = Annotated[
+    str,
+    AfterValidator(_day),
+    text_schema(
+        "weekday, e.g. tuesday or tue",
+        pattern=f"^({any_case((*_DAYS, *(d[:3] for d in _DAYS)))})$",
     ),
 ]
+ClockTime = Annotated[
+    dt.time,
+    BeforeValidator(_hhmm),
+    text_schema('local time, 24-hour "HH:MM", in quotes', pattern=f"^{_CLOCK}$"),
+]
 IcsPath = Annotated[str, Field(min_length=1, max_length=500)]
-
-#: Defaults of the timing policy when neither the client nor the clinic sets a value.
-DEFAULT_QUIET_HOURS = QuietHours(dt.time(21, 0), dt.time(9, 0))
-DEFAULT_REMINDER_AFTER_HOURS = 24
-DEFAULT_MAX_REMINDERS = 1
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+class QuietHours(_Model):
+    """A daily period in local time when nothing is sent, e.g. 21:00-09:00.
+
+    The start is inside the period, the end is not; a start after the end runs past
+    midnight. A start equal to the end is refused: it could mean "all day" or "never", and
+    ``false`` already says never (see ``QuietSetting``). An end or start left out of the
+    ``{start, end}`` form is the default's.
+    """
+
+    start: ClockTime = dt.time(21, 0)
+    end: ClockTime = dt.time(9, 0)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError(
+                f"quiet hours start and end at the same time ({self.start:%H:%M}); "
+                "use false for none"
+            )
+        return self
+
+    def contains(self, wall: dt.time) -> bool:
+        """Whether a local clock time falls inside the quiet period (start in, end out)."""
+        if self.start < self.end:
+            return self.start <= wall < self.end
+        return wall >= self.start or wall < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+_QUIET_FORMS = 'expected "21:00-09:00", {start: "21:00", end: "09:00"} or false'
+
+
+def _quiet(value: Any, model: ValidatorFunctionWrapHandler) -> Any:
+    """A written quiet-hours setting as ``QuietHours``, or False for none."""
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
+        return False
+    if isinstance(value, str) and len(parts := value.split("-")) == 2:
+        start, end = (_hhmm(part.strip()) for part in parts)
+        return model({"start": start, "end": end})
+    if isinstance(value, dict | QuietHours):
+        return model(value)  # field errors keep their path: quiet_hours.end, ...
+    shown = "true" if value is True else repr(str(value))
+    raise ValueError(f"invalid quiet hours {shown}, {_QUIET_FORMS}")
+
+
+def _written(value: QuietHours | Literal[False]) -> str | Literal[False]:
+    """A setting as the config writes it ("21:00-09:00" or false): dumps load back."""
+    return str(value) if isinstance(value, QuietHours) else False
+
+
+class _QuietForms:
+    """Validates ``QuietSetting``: ``_quiet`` around the ``QuietHours`` model."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, _source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_wrap_validator_function(
+            _quiet,
+            handler.generate_schema(QuietHours),
+            serialization=core_schema.plain_serializer_function_ser_schema(_written),
+        )
+
+
+_CLOCK_SCHEMA = {"type": "string", "pattern": f"^{_CLOCK}$"}
+#: Quiet hours as the config writes them, at every level: a string, a mapping, or false.
+QuietSetting = Annotated[
+    QuietHours | Literal[False],
+    _QuietForms,
+    WithJsonSchema(
+        {
+            "description": (
+                'quiet hours in local time: "21:00-09:00", {start: "21:00", end: "09:00"} '
+                "(a start or end left out is 21:00 or 09:00), or false for none"
+            ),
+            "anyOf": [
+                {"type": "string", "pattern": rf"^\s*{_CLOCK}\s*-\s*{_CLOCK}\s*$"},
+                {
+                    "type": "object",
+                    "properties": {"start": _CLOCK_SCHEMA, "end": _CLOCK_SCHEMA},
+                    "additionalProperties": False,
+                },
+                {"const": False},
+                {"type": "string", "pattern": rf"^\s*({any_case(('off', 'none'))})\s*$"},
+            ],
+        }
+    ),
+]
+
+
 class Timing(_Model):
     """A timing policy; a field left out is taken from the clinic, then the defaults."""
 
     delay: Delay | None = None  # "1d" keeps the local clock time, "36h" counts hours
-    quiet_hours: QuietSetting | None = None  # "21:00-09:00" in the client's time, or false
+    quiet_hours: QuietSetting | None = None  # in the client's time; false for none
     reminder_after_hours: int | None = Field(default=None, ge=1, le=168, strict=True)
     max_reminders: int | None = Field(default=None, ge=0, le=3, strict=True)
     expiry_hours: int | None = Field(default=None, ge=1, le=336, strict=True)
@@ -169,31 +269,3 @@ class Reschedule(_Model):
 
     original: SessionRef = Field(alias="from")
     to: LocalDateTime
-
-
-def resolve_timing(
-    layers: Sequence[Timing | None], delay_days: int, expiry_hours: int
-) -> CheckinTiming:
-    """The first value each field is set to in ``layers`` (client, clinic), else defaults.
-
-    ``delay_days`` and ``expiry_hours`` are the clinic's older top-level settings.
-    """
-
-    def pick(name: str, default: Any) -> Any:
-        values = [getattr(t, name) for t in layers if t is not None]
-        return next((v for v in values if v is not None), default)
-
-    delay: str | None = pick("delay", None)
-    if delay is not None and delay.endswith("d"):
-        delay_days = int(delay[:-1])
-    quiet = pick("quiet_hours", DEFAULT_QUIET_HOURS)
-    return CheckinTiming(
-        delay_days=delay_days,
-        delay_hours=int(delay[:-1]) if delay and delay.endswith("h") else None,
-        expiry=dt.timedelta(hours=pick("expiry_hours", expiry_hours)),
-        quiet=quiet if isinstance(quiet, QuietHours) else None,
-        reminder_after=dt.timedelta(
-            hours=pick("reminder_after_hours", DEFAULT_REMINDER_AFTER_HOURS)
-        ),
-        max_reminders=pick("max_reminders", DEFAULT_MAX_REMINDERS),
-    )

@@ -3,48 +3,22 @@
 Every default here has its reason in docs/architecture.md ("Flags and digests") and the
 clinical guide's "What counts as a signal". These models live apart from ``clinic.py`` so
 that the clinic models stay as they are; ``ClinicConfig`` only gains fields of these types.
+Quiet hours are the same ``QuietHours`` as a client's (see ``clinic_values.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_HHMM = re.compile(r"(\d{1,2}):(\d{2})")
-
-
-def _day(value: str) -> str:
-    key = value.lower()
-    for day in _DAYS:
-        if key in (day, day[:3]):
-            return day
-    raise ValueError(f"unknown day {value!r} (expected monday ... sunday, or mon ... sun)")
-
-
-def _hhmm(value: Any) -> Any:
-    if isinstance(value, dt.time):
-        return value
-    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
-    if match and int(match[1]) < 24 and int(match[2]) < 60:
-        return dt.time(int(match[1]), int(match[2]))
-    raise ValueError(f"invalid time {str(value)!r}, expected HH:MM (24-hour)")
-
-
-Day = Annotated[str, AfterValidator(_day)]
-ClockTime = Annotated[dt.time, BeforeValidator(_hhmm)]
+from core.clinic_values import ClockTime, QuietSetting, Weekday
+from core.clinic_values import QuietHours as QuietHours
+from core.clinic_values import weekday_index as weekday_index
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-def weekday_index(day: str) -> int:
-    """0 = Monday, for a day name as stored by ``Day``."""
-    return _DAYS.index(day)
 
 
 class FlagSettings(_Model):
@@ -91,26 +65,19 @@ class FlagSettings(_Model):
         return self
 
 
-class QuietHours(_Model):
-    """A daily window, in the therapist's local time, when no brief is sent."""
-
-    start: ClockTime = dt.time(21, 0)
-    end: ClockTime = dt.time(9, 0)
-
-
 class DigestSettings(_Model):
     """When therapists get their weekly digest and their pre-session briefs."""
 
-    day: Day = "monday"
+    day: Weekday = "monday"
     time: ClockTime = dt.time(8, 0)
     briefs: bool = True
     brief_minutes_before: int = Field(default=60, ge=5, le=1440, strict=True)
-    quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    quiet_hours: QuietSetting = Field(default_factory=QuietHours)  # false for none
 
 
 class TherapistDigest(_Model):
     """A therapist's own digest day and time and quiet hours; unset ones follow ``digests``."""
 
-    day: Day | None = None
+    day: Weekday | None = None
     time: ClockTime | None = None
-    quiet_hours: QuietHours | None = None
+    quiet_hours: QuietSetting | None = None

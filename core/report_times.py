@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.clinic import ClinicConfig, Therapist
-from core.report_config import weekday_index
+from core.clinic_values import QuietHours, weekday_index
 from core.schedule import to_utc
 
 _MINUTE = timedelta(minutes=1)
@@ -20,13 +20,12 @@ _MINUTE = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class ReportTiming:
-    """One therapist's digest slot, quiet hours and brief lead, in their time zone."""
+    """One therapist's digest slot, quiet hours (None: none) and brief lead, in their zone."""
 
     tz: ZoneInfo
     weekday: int  # 0 = Monday
     at: time
-    quiet_start: time
-    quiet_end: time
+    quiet: QuietHours | None
     briefs: bool = True
     brief_lead: timedelta = timedelta(minutes=60)
 
@@ -34,13 +33,13 @@ class ReportTiming:
 def timing_for(config: ClinicConfig, therapist: Therapist) -> ReportTiming:
     """The therapist's own settings where set, else the clinic's ``digests`` settings."""
     clinic, own = config.digests, therapist.digest
-    quiet = (own.quiet_hours if own else None) or clinic.quiet_hours
+    own_quiet = own.quiet_hours if own else None  # false is set: it means none
+    quiet = clinic.quiet_hours if own_quiet is None else own_quiet
     return ReportTiming(
         tz=config.therapist_tz(therapist),
         weekday=weekday_index((own.day if own else None) or clinic.day),
         at=(own.time if own else None) or clinic.time,
-        quiet_start=quiet.start,
-        quiet_end=quiet.end,
+        quiet=quiet if isinstance(quiet, QuietHours) else None,
         briefs=clinic.briefs,
         brief_lead=timedelta(minutes=clinic.brief_minutes_before),
     )
@@ -62,25 +61,17 @@ def digest_period_key(timing: ReportTiming, slot: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def in_quiet_hours(at: time, start: time, end: time) -> bool:
-    """Whether a local time falls in ``[start, end)``, a window that may cross midnight."""
-    if start == end:
-        return False
-    if start < end:
-        return start <= at < end
-    return at >= start or at < end
-
-
 def brief_time(session_start: datetime, timing: ReportTiming) -> datetime:
     """When the brief for a session is sent (UTC); see the module docstring."""
     at = session_start - timing.brief_lead
     local = at.astimezone(timing.tz).replace(tzinfo=None)
-    if not in_quiet_hours(local.time(), timing.quiet_start, timing.quiet_end):
+    quiet = timing.quiet
+    if quiet is None or not quiet.contains(local.time()):
         return at
-    end = _next(local, timing.quiet_end, timing.tz)
+    end = _next(local, quiet.end, timing.tz)
     if end < session_start:
         return end
-    return _previous(local, timing.quiet_start, timing.tz) - _MINUTE
+    return _previous(local, quiet.start, timing.tz) - _MINUTE
 
 
 def _next(local: datetime, at: time, tz: ZoneInfo) -> datetime:

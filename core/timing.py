@@ -8,31 +8,21 @@ first occurrence. Nothing here reads the clock: ``now`` is always passed in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from core.clinic_values import QuietHours as QuietHours
+from core.clinic_values import Timing
 
 #: A reminder is only sent if the check-in stays open at least this long after it.
 REMINDER_MIN_OPEN = timedelta(hours=1)
 #: A reminder that could not go out within this long of its time is dropped as stale.
 REMINDER_GRACE = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    """A daily period in the client's local time when nothing is sent, e.g. 21:00-09:00."""
-
-    start: time
-    end: time
-
-    def contains(self, wall: time) -> bool:
-        """Whether a local clock time falls inside the quiet period (start in, end out)."""
-        if self.start <= self.end:
-            return self.start <= wall < self.end
-        return wall >= self.start or wall < self.end
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+#: Quiet hours when the config sets none: ``QuietHours``' own defaults, 21:00-09:00.
+DEFAULT_QUIET = QuietHours()
 
 
 @dataclass(frozen=True)
@@ -40,15 +30,18 @@ class CheckinTiming:
     """When a session's check-in is due, how long it stays open, and its reminders.
 
     The delay is ``delay_days`` at the same local clock time (across a DST change too),
-    unless ``delay_hours`` is set, which counts elapsed hours.
+    unless ``delay_hours`` is set, which counts elapsed hours. The defaults are the clinic
+    config's defaults (``resolve_timing`` takes them from here): a day later, quiet from
+    21:00 to 09:00, one reminder after 24 hours, open for 72 hours. ``quiet=None`` means
+    no quiet hours; ``reminder_after=None`` or ``max_reminders=0`` means no reminders.
     """
 
     delay_days: int = 1
     expiry: timedelta = timedelta(hours=72)
     delay_hours: int | None = None
-    quiet: QuietHours | None = None
-    reminder_after: timedelta | None = None
-    max_reminders: int = 0
+    quiet: QuietHours | None = DEFAULT_QUIET
+    reminder_after: timedelta | None = timedelta(hours=24)
+    max_reminders: int = 1
 
     @property
     def delay_span(self) -> timedelta:
@@ -133,3 +126,34 @@ def dst_change_on(day: date, tz: ZoneInfo) -> bool:
     midnight = to_utc(datetime.combine(day, time()), tz)
     next_midnight = to_utc(datetime.combine(day + timedelta(days=1), time()), tz)
     return midnight.astimezone(tz).utcoffset() != next_midnight.astimezone(tz).utcoffset()
+
+
+def resolve_timing(
+    layers: Sequence[Timing | None], delay_days: int, expiry_hours: int
+) -> CheckinTiming:
+    """The first value each field is set to in ``layers`` (client, clinic), else defaults.
+
+    ``delay_days`` and ``expiry_hours`` are the clinic's older top-level settings; the
+    other defaults are ``CheckinTiming``'s.
+    """
+
+    def pick(name: str) -> Any:
+        values = [getattr(t, name) for t in layers if t is not None]
+        return next((v for v in values if v is not None), None)
+
+    default = CheckinTiming()
+    delay: str | None = pick("delay")
+    expiry: int | None = pick("expiry_hours")
+    quiet: QuietHours | bool | None = pick("quiet_hours")
+    reminder_hours: int | None = pick("reminder_after_hours")
+    max_reminders: int | None = pick("max_reminders")
+    return CheckinTiming(
+        delay_days=int(delay[:-1]) if delay and delay.endswith("d") else delay_days,
+        delay_hours=int(delay[:-1]) if delay and delay.endswith("h") else None,
+        expiry=timedelta(hours=expiry if expiry is not None else expiry_hours),
+        quiet=quiet if isinstance(quiet, QuietHours) else default.quiet if quiet is None else None,
+        reminder_after=(
+            default.reminder_after if reminder_hours is None else timedelta(hours=reminder_hours)
+        ),
+        max_reminders=default.max_reminders if max_reminders is None else max_reminders,
+    )

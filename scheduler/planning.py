@@ -18,7 +18,7 @@ from core.schedule import (
     plan_checkins,
     sessions_between,
 )
-from core.timing import next_reminder, to_utc, wall
+from core.timing import next_reminder, resolve_timing, to_utc, wall
 from storage.checkins import Checkins
 from storage.planned import PlanCounts
 from storage.reminders import Reminders
@@ -56,17 +56,16 @@ def pattern_of(config: ClinicConfig, client: Client, extra: Extra | None = None)
 def timing_of(config: ClinicConfig, client: Client | None = None) -> CheckinTiming:
     """A client's check-in timing (the clinic's when no client is given, or they are gone)."""
     if client is None:
-        return CheckinTiming(
-            delay_days=config.clinic.checkin_delay_days,
-            expiry=timedelta(hours=config.clinic.checkin_expiry_hours),
+        clinic = config.clinic
+        return resolve_timing(
+            [clinic.timing], clinic.checkin_delay_days, clinic.checkin_expiry_hours
         )
     return config.checkin_timing(client)
 
 
 def policy(config: ClinicConfig, client_code: str) -> CheckinTiming:
-    """The timing the tick applies to a client's sends (defaults for a removed client)."""
-    client = config.client(client_code)
-    return timing_of(config, client) if client else CheckinTiming()
+    """The timing the tick applies to a client's sends (the clinic's for a removed client)."""
+    return timing_of(config, config.client(client_code))
 
 
 def plan_all(

@@ -74,7 +74,7 @@ def test_the_default_timing_is_a_day_later_quiet_at_night_one_reminder_and_three
     timing = config.checkin_timing(config.clients[0])
     assert timing.delay_days == 1
     assert timing.delay_hours is None
-    assert timing.quiet == QuietHours(dt.time(21, 0), dt.time(9, 0))
+    assert timing.quiet == QuietHours(start=dt.time(21, 0), end=dt.time(9, 0))
     assert timing.reminder_after == dt.timedelta(hours=24)
     assert timing.max_reminders == 1
     assert timing.expiry == dt.timedelta(hours=72)
@@ -98,7 +98,7 @@ def test_a_client_overrides_the_clinic_policy_field_by_field() -> None:
     )
     clinic, own = (config.checkin_timing(c) for c in config.clients)
     assert (clinic.delay_days, clinic.delay_hours) == (2, None)
-    assert clinic.quiet == QuietHours(dt.time(22, 0), dt.time(8, 0))
+    assert clinic.quiet == QuietHours(start=dt.time(22, 0), end=dt.time(8, 0))
     assert own.delay_hours == 36
     assert own.quiet is None
     assert own.expiry == dt.timedelta(hours=48)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from core.clinic import ClinicConfig
+from core.clinic_values import QuietHours
 from core.report_times import (
     ReportTiming,
     brief_period_key,
     brief_time,
     digest_period_key,
-    in_quiet_hours,
     latest_digest_slot,
     timing_for,
 )
@@ -21,7 +19,8 @@ from tests.conftest import clinic_config
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: Monday 08:00 digests, quiet 21:00-09:00, briefs an hour before: the defaults.
-DEFAULT = ReportTiming(tz=BERLIN, weekday=0, at=time(8), quiet_start=time(21), quiet_end=time(9))
+NIGHT = QuietHours(start=time(21), end=time(9))
+DEFAULT = ReportTiming(tz=BERLIN, weekday=0, at=time(8), quiet=NIGHT)
 
 
 def berlin(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
@@ -72,10 +71,10 @@ def test_timing_takes_the_therapists_own_settings_over_the_clinics() -> None:
     first = timing_for(config, config.therapists[0])
     second = timing_for(config, config.therapists[1])
     assert (first.tz, first.weekday, first.at) == (ZoneInfo("Europe/Lisbon"), 4, time(16, 30))
-    assert (first.quiet_start, first.quiet_end) == (time(21), time(9))
+    assert first.quiet == NIGHT
     assert first.brief_lead == timedelta(minutes=30)
     assert (second.tz, second.weekday, second.at) == (BERLIN, 1, time(16, 30))
-    assert (second.quiet_start, second.quiet_end) == (time(20), time(7))
+    assert second.quiet == QuietHours(start=time(20), end=time(7))
 
 
 def test_default_timing_is_monday_eight_with_quiet_nights() -> None:
@@ -84,26 +83,6 @@ def test_default_timing_is_monday_eight_with_quiet_nights() -> None:
 
 
 # ---- quiet hours and briefs ----
-
-
-@pytest.mark.parametrize(
-    ("at", "quiet"),
-    [
-        (time(20, 59), False),
-        (time(21), True),
-        (time(3), True),
-        (time(8, 59), True),
-        (time(9), False),
-    ],
-)
-def test_quiet_hours_cross_midnight(at: time, quiet: bool) -> None:
-    assert in_quiet_hours(at, time(21), time(9)) is quiet
-
-
-def test_quiet_hours_within_one_day_and_empty_ones() -> None:
-    assert in_quiet_hours(time(13), time(12), time(14))
-    assert not in_quiet_hours(time(15), time(12), time(14))
-    assert not in_quiet_hours(time(12), time(12), time(12))
 
 
 def test_a_brief_comes_an_hour_before_an_afternoon_session() -> None:
@@ -127,6 +106,11 @@ def test_a_brief_for_a_session_at_the_end_of_quiet_hours_comes_the_evening_befor
 def test_a_brief_for_a_late_session_comes_before_quiet_hours_begin() -> None:
     # 22:00 session: 21:00 is quiet, and the quiet hours end the next morning
     assert brief_time(berlin(24, 22), DEFAULT) == berlin(24, 20, 59)
+
+
+def test_without_quiet_hours_a_brief_keeps_its_lead_even_at_night() -> None:
+    no_quiet = ReportTiming(tz=BERLIN, weekday=0, at=time(8), quiet=None)
+    assert brief_time(berlin(24, 8), no_quiet) == berlin(24, 7)
 
 
 def test_a_brief_key_names_the_client_and_the_session_in_utc() -> None:

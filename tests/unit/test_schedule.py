@@ -25,7 +25,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 KOLKATA = ZoneInfo("Asia/Kolkata")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
-TIMING = CheckinTiming()  # due a day after the session, open for 72 hours
+TIMING = CheckinTiming()  # the defaults: a day after the session, quiet at night, open 72 h
 MONDAY_MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 

@@ -23,8 +23,8 @@ from core.timing import (
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
-NIGHT = QuietHours(time(21, 0), time(9, 0))
-LUNCH = QuietHours(time(12, 0), time(13, 30))
+NIGHT = QuietHours(start=time(21, 0), end=time(9, 0))
+LUNCH = QuietHours(start=time(12, 0), end=time(13, 30))
 POLICY = CheckinTiming(quiet=NIGHT, reminder_after=timedelta(hours=24), max_reminders=1)
 
 
@@ -116,20 +116,22 @@ def test_the_end_of_a_night_with_a_dst_change_is_nine_local_time(
 
 
 def test_quiet_hours_ending_inside_the_spring_gap_end_after_the_gap() -> None:
-    quiet = QuietHours(time(1, 0), time(2, 30))  # 02:30 does not exist on 29 March in Berlin
+    # 02:30 does not exist on 29 March in Berlin
+    quiet = QuietHours(start=time(1, 0), end=time(2, 30))
     moved = leave_quiet(local(BERLIN, 2026, 3, 29, 1, 30), BERLIN, quiet)
     assert moved == utc(2026, 3, 29, 1, 30)  # 03:30 CEST, the first moment after the gap
     assert moved.astimezone(BERLIN).time() == time(3, 30)
 
 
 def test_quiet_hours_ending_in_the_repeated_hour_end_at_its_first_occurrence() -> None:
-    quiet = QuietHours(time(1, 0), time(2, 30))  # 02:30 happens twice on 25 October in Berlin
+    # 02:30 happens twice on 25 October in Berlin
+    quiet = QuietHours(start=time(1, 0), end=time(2, 30))
     moved = leave_quiet(local(BERLIN, 2026, 10, 25, 1, 30), BERLIN, quiet)
     assert moved == utc(2026, 10, 25, 0, 30)  # 02:30 CEST
 
 
 def test_a_time_in_the_second_repeated_hour_never_moves_backwards() -> None:
-    quiet = QuietHours(time(1, 0), time(2, 30))
+    quiet = QuietHours(start=time(1, 0), end=time(2, 30))
     second_two_fifteen = utc(2026, 10, 25, 1, 15)  # 02:15 CET, after the first 02:30
     assert leave_quiet(second_two_fifteen, BERLIN, quiet) >= second_two_fifteen
 
@@ -139,23 +141,23 @@ def test_a_time_in_the_second_repeated_hour_never_moves_backwards() -> None:
 
 def test_a_delay_in_days_keeps_the_local_clock_time_across_spring_forward() -> None:
     end = local(BERLIN, 2026, 3, 28, 15, 50)
-    due = checkin_due(end, BERLIN, CheckinTiming(delay_days=1))
+    due = checkin_due(end, BERLIN, CheckinTiming(delay_days=1, quiet=None))
     assert due.astimezone(BERLIN).time() == time(15, 50)
     assert due - end == timedelta(hours=23)
 
 
 def test_a_delay_in_hours_counts_elapsed_hours_across_spring_forward() -> None:
     end = local(BERLIN, 2026, 3, 28, 15, 50)
-    due = checkin_due(end, BERLIN, CheckinTiming(delay_hours=24))
+    due = checkin_due(end, BERLIN, CheckinTiming(delay_hours=24, quiet=None))
     assert due - end == timedelta(hours=24)
     assert due.astimezone(BERLIN).time() == time(16, 50)
 
 
 def test_a_delay_in_hours_counts_elapsed_hours_across_fall_back_in_new_york() -> None:
     end = local(NEW_YORK, 2026, 10, 31, 15, 50)
-    due = checkin_due(end, NEW_YORK, CheckinTiming(delay_hours=24))
+    due = checkin_due(end, NEW_YORK, CheckinTiming(delay_hours=24, quiet=None))
     assert due.astimezone(NEW_YORK).time() == time(14, 50)
-    days = checkin_due(end, NEW_YORK, CheckinTiming(delay_days=1))
+    days = checkin_due(end, NEW_YORK, CheckinTiming(delay_days=1, quiet=None))
     assert days.astimezone(NEW_YORK).time() == time(15, 50)
     assert days - end == timedelta(hours=25)
 
@@ -263,7 +265,8 @@ def test_no_reminders_when_switched_off() -> None:
     sent = utc(2026, 11, 25, 14, 50)
     off = CheckinTiming(reminder_after=timedelta(hours=24), max_reminders=0)
     assert next_reminder(sent, BERLIN, off, sent + timedelta(days=3), 0) is None
-    assert next_reminder(sent, BERLIN, CheckinTiming(), sent + timedelta(days=3), 0) is None
+    no_interval = CheckinTiming(reminder_after=None)
+    assert next_reminder(sent, BERLIN, no_interval, sent + timedelta(days=3), 0) is None
 
 
 def test_a_reminder_over_an_hour_late_is_stale() -> None:
