@@ -23,6 +23,7 @@ from telegram.request import HTTPXRequest
 from bot.handlers.cancel import CancelHandlers
 from bot.handlers.chat import MembershipHandlers
 from bot.handlers.checkin import CheckinHandlers
+from bot.handlers.common import apologise
 from bot.handlers.controls import ControlHandlers
 from bot.handlers.data import DataHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
@@ -261,7 +262,8 @@ async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error's type and the update id only: never message text."""
+    """Log the error's type and the update id only (never message text), then answer the
+    person: a tap is never left spinning, and a command gets a short "please try again"."""
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
     log.error(
@@ -269,3 +271,6 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
         extra={"update_id": update_id, "error": type(error).__name__},
         exc_info=(type(error), error, error.__traceback__) if error else None,
     )
+    if isinstance(update, Update):
+        services: Services = context.bot_data["services"]
+        await apologise(update, services.config.clinic.language)

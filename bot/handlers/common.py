@@ -6,9 +6,10 @@ import logging
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.views import View
+from messages.catalog import plain
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +34,19 @@ async def edit(message: Message, view: View) -> bool:
         log.warning("edit failed", extra={"error": type(error).__name__})
         return False
     return True
+
+
+async def apologise(update: Update, language: str) -> None:
+    """After a handler failed: answer a tap, and ask the person to try again.
+
+    Best effort, and it never raises: the failure itself is logged by the error handler.
+    A tap answered already, or a chat Telegram refuses, is left as it is.
+    """
+    text = plain(language, "error.try_again")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text)
+        elif update.effective_chat is not None and update.effective_chat.type == "private":
+            await update.effective_chat.send_message(text, protect_content=True)
+    except TelegramError as error:
+        log.info("apology not sent", extra={"error": type(error).__name__})
