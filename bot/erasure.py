@@ -20,8 +20,15 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
+from telegram.request import HTTPXRequest
 
-from bot.services import Services
+from bot.errors import CommandError
+from bot.notices import tell_therapist
+from bot.services import Services, bootstrap
+from bot.settings import Settings
+from core.audit import Actor
+from core.clinic import ClinicConfig
+from core.clock import SystemClock
 from messages.catalog import SafeHtml, html_text
 from storage.client_data import Erased
 from storage.therapist_messages import QuotingMessage
@@ -31,6 +38,8 @@ log = logging.getLogger(__name__)
 #: How long after sending Telegram lets a bot delete a message in a private chat, less a
 #: margin for the time the request takes and clocks that disagree a little.
 DELETABLE_FOR = timedelta(hours=48) - timedelta(minutes=5)
+#: How ``alliance erase`` appears in the audit log.
+VIA = "alliance erase"
 
 
 @dataclass(frozen=True)
@@ -98,3 +107,36 @@ def erasure_text(language: str, erasure: Erasure) -> SafeHtml:
     if not erasure.deleted and not erasure.kept:
         lines.append(html_text(language, "delete.done.quoted_none"))
     return SafeHtml("\n\n".join(lines))
+
+
+async def erase_by_clinic(settings: Settings, config: ClinicConfig, client_code: str) -> Erasure:
+    """``alliance erase``: the clinic acts on a request received outside Telegram.
+
+    The Bot API is reached first (nothing is erased when it cannot be); then the erasure,
+    audited with the clinic as actor, and the therapist told as after /delete.
+    """
+    services = bootstrap(
+        config, settings.database_url, SystemClock(), encryption_key=settings.encryption_keys()
+    )
+    try:
+        client = services.people.client(client_code)
+        if client is None:
+            raise CommandError(f"unknown client code {client_code!r}: no such client is stored")
+        request = HTTPXRequest(connect_timeout=5, read_timeout=15)
+        try:
+            bot = Bot(settings.require_token(), base_url=settings.api_base_url, request=request)
+            await bot.initialize()
+        except TelegramError as error:
+            raise CommandError(
+                f"could not reach the Bot API at {settings.telegram_api_url} "
+                f"({type(error).__name__}); nothing was erased"
+            ) from None
+        async with bot:
+            erasure = await erase_client(bot, services, client_code, actor=Actor.CLINIC, via=VIA)
+            if erasure.erased:
+                await tell_therapist(
+                    bot, services, client_code, client.therapist_code, "deleted", VIA
+                )
+        return erasure
+    finally:
+        services.database.close()
