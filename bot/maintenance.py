@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from core.audit import Actor, AuditKind
@@ -11,6 +12,8 @@ from storage.audit import Audit
 from storage.client_data import ClientData, Purged
 from storage.database import Database
 from storage.notes_at_rest import reseal_notes
+
+log = logging.getLogger(__name__)
 
 
 def purge(
@@ -22,9 +25,19 @@ def purge(
     via: str = "daily purge",
     actor: str = Actor.SYSTEM,
 ) -> Purged:
-    """Remove answers and notes older than the clinic's ``retention_months``."""
+    """Remove answers and notes older than the clinic's ``retention_months``.
+
+    Client by client: a client whose rows could not be removed is logged (code and error
+    type only) and listed in ``Purged.failed``; everyone else's are removed all the same.
+    """
     before = months_before(now, config.privacy.retention_months)
-    return ClientData(database).purge(before, now, dry_run=dry_run, via=via, actor=actor)
+    purged = ClientData(database).purge(before, now, dry_run=dry_run, via=via, actor=actor)
+    for failure in purged.failed:
+        log.error(
+            "purge failed for a client",
+            extra={"client": failure.client_code, "error": failure.error},
+        )
+    return purged
 
 
 def rotate_key(database: Database, now: datetime) -> int:

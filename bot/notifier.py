@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
@@ -114,7 +115,10 @@ class TelegramNotifier:
     async def send_all(
         self, chat_id: int, outgoing: Sequence[Outgoing], skip_parts: int = 0
     ) -> ReportSent:
-        """Send messages in order, protected from forwarding; stop at the first error."""
+        """Send messages in order, protected from forwarding; stop at the first error.
+
+        A message that quotes clients' notes is recorded for their erasure as it goes out.
+        """
         sent, last = skip_parts, None
         for item in outgoing[skip_parts:]:
             try:
@@ -123,7 +127,20 @@ class TelegramNotifier:
             except Exception as error:
                 return ReportSent(sent, classify(error))
             sent += 1
+            if isinstance(item, View) and item.quotes:
+                self._record(message, item.quotes)
         return ReportSent(sent, last or Delivered(chat_id=chat_id, message_id=0))
+
+    def _record(self, message: Message, quotes: Sequence[str]) -> None:
+        """Remember a sent message that quotes notes; a failure is logged, not raised: the
+        message is out, and sending it again would only duplicate it."""
+        services = self._services
+        try:
+            services.therapist_messages.record(
+                message.chat_id, message.message_id, quotes, services.clock.now()
+            )
+        except SQLAlchemyError as error:
+            log.error("quoting message not recorded", extra={"error": type(error).__name__})
 
     async def _send(self, chat_id: int, item: Outgoing) -> Message:
         if isinstance(item, Photo):

@@ -22,10 +22,11 @@ _ROW = 6
 
 @dataclass(frozen=True)
 class View:
-    """Text (Telegram HTML) and the keyboard under it."""
+    """Text (Telegram HTML), the keyboard under it, and whose notes the text quotes."""
 
     text: str
     markup: InlineKeyboardMarkup | None = None
+    quotes: tuple[str, ...] = ()  # client codes: a sent message is recorded for erasure
 
 
 def checkin_view(checkin: Checkin, questionnaire: Questionnaire, step: int, crisis: str) -> View:
@@ -118,7 +119,7 @@ def part_view(part: Part) -> View:
         [InlineKeyboardButton(button.label, callback_data=cd.discussed(button.token))]
         for button in part.buttons
     ]
-    return View(part.text, InlineKeyboardMarkup(rows) if rows else None)
+    return View(part.text, InlineKeyboardMarkup(rows) if rows else None, part.quotes)
 
 
 def delete_view(language: str) -> View:

@@ -7,6 +7,7 @@ shared note is quoted verbatim, escaped, and marked as the client's words.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -56,7 +57,7 @@ def render_digest(digest: Digest, language: str, tz: ZoneInfo) -> list[Part]:
             section = client.category
             heading = html_text(language, _SECTION[section])
             first = client_blocks[0]
-            client_blocks[0] = Block(SafeHtml(f"{heading}\n\n{first.text}"), first.buttons)
+            client_blocks[0] = replace(first, text=SafeHtml(f"{heading}\n\n{first.text}"))
         blocks += client_blocks
     blocks.append(Block(_footer(digest, language)))
     return pack(blocks)
@@ -144,13 +145,13 @@ def rule_lines(language: str, fired: Sequence[Fired]) -> list[SafeHtml]:
 
 
 def concern_block(language: str, code: str, note: SharedNote, tz: ZoneInfo) -> Block:
-    """A shared note quoted verbatim, with its Discussed button."""
+    """A shared note quoted verbatim, with its Discussed button; it quotes ``code``."""
     date = short_date(language, note.written_at, tz)
     text = html_text(language, "report.concern", code=code, date=date, text=note.text)
     if note.token is None or note.discussed:
-        return Block(text)
+        return Block(text, quotes=(code,))
     label = plain(language, "report.button.discussed", code=code, date=date)
-    return Block(text, (Button(label, note.token),))
+    return Block(text, (Button(label, note.token),), (code,))
 
 
 def render_brief(brief: Brief, language: str, tz: ZoneInfo) -> list[Part]:
@@ -171,7 +172,7 @@ def render_brief(brief: Brief, language: str, tz: ZoneInfo) -> list[Part]:
     )
     entry = client_entry(client, language, tz, full=True)
     calm = [] if client.fired else [Block(html_text(language, "report.brief.calm"))]
-    first = Block(SafeHtml(f"{head}\n{since}\n\n{entry[0].text}"), entry[0].buttons)
+    first = replace(entry[0], text=SafeHtml(f"{head}\n{since}\n\n{entry[0].text}"))
     return pack([first, *entry[1:], *calm])
 
 

@@ -3,6 +3,9 @@
 Telegram counts a message's length after parsing its HTML, in UTF-16 code units; a
 block is never cut unless it alone is too long, and then only between lines (every line
 a renderer makes closes its own tags).
+
+Blocks and parts carry the codes of the clients whose notes they quote, so that the
+messages a part is sent as can be recorded for erasure (``storage.therapist_messages``).
 """
 
 from __future__ import annotations
@@ -33,14 +36,16 @@ class Block:
 
     text: SafeHtml
     buttons: tuple[Button, ...] = ()
+    quotes: tuple[str, ...] = ()  # codes of the clients whose notes the text quotes
 
 
 @dataclass(frozen=True)
 class Part:
-    """One message to send: HTML text and its buttons."""
+    """One message to send: HTML text, its buttons, and whose notes it quotes."""
 
     text: SafeHtml
     buttons: tuple[Button, ...] = ()
+    quotes: tuple[str, ...] = ()
 
 
 def visible_length(text: str) -> int:
@@ -54,14 +59,16 @@ def pack(blocks: Sequence[Block], limit: int = LIMIT) -> list[Part]:
     parts: list[Part] = []
     text = ""
     buttons: tuple[Button, ...] = ()
+    quotes: tuple[str, ...] = ()
     for block in _fitting(blocks, limit):
         joined = f"{text}\n\n{block.text}" if text else block.text
         if text and visible_length(joined) > limit:
-            parts.append(Part(SafeHtml(text), buttons))
-            joined, buttons = block.text, ()
+            parts.append(Part(SafeHtml(text), buttons, quotes))
+            joined, buttons, quotes = block.text, (), ()
         text, buttons = joined, buttons + block.buttons
+        quotes += tuple(code for code in block.quotes if code not in quotes)
     if text:
-        parts.append(Part(SafeHtml(text), buttons))
+        parts.append(Part(SafeHtml(text), buttons, quotes))
     return parts
 
 
@@ -78,6 +85,6 @@ def _fitting(blocks: Sequence[Block], limit: int) -> list[Block]:
                 pieces[-1] = f"{pieces[-1]}\n{line}"
             else:
                 pieces.append(line)
-        out += [Block(SafeHtml(piece)) for piece in pieces[:-1]]
-        out.append(Block(SafeHtml(pieces[-1]), block.buttons))
+        out += [Block(SafeHtml(piece), quotes=block.quotes) for piece in pieces[:-1]]
+        out.append(Block(SafeHtml(pieces[-1]), block.buttons, block.quotes))
     return out

@@ -31,6 +31,7 @@ METHODS: dict[str, Handler] = {
     "editMessageCaption": edit.edit_message_caption,
     "editMessageReplyMarkup": edit.edit_message_reply_markup,
     "deleteMessage": edit.delete_message,
+    "deleteMessages": edit.delete_messages,
     "answerCallbackQuery": edit.answer_callback_query,
 }
 SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})

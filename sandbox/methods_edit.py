@@ -1,4 +1,8 @@
-"""Bot API methods that change existing things: edits, deletion, callback answers."""
+"""Bot API methods that change existing things: edits, deletion, callback answers.
+
+Deletion follows Telegram's rule for private chats: only within 48 hours of the message's
+date (the sandbox's wall clock; a test ages a message by moving its ``date`` back).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,10 @@ from sandbox.params import Params
 from sandbox.state import SandboxState
 
 MAX_ANSWER_TEXT = 200
+#: A bot may delete a message in a private chat only this long after it was sent.
+DELETABLE_SECONDS = 48 * 3600
+#: deleteMessages takes at most this many message ids.
+MAX_DELETE = 100
 
 
 def _target(state: SandboxState, params: Params) -> SandboxMessage:
@@ -65,14 +73,37 @@ async def edit_message_reply_markup(state: SandboxState, params: Params) -> obje
 
 
 async def delete_message(state: SandboxState, params: Params) -> object:
-    """deleteMessage: hide a message of the chat."""
+    """deleteMessage: hide a message of the chat, if it is under 48 hours old."""
     chat = state.writable_chat(chat_id_of(params))
     message = state.messages.get(params.required_int("message_id"))
     if message is None or message.chat_id != chat.chat["id"] or message.deleted:
         raise bad_request("message to delete not found")
+    if state.now() - message.date >= DELETABLE_SECONDS:
+        raise bad_request("message can't be deleted")
+    _hide(state, message)
+    return True
+
+
+async def delete_messages(state: SandboxState, params: Params) -> object:
+    """deleteMessages: 1-100 messages of the chat; those missing or too old are skipped."""
+    chat = state.writable_chat(chat_id_of(params))
+    ids = params.get_json("message_ids")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_DELETE:
+        raise bad_request("message_ids must be a list of 1-100 message identifiers")
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise bad_request("message_ids must be integers")
+    for message_id in ids:
+        message = state.messages.get(message_id)
+        if message is None or message.chat_id != chat.chat["id"] or message.deleted:
+            continue
+        if state.now() - message.date < DELETABLE_SECONDS:
+            _hide(state, message)
+    return True
+
+
+def _hide(state: SandboxState, message: SandboxMessage) -> None:
     message.deleted = True
     state.touch(message)
-    return True
 
 
 async def answer_callback_query(state: SandboxState, params: Params) -> object:

@@ -1,8 +1,10 @@
 """One client's own data: a copy for them, a preview, and erasure; and the retention purge.
 
-Erasure and purge remove answers and notes; check-in rows stay (when a check-in was sent
-and whether it was completed), as do consent records and the audit log, which hold
-nothing a client wrote or answered.
+Erasure and purge remove answers and notes, and with a note every row that refers to it
+(its concern: the Discussed button's token and when it was discussed). Check-in rows stay
+(when a check-in was sent and whether it was completed), as do consent records, deliveries
+and the audit log, which hold nothing a client wrote or answered. The purge itself is in
+``storage.retention``: one client at a time, so that one failure stops nobody else's.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,18 @@ from core.audit import Actor, AuditKind
 from core.model import CheckinStatus
 from storage.audit import add_entry
 from storage.database import Database
-from storage.tables import AnswerRow, CheckinRow, ClientRow, ConsentRow, NoteRow
+from storage.retention import Purged, purge
+from storage.tables import AnswerRow, CheckinRow, ClientRow, ConcernRow, ConsentRow, NoteRow
+
+__all__ = [
+    "CheckinCopy",
+    "ClientCopy",
+    "ClientData",
+    "ConsentEvent",
+    "Erased",
+    "NoteCopy",
+    "Purged",
+]
 
 
 @dataclass(frozen=True)
@@ -64,11 +77,15 @@ class ClientCopy:
 
 
 @dataclass(frozen=True)
-class Purged:
-    """How many answers and notes a purge removed (or would remove)."""
+class Erased:
+    """How many answers and notes an erasure removed."""
 
     answers: int
     notes: int
+
+    def __bool__(self) -> bool:
+        """Whether anything was erased (a repeated erasure finds nothing)."""
+        return bool(self.answers or self.notes)
 
 
 class ClientData:
@@ -111,39 +128,32 @@ class ClientData:
             answered = [c for c in _checkins(s, client_id) if c.answers or c.note]
             return answered[-1] if answered else None
 
-    def erase(self, code: str, now: datetime) -> int:
-        """Erase every answer and note of the client; returns how many rows went.
+    def erase(
+        self, code: str, now: datetime, *, actor: str = Actor.CLIENT, via: str = "/delete"
+    ) -> Erased:
+        """Erase every answer and note of the client, and their concerns, in one transaction.
 
         The audit log records that an erasure was asked for and done, not what it removed.
         """
         with self._db.transaction() as s:
             client_id = s.scalar(select(ClientRow.id).where(ClientRow.code == code))
             if client_id is None:
-                return 0
+                return Erased(0, 0)
             theirs = select(CheckinRow.id).where(CheckinRow.client_id == client_id)
+            notes = select(NoteRow.id).where(NoteRow.checkin_id.in_(theirs))
+            # The foreign key cascades too; deleting here keeps it one visible step.
+            s.execute(delete(ConcernRow).where(ConcernRow.note_id.in_(notes)))
             answers = s.execute(delete(AnswerRow).where(AnswerRow.checkin_id.in_(theirs)))
-            notes = s.execute(delete(NoteRow).where(NoteRow.checkin_id.in_(theirs)))
-            add_entry(s, AuditKind.DELETED, now, Actor.CLIENT, code, via="/delete")
-            return _rowcount(answers) + _rowcount(notes)
+            removed = s.execute(delete(NoteRow).where(NoteRow.checkin_id.in_(theirs)))
+            add_entry(s, AuditKind.DELETED, now, actor, code, via=via)
+            return Erased(_rowcount(answers), _rowcount(removed))
 
     def purge(
         self, before: datetime, now: datetime, *, dry_run: bool, via: str, actor: str = Actor.SYSTEM
     ) -> Purged:
-        """Remove answers and notes written before ``before``; ``dry_run`` only counts them."""
-        with self._db.transaction() as s:
-            old_answers = AnswerRow.answered_at < before
-            old_notes = NoteRow.created_at < before
-            counted = Purged(
-                s.scalar(select(func.count()).select_from(AnswerRow).where(old_answers)) or 0,
-                s.scalar(select(func.count()).select_from(NoteRow).where(old_notes)) or 0,
-            )
-            if dry_run:
-                return counted
-            s.execute(delete(AnswerRow).where(old_answers))
-            s.execute(delete(NoteRow).where(old_notes))
-            detail = f"before {before:%Y-%m-%d}: {counted.answers} answers, {counted.notes} notes"
-            add_entry(s, AuditKind.PURGED, now, actor, via=via, detail=detail)
-            return counted
+        """Remove answers and notes written before ``before``, one client at a time;
+        ``dry_run`` only counts them. See ``storage.retention.purge``."""
+        return purge(self._db, before, now, dry_run=dry_run, via=via, actor=actor)
 
 
 def _checkins(s: Session, client_id: int) -> list[CheckinCopy]:

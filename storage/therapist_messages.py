@@ -9,12 +9,23 @@ erases their data, the bot deletes those messages that Telegram still lets it de
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 
 from storage.database import Database
 from storage.tables import ClientRow, TherapistMessageRow
+
+
+@dataclass(frozen=True)
+class QuotingMessage:
+    """A recorded message in a therapist's chat, and when it was sent."""
+
+    chat_id: int
+    message_id: int
+    sent_at: datetime
 
 
 class TherapistMessages:
@@ -52,3 +63,30 @@ class TherapistMessages:
                 for client_id in new
             )
             return len(new)
+
+    def for_client(self, client_code: str) -> list[QuotingMessage]:
+        """The recorded messages that quote this client's notes, oldest first."""
+        with self._db.transaction() as s:
+            rows = s.execute(
+                select(
+                    TherapistMessageRow.chat_id,
+                    TherapistMessageRow.message_id,
+                    TherapistMessageRow.sent_at,
+                )
+                .join(ClientRow, ClientRow.id == TherapistMessageRow.client_id)
+                .where(ClientRow.code == client_code)
+                .order_by(TherapistMessageRow.sent_at, TherapistMessageRow.id)
+            ).all()
+        return [
+            QuotingMessage(chat_id, message_id, sent_at) for chat_id, message_id, sent_at in rows
+        ]
+
+    def forget(self, client_code: str) -> int:
+        """Forget every recorded message of this client; returns how many records went."""
+        with self._db.transaction() as s:
+            theirs = select(ClientRow.id).where(ClientRow.code == client_code)
+            result = s.execute(
+                delete(TherapistMessageRow).where(TherapistMessageRow.client_id.in_(theirs))
+            )
+            assert isinstance(result, CursorResult)
+            return result.rowcount

@@ -8,6 +8,7 @@ from bot.commands import (
     config,
     db,
     demo,
+    erase,
     export,
     invite,
     keygen,
@@ -32,6 +33,7 @@ COMMANDS: tuple[Command, ...] = (
     keygen.COMMAND,
     rotate_key.COMMAND,
     purge.COMMAND,
+    erase.COMMAND,
     db.COMMAND,
     demo.COMMAND,
 )

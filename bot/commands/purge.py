@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bot.commands.base import Command
 from bot.commands.common import load_config
@@ -35,7 +36,16 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     verb = "Would erase" if args.dry_run else "Erased"
     months = config.privacy.retention_months
     print(f"{verb} {purged.answers} answers and {purged.notes} notes older than {months} months.")
-    return 0
+    if not purged.failed:
+        return 0
+    print(
+        f"Could not erase the old answers and notes of {len(purged.failed)} clients "
+        "(tried again on the next purge):",
+        file=sys.stderr,
+    )
+    for failure in purged.failed:
+        print(f"  {failure.client_code}: {failure.error}", file=sys.stderr)
+    return 1
 
 
 COMMAND = Command(
@@ -43,7 +53,9 @@ COMMAND = Command(
     help="erase answers and notes older than the config's retention_months",
     description="Erase answers and notes of sessions older than privacy.retention_months "
     "(default 24) in the clinic config, and record the erasure in the audit log. The "
-    "running bot does this daily by itself; --dry-run only counts.",
+    "running bot does this daily by itself; --dry-run only counts. Each client's rows go "
+    "in a transaction of their own: clients whose rows could not be removed are listed "
+    "(code and error type) and the command exits with status 1.",
     examples=("alliance purge --dry-run", "alliance purge"),
     arguments=_arguments,
     run=_purge,
