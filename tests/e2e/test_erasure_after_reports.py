@@ -156,7 +156,10 @@ async def test_mydata_that_cannot_be_sent_says_try_again_and_is_not_audited(
     clinic: Clinic,
 ) -> None:
     client, _ = await answered_clinic(clinic)
-    clinic.sandbox.fail_next("sendDocument", error_code=500, description="Internal Server Error")
+    # Refused, not a hiccup: a 5xx would be retried within the reply's budget and go out.
+    clinic.sandbox.fail_next(
+        "sendDocument", error_code=400, description="Bad Request: file is too big"
+    )
 
     await client.send_command("mydata")
 
