@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 from typing import cast
 
@@ -27,7 +26,7 @@ from storage.invites import (
     refusal,
     revoke_unused,
 )
-from storage.retired import Retirement, retire, retired_among
+from storage.retired import Retirement, retire, retired_codes
 from storage.tables import CheckinRow, ClientRow, ConsentRow, InviteRow, TherapistRow
 
 __all__ = ["CodeRetiredError", "People", "Redeemed", "Redemption", "Retirement", "client_record"]
@@ -185,10 +184,10 @@ class People:
         with self._db.transaction() as s:
             return retire(s, code, role, now)
 
-    def retired_among(self, codes: Collection[str]) -> set[str]:
-        """Which of ``codes`` were retired."""
+    def retired_codes(self) -> set[str]:
+        """Every code retired for good (they are few)."""
         with self._db.transaction() as s:
-            return retired_among(s, codes)
+            return retired_codes(s)
 
     def is_retired(self, code: str) -> bool:
         """Whether ``code`` was retired for good."""

@@ -7,7 +7,6 @@ is finished; it is never invited or redeemed again, and the config may not use i
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,6 +60,6 @@ def retire(s: Session, code: str, role: Role | None, now: datetime) -> Retiremen
     return Retirement(True, role, unlinked)
 
 
-def retired_among(s: Session, codes: Collection[str]) -> set[str]:
-    """Which of ``codes`` are retired (the retired codes are few: read them all)."""
-    return set(s.scalars(select(RetiredCodeRow.code))) & set(codes)
+def retired_codes(s: Session) -> set[str]:
+    """Every retired code (the retired codes are few: read them all)."""
+    return set(s.scalars(select(RetiredCodeRow.code)))
