@@ -7,6 +7,10 @@ newest link works. A therapist's invite expires sooner than a client's
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -75,28 +79,45 @@ def issue_invite(
     return IssuedInvite(invite.token, code, role, invite.expires_at, revoked)
 
 
+#: What Telegram allows as a bot's username: anything else would make a broken link.
+_USERNAME = re.compile(r"[A-Za-z0-9_]{3,64}")
+
+
 async def bot_username(settings: Settings) -> str:
     """Ask the Bot API who the bot is (``getMe``); any failure is one clear CommandError."""
     request = HTTPXRequest(connect_timeout=5, read_timeout=10)
     try:
-        async with Bot(
-            settings.require_token(), base_url=settings.api_base_url, request=request
-        ) as bot:
-            username = bot.username
+        with _ptb_quiet():
+            async with Bot(
+                settings.require_token(), base_url=settings.api_base_url, request=request
+            ) as bot:
+                username: object = bot.username
     except (TelegramError, ValueError, KeyError, TypeError, AttributeError) as error:
         # A server that is not the Bot API may answer with anything: PTB then fails while
-        # reading the reply (JSON that is no object, a user without a username, ...).
+        # reading the reply (JSON that is no object, a user without its fields, ...).
         raise CommandError(
             f"could not ask the Bot API at {settings.telegram_api_url} for the bot's "
             f"username ({type(error).__name__}); check ALLIANCE_BOT_TOKEN and "
             "ALLIANCE_TELEGRAM_API_URL"
         ) from None
-    if not username:
+    if not isinstance(username, str) or not _USERNAME.fullmatch(username):
         raise CommandError(
-            f"the Bot API at {settings.telegram_api_url} named no username for the bot; "
-            "check ALLIANCE_TELEGRAM_API_URL"
+            f"the Bot API at {settings.telegram_api_url} named no usable username for the "
+            "bot; check ALLIANCE_TELEGRAM_API_URL"
         )
     return username
+
+
+@contextmanager
+def _ptb_quiet() -> Iterator[None]:
+    """PTB logs an unreadable reply with its traceback; the command says it in one line."""
+    logger = logging.getLogger("telegram")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 async def invite_link(
