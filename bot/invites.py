@@ -60,13 +60,13 @@ def issue_invite(
     now: datetime,
     *,
     relink: bool = False,
-    actor: Actor = Actor.CLINIC,
-    via: str = "alliance invite",
+    audited_as: tuple[Actor, str] | None = None,
 ) -> IssuedInvite:
     """Store a new invite for ``code``, revoking its older unused ones.
 
-    Raises ``UnknownCodeError`` for a code not in the config and ``CodeRetiredError`` for
-    a retired one.
+    ``audited_as`` (who, through which command) audits the invite, as for a therapist's
+    ``/invite``. Raises ``UnknownCodeError`` for a code not in the config and
+    ``CodeRetiredError`` for a retired one.
     """
     role = role_of(config, code)
     days = (
@@ -75,7 +75,7 @@ def issue_invite(
         else config.clinic.invite_expiry_days
     )
     invite = new_invite(now, timedelta(days=days))
-    revoked = people.create_invite(code, role, invite, now, relink=relink, actor=actor, via=via)
+    revoked = people.create_invite(code, role, invite, now, relink=relink, audited_as=audited_as)
     return IssuedInvite(invite.token, code, role, invite.expires_at, revoked)
 
 

@@ -115,20 +115,22 @@ class People:
         now: datetime,
         *,
         relink: bool = False,
-        actor: Actor = Actor.CLINIC,
-        via: str = "alliance invite",
+        audited_as: tuple[Actor, str] | None = None,
     ) -> int:
         """Store a new invite's hash for ``code`` and revoke its older unused invites.
 
-        Returns how many were revoked. A retired code raises ``CodeRetiredError``.
+        With ``audited_as`` (who, through which command), the invite is audited: a
+        therapist's ``/invite`` is. Returns how many were revoked. A retired code raises
+        ``CodeRetiredError``.
         """
         with self._db.transaction() as s:
             if is_retired(s, code):
                 raise CodeRetiredError(code)
             revoked = revoke_unused(s, code, now)
-            client, therapist = _codes(code, role)
-            detail = "relink" if relink else None
-            add_entry(s, AuditKind.INVITED, now, actor, client, therapist, via, detail)
+            if audited_as is not None:
+                client, therapist = _codes(code, role)
+                actor, via = audited_as
+                add_entry(s, AuditKind.INVITED, now, actor, client, therapist, via)
             s.add(
                 InviteRow(
                     token_hash=invite.token_hash,
@@ -188,11 +190,6 @@ class People:
         """Every code retired for good (they are few)."""
         with self._db.transaction() as s:
             return retired_codes(s)
-
-    def is_retired(self, code: str) -> bool:
-        """Whether ``code`` was retired for good."""
-        with self._db.transaction() as s:
-            return is_retired(s, code)
 
     def checkin_waiting(self, chat_id: int, now: datetime) -> bool:
         """Whether this chat's client has a check-in open or due now (sent within moments)."""

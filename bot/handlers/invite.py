@@ -79,8 +79,7 @@ class InviteHandlers:
             return None
         now = self.s.clock.now()
         try:
-            return issue_invite(
-                self.s.people, config, client.code, now, actor=Actor.THERAPIST, via="/invite"
-            )
+            audited_as = (Actor.THERAPIST, "/invite")
+            return issue_invite(self.s.people, config, client.code, now, audited_as=audited_as)
         except CodeRetiredError:
             return None

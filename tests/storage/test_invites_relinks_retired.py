@@ -86,7 +86,7 @@ def test_revoking_without_issuing_makes_every_unused_invite_stop_working(
     assert people.redeem(token_hash, OLD_CHAT, clock.now()).outcome is Redeemed.REVOKED
     assert people.revoke_invites("C101", Role.CLIENT, clock.now()) == 0
     kinds = [e.kind for e in Audit(database).entries("C101")]
-    assert kinds == [AuditKind.INVITED, AuditKind.INVITES_REVOKED, AuditKind.INVITES_REVOKED]
+    assert kinds == [AuditKind.INVITES_REVOKED, AuditKind.INVITES_REVOKED]
 
 
 def test_an_invite_for_a_linked_person_is_refused_in_another_chat(
@@ -186,7 +186,6 @@ def test_retiring_unlinks_closes_revokes_and_is_audited(
     assert _status(database, open_id) == CheckinStatus.EXPIRED
     assert people.redeem(unused, NEW_CHAT, clock.now()).outcome is Redeemed.REVOKED
     assert people.retired_codes() == {"C101"}
-    assert people.is_retired("C101")
     assert AuditKind.RETIRED in [e.kind for e in Audit(database).entries("C101")]
     with database.transaction() as s:
         assert s.scalars(select(RetiredCodeRow.role)).all() == ["client"]
