@@ -7,6 +7,7 @@ stops working once a newer one is issued; a retired code is refused by check-con
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.invites import invite_link
 from core.audit import AuditKind
 from core.model import ClientStatus
 from sandbox import SandboxMessage
-from tests.e2e.conftest import Clinic
+from tests.e2e.conftest import KEY, TOKEN, Clinic
 
 #: A day after C101's Tuesday 24 November session: its check-in is due.
 DUE = datetime(2026, 11, 25, 14, 50, tzinfo=UTC)
@@ -148,6 +149,36 @@ async def test_check_config_says_when_it_could_not_check_retired_codes(
     assert status == 0
     assert "Retired codes were NOT checked: there is no database" in out
     assert not (tmp_path / "none.db").exists()
+
+
+async def test_retire_tells_the_chat_and_sync_then_refuses_the_code_with_its_line(
+    clinic: Clinic,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    client = clinic.sandbox.user(1001)
+    await clinic.enrol(client, "C101")
+    path = tmp_path / "clinic.yaml"
+    path.write_text(CLINIC_FILE, encoding="utf-8")
+    for name, value in {
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": clinic.settings.telegram_api_url,
+        "DATABASE_URL": clinic.settings.database_url,
+        "CLINIC_CONFIG": str(path),
+        "ENCRYPTION_KEY": KEY,
+    }.items():
+        monkeypatch.setenv(f"ALLIANCE_{name}", value)
+
+    assert await asyncio.to_thread(main, ["retire", "C101"]) == 0
+
+    await client.wait_for_message(says("your clinic has ended this enrolment"))
+    assert clinic.services.people.by_chat(client.id) is None
+    capsys.readouterr()
+    assert main(["sync"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:10: clients[0].code: C101 was retired" in err
+    assert "Traceback" not in err
 
 
 CLINIC_FILE = """\
