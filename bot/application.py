@@ -27,6 +27,7 @@ from bot.handlers.common import apologise
 from bot.handlers.controls import ControlHandlers
 from bot.handlers.data import DataHandlers
 from bot.handlers.enrolment import EnrolmentHandlers
+from bot.handlers.invite import InviteHandlers
 from bot.handlers.therapist import TherapistHandlers, show_therapist_menu
 from bot.health import HealthServer
 from bot.maintenance import purge
@@ -112,6 +113,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
             CommandHandler("digest", therapist.digest, filters=private),
             CommandHandler("clients", therapist.clients, filters=private),
             CommandHandler("history", therapist.history, filters=private),
+            CommandHandler("invite", InviteHandlers(services).invite, filters=private),
             CallbackQueryHandler(data.confirm, pattern=r"^e:[yn]$"),
             CallbackQueryHandler(checkin.tap),
             MessageHandler(private & ~filters.COMMAND, checkin.text),

@@ -27,6 +27,10 @@ class AuditKind(StrEnum):
     KEY_ROTATED = "key_rotated"
     DIGEST_SENT = "digest_sent"
     BRIEF_SENT = "brief_sent"
+    INVITED = "invited"  # a therapist's /invite issued an invite (older unused ones revoked)
+    INVITES_REVOKED = "invites_revoked"  # ``alliance invite CODE --revoke``
+    RELINKED = "relinked"  # a relink invite moved the person to a new chat
+    RETIRED = "retired"  # ``alliance retire``: the code is ended for good
 
 
 class Actor(StrEnum):

@@ -95,6 +95,8 @@ class ClinicSettings(_Model):
     checkin_delay_days: int = Field(default=1, ge=0, le=14, strict=True)
     checkin_expiry_hours: int = Field(default=72, ge=1, le=336, strict=True)
     invite_expiry_days: int = Field(default=14, ge=1, le=90, strict=True)
+    # A therapist's invite opens digests, risk alerts and /history: it expires sooner.
+    therapist_invite_expiry_days: int = Field(default=3, ge=1, le=90, strict=True)
     timing: Timing = Field(default_factory=Timing)
     ics: IcsPath | None = None  # a calendar file with every therapist's sessions
 

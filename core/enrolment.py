@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from core.model import ClientStatus
+
 #: The version of the consent text a client agrees to. Raise it when the text changes.
 #: v2 (2026-12): says what happens to notes with risk language, and names the client's
 #: controls (/pause, /stop, /mydata, /delete) and the retention period.
@@ -18,6 +20,16 @@ CONSENT_VERSION = "2026-12-v2"
 def consent_version(risk_notes_to_therapist: bool) -> str:
     """The version recorded for the text as shown: the risk-note policy changes the text."""
     return CONSENT_VERSION if risk_notes_to_therapist else f"{CONSENT_VERSION}-riskprivate"
+
+
+def needs_consent(status: ClientStatus) -> bool:
+    """Whether a linked client must answer the consent question before anything else works.
+
+    The one gate for a chat that was just linked (or relinked from another chat): no
+    /mydata, /preview or /delete, no notes and no check-ins until the person agrees in
+    this chat. A client who declined or stopped keeps access to their own data.
+    """
+    return status is ClientStatus.AWAITING_CONSENT
 
 
 #: 24 random bytes: 192 bits, 32 URL-safe characters (a deep-link payload may hold 64).

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -13,30 +11,25 @@ from sqlalchemy.orm import Session
 from core.audit import Actor, AuditKind
 from core.clinic import ClinicConfig
 from core.enrolment import Invite, Role
-from core.model import ClientRecord, ClientStatus, TherapistRecord
+from core.model import CheckinStatus, ClientRecord, ClientStatus, TherapistRecord
 from storage.audit import add_entry
 from storage.database import Database
 from storage.db import update_rows
-from storage.tables import ClientRow, ConsentRow, InviteRow, TherapistRow
+from storage.invites import (
+    CodeRetiredError,
+    Redeemed,
+    Redemption,
+    is_retired,
+    link,
+    person_by_chat,
+    person_by_code,
+    refusal,
+    revoke_unused,
+)
+from storage.retired import Retirement, retire, retired_codes
+from storage.tables import CheckinRow, ClientRow, ConsentRow, InviteRow, TherapistRow
 
-
-class Redeemed(StrEnum):
-    """What happened to a /start token."""
-
-    LINKED = "linked"
-    UNKNOWN = "unknown"  # no such token (mistyped, forged, or from another bot)
-    USED = "used"  # already used, by this chat or another
-    EXPIRED = "expired"
-    CHAT_TAKEN = "chat_taken"  # this chat already belongs to somebody else
-    GONE = "gone"  # the code is no longer in the clinic config
-
-
-@dataclass(frozen=True)
-class Redemption:
-    """The outcome of a /start token and, when linked, who the chat now is."""
-
-    outcome: Redeemed
-    person: ClientRecord | TherapistRecord | None = None
+__all__ = ["CodeRetiredError", "People", "Redeemed", "Redemption", "Retirement", "client_record"]
 
 
 #: Rows per multi-row INSERT or executemany UPDATE when syncing clients.
@@ -114,9 +107,30 @@ class People:
                 gone.in_config = False
             _sync_clients(s, config)
 
-    def create_invite(self, code: str, role: Role, invite: Invite, now: datetime) -> None:
-        """Store a new invite's hash for ``code``."""
+    def create_invite(
+        self,
+        code: str,
+        role: Role,
+        invite: Invite,
+        now: datetime,
+        *,
+        relink: bool = False,
+        audited_as: tuple[Actor, str] | None = None,
+    ) -> int:
+        """Store a new invite's hash for ``code`` and revoke its older unused invites.
+
+        With ``audited_as`` (who, through which command), the invite is audited: a
+        therapist's ``/invite`` is. Returns how many were revoked. A retired code raises
+        ``CodeRetiredError``.
+        """
         with self._db.transaction() as s:
+            if is_retired(s, code):
+                raise CodeRetiredError(code)
+            revoked = revoke_unused(s, code, now)
+            if audited_as is not None:
+                client, therapist = _codes(code, role)
+                actor, via = audited_as
+                add_entry(s, AuditKind.INVITED, now, actor, client, therapist, via)
             s.add(
                 InviteRow(
                     token_hash=invite.token_hash,
@@ -124,25 +138,38 @@ class People:
                     role=role.value,
                     created_at=now,
                     expires_at=invite.expires_at,
+                    relink=relink,
                 )
             )
+            return revoked
+
+    def revoke_invites(self, code: str, role: Role, now: datetime) -> int:
+        """Revoke every unused invite of ``code`` without issuing a new one; how many."""
+        with self._db.transaction() as s:
+            revoked = revoke_unused(s, code, now)
+            client, therapist = _codes(code, role)
+            kind, via, detail = AuditKind.INVITES_REVOKED, "alliance invite", f"{revoked} revoked"
+            add_entry(s, kind, now, Actor.CLINIC, client, therapist, via, detail)
+            return revoked
 
     def redeem(self, token_hash: str, chat_id: int, now: datetime) -> Redemption:
-        """Use an invite once: link ``chat_id`` to its person, or say why not."""
+        """Use an invite once: link ``chat_id`` to its person, or say why not.
+
+        A person already linked to another chat moves only with a relink invite.
+        """
         with self._db.transaction() as s:
             invite = s.scalar(select(InviteRow).where(InviteRow.token_hash == token_hash))
-            if invite is None:
-                return Redemption(Redeemed.UNKNOWN)
-            if invite.used_at is not None:
-                return Redemption(Redeemed.USED)
-            if invite.expires_at <= now:
-                return Redemption(Redeemed.EXPIRED)
-            current = _person_by_chat(s, chat_id)
+            refused = refusal(s, invite, now)
+            if refused is not None or invite is None:
+                return Redemption(refused or Redeemed.UNKNOWN)
+            current = person_by_chat(s, chat_id)
             if current is not None and current.code != invite.code:
                 return Redemption(Redeemed.CHAT_TAKEN)
-            person = _person_by_code(s, invite.code, Role(invite.role))
+            person = person_by_code(s, invite.code, Role(invite.role))
             if person is None:
                 return Redemption(Redeemed.GONE)
+            if person.chat_id not in (None, chat_id) and not invite.relink:
+                return Redemption(Redeemed.LINKED_ELSEWHERE)
             used = s.execute(
                 update_rows(InviteRow)
                 .where(InviteRow.id == invite.id, InviteRow.used_at.is_(None))
@@ -150,25 +177,43 @@ class People:
             )
             if used.rowcount != 1:  # type: ignore[attr-defined]
                 return Redemption(Redeemed.USED)
-            if isinstance(person, ClientRow) and (
-                person.chat_id != chat_id or person.status == ClientStatus.DECLINED
-            ):
-                person.status = ClientStatus.AWAITING_CONSENT
-            person.chat_id = chat_id
-            person.enrolled_at = now
-            actor, client, therapist = (
-                (Actor.CLIENT, person.code, None)
-                if isinstance(person, ClientRow)
-                else (Actor.THERAPIST, None, person.code)
-            )
-            add_entry(s, AuditKind.ENROLLED, now, actor, client, therapist, via="/start")
+            replaced = link(s, person, chat_id, now)
             s.flush()
-            return Redemption(Redeemed.LINKED, _record(person))
+            return Redemption(Redeemed.LINKED, _record(person), replaced)
+
+    def retire(self, code: str, role: Role | None, now: datetime) -> Retirement | None:
+        """End ``code`` for good (see ``storage.retired``); None: no such code anywhere."""
+        with self._db.transaction() as s:
+            return retire(s, code, role, now)
+
+    def retired_codes(self) -> set[str]:
+        """Every code retired for good (they are few)."""
+        with self._db.transaction() as s:
+            return retired_codes(s)
+
+    def checkin_waiting(self, chat_id: int, now: datetime) -> bool:
+        """Whether this chat's client has a check-in open or due now (sent within moments)."""
+        with self._db.transaction() as s:
+            found = s.scalar(
+                select(CheckinRow.id)
+                .join(ClientRow, ClientRow.id == CheckinRow.client_id)
+                .where(
+                    ClientRow.chat_id == chat_id,
+                    CheckinRow.expires_at > now,
+                    (CheckinRow.status == CheckinStatus.OPEN)
+                    | (
+                        CheckinRow.status.in_([CheckinStatus.PLANNED, CheckinStatus.SENDING])
+                        & (CheckinRow.due_at <= now)
+                    ),
+                )
+                .limit(1)
+            )
+            return found is not None
 
     def by_chat(self, chat_id: int) -> ClientRecord | TherapistRecord | None:
         """Who a chat belongs to, if anybody."""
         with self._db.transaction() as s:
-            row = _person_by_chat(s, chat_id)
+            row = person_by_chat(s, chat_id)
             return None if row is None else _record(row)
 
     def client(self, code: str) -> ClientRecord | None:
@@ -228,17 +273,9 @@ class People:
 _CAN_DECIDE = {ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED, ClientStatus.STOPPED}
 
 
-def _person_by_chat(s: Session, chat_id: int) -> ClientRow | TherapistRow | None:
-    client = s.scalar(select(ClientRow).where(ClientRow.chat_id == chat_id))
-    if client is not None:
-        return client
-    return s.scalar(select(TherapistRow).where(TherapistRow.chat_id == chat_id))
-
-
-def _person_by_code(s: Session, code: str, role: Role) -> ClientRow | TherapistRow | None:
-    if role is Role.CLIENT:
-        return s.scalar(select(ClientRow).where(ClientRow.code == code, ClientRow.in_config))
-    return s.scalar(select(TherapistRow).where(TherapistRow.code == code, TherapistRow.in_config))
+def _codes(code: str, role: Role) -> tuple[str | None, str | None]:
+    """``code`` as the client or the therapist code of an audit entry."""
+    return (code, None) if role is Role.CLIENT else (None, code)
 
 
 def client_record(row: ClientRow) -> ClientRecord:

@@ -24,6 +24,20 @@ def _check_config(args: argparse.Namespace, settings: Settings) -> int:
         count = len(error.problems)
         print(f"{path}: {count} problem{'s' if count != 1 else ''} found.")
         return 1
+    from bot.retired_codes import retired_problems, stored_retired_codes
+
+    retired = stored_retired_codes(settings.database_url)
+    if isinstance(retired, str):
+        print(f"{path} is valid: {summarize(config)}")
+        print(f"Retired codes were NOT checked: {retired} (ALLIANCE_DATABASE_URL).")
+        return 0
+    problems = retired_problems(path, config, retired)
+    for problem in problems:
+        print(problem)
+    if problems:
+        count = len(problems)
+        print(f"{path}: {count} problem{'s' if count != 1 else ''} found.")
+        return 1
     print(f"{path} is valid: {summarize(config)}")
     return 0
 
@@ -32,7 +46,9 @@ COMMAND = Command(
     name="check-config",
     help="validate a clinic config file",
     description="Validate a clinic config file. Every problem is printed with its file, "
-    "line and field; the exit status is 1 when there is any.",
+    "line and field; the exit status is 1 when there is any. A code retired with "
+    "'alliance retire' is a problem too: it is looked up in the database of "
+    "ALLIANCE_DATABASE_URL if that exists (the output says when it could not be checked).",
     examples=("alliance check-config clinic.yaml",),
     arguments=_arguments,
     run=_check_config,

@@ -12,7 +12,11 @@ from bot.settings import Settings
 
 
 def _sync(_args: argparse.Namespace, settings: Settings) -> int:
-    run_sync(settings, load_config(settings.clinic_config), sys.stdout)
+    from bot.retired_codes import refuse_retired_at_start
+
+    config = load_config(settings.clinic_config)
+    refuse_retired_at_start(settings, config)
+    run_sync(settings, config, sys.stdout)
     return 0
 
 

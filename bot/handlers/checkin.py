@@ -15,6 +15,7 @@ from bot.handlers.therapist import TherapistHandlers
 from bot.safety import alert, crisis_view, idle_crisis_view
 from bot.services import Services
 from bot.views import View, checkin_view, closed_view
+from core.enrolment import needs_consent
 from core.flow import (
     NOTE_MAX_CHARS,
     Accepted,
@@ -110,6 +111,9 @@ class CheckinHandlers:
         person = self.s.people.by_chat(chat.id)
         if not isinstance(person, ClientRecord):
             await self._enrolment.help(update, _context)
+            return
+        if needs_consent(person.status):  # a chat linked (again) stores nothing until consent
+            await reply(update, View(html_text(person.language, "consent.first")))
             return
         note_step = len(self.s.questionnaire.items)
         checkin = self.s.checkins.awaiting_note(chat.id, self.s.clock.now(), note_step)

@@ -12,6 +12,7 @@ from bot.handlers.common import reply
 from bot.notices import tell_therapist
 from bot.services import Services
 from bot.views import View
+from core.enrolment import needs_consent
 from core.model import ClientRecord, ClientStatus, TherapistRecord
 from messages.catalog import html_text
 from messages.render import long_date
@@ -38,11 +39,19 @@ class ControlHandlers:
         self.s = services
 
     async def client(self, update: Update) -> ClientRecord | None:
-        """The client behind this chat; anyone else is told politely and gets None."""
+        """The client behind this chat; anyone else is told politely and gets None.
+
+        So is a client who has not agreed (yet, or again after a relink): every client
+        command (/pause ... /mydata, /preview, /delete) waits for consent.
+        """
         chat = update.effective_chat
         if chat is None:
             return None
         person = self.s.people.by_chat(chat.id)
+        if isinstance(person, ClientRecord) and needs_consent(person.status):
+            # A newly linked (or relinked) chat sees nothing of the person until they agree.
+            await reply(update, View(html_text(person.language, "consent.first")))
+            return None
         if isinstance(person, ClientRecord):
             return person
         key = "command.clients_only" if isinstance(person, TherapistRecord) else "start.stranger"

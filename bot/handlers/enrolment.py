@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+import logging
+
+from telegram import Bot, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.callback_data import ConsentTap
@@ -13,7 +17,9 @@ from bot.views import View, consent_view
 from core.enrolment import consent_version, hash_token, looks_like_token
 from core.model import ClientRecord, ClientStatus, TherapistRecord
 from messages.catalog import SafeHtml, html_text, plain
-from storage.people import Redeemed
+from storage.people import Redeemed, Redemption
+
+log = logging.getLogger(__name__)
 
 #: Statuses in which /start shows the consent question (again).
 _ASKS_CONSENT = (ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED, ClientStatus.STOPPED)
@@ -21,6 +27,8 @@ _ASKS_CONSENT = (ClientStatus.AWAITING_CONSENT, ClientStatus.DECLINED, ClientSta
 _REFUSALS = {
     Redeemed.USED: "start.used",
     Redeemed.EXPIRED: "start.expired",
+    Redeemed.REVOKED: "start.revoked",
+    Redeemed.LINKED_ELSEWHERE: "start.linked_elsewhere",
     Redeemed.CHAT_TAKEN: "start.chat_taken",
     Redeemed.UNKNOWN: "start.stranger",
     Redeemed.GONE: "start.stranger",
@@ -42,10 +50,7 @@ class EnrolmentHandlers:
         if payload and looks_like_token(payload):
             redemption = self.s.people.redeem(hash_token(payload), chat.id, self.s.clock.now())
             if redemption.outcome is Redeemed.LINKED and redemption.person is not None:
-                await reply(update, self._welcome(redemption.person))
-                if isinstance(redemption.person, TherapistRecord):
-                    language = self.s.config.clinic.language
-                    await show_therapist_menu(update.get_bot(), chat.id, language)
+                await self._linked(update, chat.id, redemption)
                 return
             known = self.s.people.by_chat(chat.id)
             if known is None or redemption.outcome is Redeemed.CHAT_TAKEN:
@@ -59,6 +64,22 @@ class EnrolmentHandlers:
         if isinstance(person, ClientRecord) and person.status is ClientStatus.UNREACHABLE:
             self.s.people.set_reachable(chat.id, reachable=True)
         await reply(update, self._welcome(person))
+
+    async def _linked(self, update: Update, chat_id: int, redemption: Redemption) -> None:
+        """Welcome a newly linked chat; after a relink, tell the chat it replaced."""
+        person = redemption.person
+        assert person is not None
+        bot, language = update.get_bot(), self.s.config.clinic.language
+        if redemption.replaced_chat is not None:
+            old_language = person.language if isinstance(person, ClientRecord) else language
+            await _tell_replaced(bot, redemption.replaced_chat, old_language, self.s)
+        welcome = self._welcome(person)
+        if isinstance(person, TherapistRecord) and redemption.replaced_chat is not None:
+            replaced = html_text(language, "relink.therapist_new")
+            welcome = View(replaced + "\n\n" + welcome.text, welcome.markup)
+        await reply(update, welcome)
+        if isinstance(person, TherapistRecord):
+            await show_therapist_menu(bot, chat_id, language)
 
     def _welcome(self, person: ClientRecord | TherapistRecord) -> View:
         if isinstance(person, TherapistRecord):
@@ -113,7 +134,10 @@ class EnrolmentHandlers:
             await query.answer(plain(language, "tap.already"))
             return
         await query.answer(plain(language, "tap.saved"))
-        key = "consent.given" if tap.given else "consent.declined"
+        key = "consent.declined"
+        if tap.given:
+            waiting = self.s.people.checkin_waiting(chat.id, self.s.clock.now())
+            key = "consent.given_now" if waiting else "consent.given"
         view = View(html_text(language, key))
         if not isinstance(query.message, Message) or not await edit(query.message, view):
             await reply(update, view)
@@ -134,3 +158,12 @@ class EnrolmentHandlers:
         else:
             text = html_text(self.s.config.clinic.language, "start.stranger")
         await reply(update, View(text))
+
+
+async def _tell_replaced(bot: Bot, chat_id: int, language: str, services: Services) -> None:
+    """Tell a chat it is no longer linked; a chat that cannot be reached does not stop it."""
+    text = html_text(language, "relink.old_chat", clinic=services.config.clinic.name)
+    try:
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+    except TelegramError as error:
+        log.warning("replaced chat not told", extra={"error": type(error).__name__})

@@ -141,6 +141,7 @@ async def show_therapist_menu(bot: Bot, chat_id: int, language: str) -> None:
         BotCommand("digest", plain(language, "command.digest")),
         BotCommand("clients", plain(language, "command.clients")),
         BotCommand("history", plain(language, "command.history")),
+        BotCommand("invite", plain(language, "command.invite")),
         BotCommand("cancel", plain(language, "command.cancel")),
         BotCommand("help", plain(language, "command.help")),
     ]

@@ -166,7 +166,7 @@ async def test_client_who_enrols_after_the_session_still_gets_the_checkin(
     client: SimUser = clinic.sandbox.user(1001)
 
     await clinic.enrol(client, "C101")
-    await client.wait_for_message(lambda m: "first check-in" in (m.text or ""))
+    await client.wait_for_message(lambda m: "arrives in a moment" in (m.text or ""))
     report = await clinic.tick()
 
     assert report.sent == 1
