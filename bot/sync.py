@@ -65,6 +65,14 @@ def reload_if_changed(services: Services) -> PlanCounts | None:
         problems = len(error.problems)
         log.error("changed config is invalid; keeping the old one", extra={"problems": problems})
         return None
+    if retired := services.people.retired_codes().intersection(config.person_codes()):
+        # As at start-up: a retired code is never used again (``alliance check-config``
+        # names the lines).
+        log.error(
+            "changed config uses retired codes; keeping the old one",
+            extra={"problems": len(retired)},
+        )
+        return None
     log.info("config reloaded", extra={"clients": len(config.clients)})
     return reconfigure(services, config)
 

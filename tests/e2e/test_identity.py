@@ -16,6 +16,7 @@ import pytest
 
 from bot.cli import main
 from bot.invites import invite_link
+from bot.sync import reload_if_changed
 from core.audit import AuditKind
 from core.model import ClientStatus
 from sandbox import SandboxMessage
@@ -198,3 +199,18 @@ clients:
   - code: C102
     therapist: T01
 """
+
+
+async def test_a_running_bot_keeps_its_config_when_an_edit_brings_back_a_retired_code(
+    clinic: Clinic, tmp_path: Path
+) -> None:
+    path = tmp_path / "clinic.yaml"
+    path.write_text(CLINIC_FILE.replace("C102", "C199"), encoding="utf-8")
+    clinic.services.config_path = path
+    clinic.services.people.retire("C102", None, clinic.clock.now())
+    before = clinic.services.config
+
+    path.write_text(CLINIC_FILE, encoding="utf-8")  # the edit: C199 renamed back to C102
+
+    assert reload_if_changed(clinic.services) is None
+    assert clinic.services.config is before
