@@ -53,7 +53,8 @@ from telegram.request import HTTPXRequest
 
 from bench.sandbox_process import TOKEN, Server, cpu_seconds
 from bench.seed import FIRST_CHAT, clinic, seed_due_checkins
-from bot.application import ALLOWED_UPDATES, App, build_application
+from bot.application import App, build_application
+from bot.polling import polling
 from core.model import CheckinStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
 
@@ -153,22 +154,12 @@ async def serve_bot(kind: str, api_root: str, database_url: str, clients: int) -
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
-    application = _application(kind, api_root, database_url, clients)
-    async with application:
-        if application.post_init is not None:
-            await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES
-        )
-        await application.start()
+    async with polling(
+        _application(kind, api_root, database_url, clients), poll_seconds=10, hooks=True
+    ):
         _say({"ready": True})
         while (await stdin.readline()).strip() == b"cpu":
             _say({"cpu": time.process_time()})
-        await application.updater.stop()
-        await application.stop()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
 
 
 class BotProcess:

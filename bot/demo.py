@@ -16,11 +16,12 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from bot.application import ALLOWED_UPDATES, App, build_application, plan, tick
+from bot.application import App, build_application, plan, tick
 from bot.clinic_config import load_clinic_config
 from bot.crypto import new_key
 from bot.export import write_csv
 from bot.invites import invite_link
+from bot.polling import polling
 from bot.services import Services, bootstrap
 from bot.settings import Settings
 from core.clinic import ClinicConfig
@@ -76,17 +77,8 @@ async def _demo(database_url: str) -> None:
         )
         services = bootstrap(config, database_url, clock, encryption_key=settings.encryption_keys())
         application = build_application(settings, services, schedule_jobs=False)
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
-            )
-            try:
-                await _script(sandbox, settings, services, application, clock)
-            finally:
-                await application.updater.stop()
-                await application.stop()
+        async with polling(application):
+            await _script(sandbox, settings, services, application, clock)
     export = OUTPUT / "answers.csv"
     with export.open("w", encoding="utf-8", newline="") as handle:
         rows = write_csv(services.database, handle)

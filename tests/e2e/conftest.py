@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from bot.application import ALLOWED_UPDATES, App, PlanCounts, build_application, plan, tick
+from bot.application import App, PlanCounts, build_application, plan, tick
 from bot.crypto import new_key
 from bot.invites import invite_link
+from bot.polling import polling
 from bot.services import Services, bootstrap
 from bot.settings import Settings
 from bot.sync import reconfigure
@@ -103,15 +104,6 @@ async def clinic(
         )
         services = bootstrap(config, database_url, clock, encryption_key=KEY)
         application = build_application(settings, services, schedule_jobs=False)
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
-            )
-            try:
-                yield Clinic(sandbox, services, application, settings, clock)
-            finally:
-                await application.updater.stop()
-                await application.stop()
+        async with polling(application):
+            yield Clinic(sandbox, services, application, settings, clock)
         services.database.close()
