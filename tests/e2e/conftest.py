@@ -6,9 +6,10 @@ Time is a FixedClock: the tests plan and tick by hand instead of waiting for job
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -53,6 +54,29 @@ class Clinic:
         if consent:
             await user.tap(request, text="I agree")
         return request
+
+    async def enrol_therapist(self, user: SimUser, code: str = "T01") -> SandboxMessage:
+        """Open therapist ``code``'s invite link as ``user``; returns the welcome."""
+        await user.send_command("start", await self.invite(code))
+        return await user.wait_for_message(lambda m: "linked to therapist code" in (m.text or ""))
+
+    async def answer(
+        self, user: SimUser, values: Sequence[str], note: str | None = None, share: str = "Share"
+    ) -> None:
+        """Answer ``user``'s open check-in: tap each of ``values`` (a scale value or Skip),
+        then Skip the note prompt, or write ``note`` and tap ``share`` (a button's label or
+        part of it: "Share", "Keep")."""
+        checkin = user.last_message()
+        for number, value in enumerate(values, start=2):
+            await user.tap(checkin, text=value)
+            await user.wait_for_message(partial(shows_step, number=number))
+        if note is None:
+            await user.tap(checkin, text="Skip")
+        else:
+            await user.send_text(note)
+            choice = await user.wait_for_message(lambda m: "Keep it private" in m.button_labels)
+            await user.tap(choice, text=share)
+        await user.wait_for_message(lambda m: "answers are saved" in (m.text or ""))
 
     def plan(self) -> PlanCounts:
         """Run the planning job once."""

@@ -29,11 +29,6 @@ async def command(user: SimUser, name: str, args: str | None = None, *, expect: 
     return answer.text or ""
 
 
-async def enrol_therapist(clinic: Clinic, user: SimUser) -> None:
-    await user.send_command("start", await clinic.invite("T01"))
-    await user.wait_for_message(lambda m: "Welcome" in (m.text or ""))
-
-
 def kinds(clinic: Clinic, code: str = "C101") -> list[str]:
     return [entry.kind for entry in clinic.services.audit.entries(code)]
 
@@ -102,7 +97,7 @@ async def test_resume_without_a_pause_changes_nothing(clinic: Clinic) -> None:
 
 async def test_stop_sends_nothing_more_and_tells_the_therapist(clinic: Clinic) -> None:
     therapist, client = clinic.sandbox.user(3001), clinic.sandbox.user(1001)
-    await enrol_therapist(clinic, therapist)
+    await clinic.enrol_therapist(therapist)
     await clinic.enrol(client, "C101")
     clinic.plan()
 
@@ -213,7 +208,7 @@ async def test_client_commands_from_a_therapist_or_a_stranger_change_nothing(
     clinic: Clinic,
 ) -> None:
     therapist, stranger = clinic.sandbox.user(3001), clinic.sandbox.user(6001)
-    await enrol_therapist(clinic, therapist)
+    await clinic.enrol_therapist(therapist)
 
     await command(therapist, "stop", expect="for clients")
     await command(stranger, "delete", expect="invite link")
@@ -231,7 +226,7 @@ class TestAClinicPreviewLine:
 
     async def test_checkins_and_therapist_notices_start_with_it(self, clinic: Clinic) -> None:
         therapist, client = clinic.sandbox.user(3001), clinic.sandbox.user(1001)
-        await enrol_therapist(clinic, therapist)
+        await clinic.enrol_therapist(therapist)
         await clinic.enrol(client, "C101")
         clinic.plan()
         clinic.clock.set(DUE)

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
-from functools import partial
 
 from sqlalchemy import func, select, text
 
@@ -14,26 +13,11 @@ from bot.export import write_csv
 from core.audit import AuditKind
 from sandbox import SimUser
 from storage.tables import AnswerRow, NoteRow
-from tests.e2e.conftest import Clinic, eventually, shows_step
+from tests.e2e.conftest import Clinic, eventually
 
 #: A day after Tuesday's sessions: C102's (10:00) and C101's (15:00) check-ins are due.
 DUE = datetime(2026, 11, 25, 14, 50, tzinfo=UTC)
 NOTE = "I felt rushed <at the end> & want to talk about it"
-
-
-async def answer(user: SimUser, values: tuple[str, ...], note: str | None, share: str) -> None:
-    """Answer the check-in the user has open: four taps, a note, and its sharing."""
-    checkin = user.last_message()
-    for number, value in enumerate(values, start=2):
-        await user.tap(checkin, text=value)
-        await user.wait_for_message(partial(shows_step, number=number))
-    if note is None:
-        await user.tap(checkin, text="Skip")
-    else:
-        await user.send_text(note)
-        await user.wait_for_message(lambda m: "Keep it private" in m.button_labels)
-        await user.tap(checkin, text=share)
-    await user.wait_for_message(lambda m: "answers are saved" in (m.text or ""))
 
 
 async def answered_clinic(clinic: Clinic, share: str = "Share") -> tuple[SimUser, SimUser]:
@@ -44,8 +28,8 @@ async def answered_clinic(clinic: Clinic, share: str = "Share") -> tuple[SimUser
     clinic.plan()
     clinic.clock.set(DUE)
     assert (await clinic.tick()).sent == 2
-    await answer(first, ("8", "3", "Skip", "9"), NOTE, share)
-    await answer(second, ("5", "5", "5", "5"), "Another client's note", "Share")
+    await clinic.answer(first, ("8", "3", "Skip", "9"), NOTE, share)
+    await clinic.answer(second, ("5", "5", "5", "5"), "Another client's note", "Share")
     return first, second
 
 
@@ -141,8 +125,7 @@ async def test_delete_erases_the_clients_answers_and_notes_and_tells_the_therapi
     clinic: Clinic,
 ) -> None:
     therapist = clinic.sandbox.user(3001)
-    await therapist.send_command("start", await clinic.invite("T01"))
-    await therapist.wait_for_message(lambda m: "Welcome" in (m.text or ""))
+    await clinic.enrol_therapist(therapist)
     client, _ = await answered_clinic(clinic)
 
     await client.send_command("delete")

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import struct
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import pytest
 
 from core.clinic import ClinicConfig
 from sandbox import SandboxMessage, SimUser
 from tests.conftest import clinic_config
-from tests.e2e.conftest import Clinic, shows_step
+from tests.e2e.conftest import Clinic
 
 #: Wednesday 25 November 2026, 15:50 Berlin: Tuesday's check-ins are due.
 CHECKINS_DUE = datetime(2026, 11, 25, 14, 50, tzinfo=UTC)
@@ -42,32 +41,11 @@ def config() -> ClinicConfig:
     return ClinicConfig.model_validate(data)
 
 
-async def enrol_therapist(clinic: Clinic, user: SimUser, code: str) -> None:
-    """Open a therapist's invite link."""
-    await user.send_command("start", await clinic.invite(code))
-    await user.wait_for_message(lambda m: "linked to therapist code" in (m.text or ""))
-
-
-async def answer(user: SimUser, values: list[str], note: str | None, share: bool) -> None:
-    """Answer the open check-in: values (or Skip) and maybe a note, shared or not."""
-    checkin = user.last_message()
-    for number, value in enumerate(values, start=2):
-        await user.tap(checkin, text=value)
-        await user.wait_for_message(partial(shows_step, number=number))
-    if note is None:
-        await user.tap(checkin, text="Skip")
-    else:
-        await user.send_text(note)
-        choice = await user.wait_for_message(lambda m: "Keep it private" in m.button_labels)
-        await user.tap(choice, text="Share" if share else "Keep it private")
-    await user.wait_for_message(lambda m: "answers are saved" in (m.text or ""))
-
-
 async def week_of_checkins(clinic: Clinic) -> dict[str, SimUser]:
     """Everyone enrolled; C101 answers low and shares a note, C102 keeps a note private."""
     people = {code: clinic.sandbox.user(n) for n, code in [(3001, "T01"), (3002, "T02")]}
-    await enrol_therapist(clinic, people["T01"], "T01")
-    await enrol_therapist(clinic, people["T02"], "T02")
+    await clinic.enrol_therapist(people["T01"], "T01")
+    await clinic.enrol_therapist(people["T02"], "T02")
     for n, code in [(1001, "C101"), (1002, "C102"), (2001, "C201")]:
         people[code] = clinic.sandbox.user(n)
         await clinic.enrol(people[code], code)
@@ -75,9 +53,9 @@ async def week_of_checkins(clinic: Clinic) -> dict[str, SimUser]:
     clinic.plan()
     clinic.clock.set(CHECKINS_DUE)
     assert (await clinic.tick()).sent == 3
-    await answer(people["C101"], ["8", "3", "Skip", "9"], NOTE, share=True)
-    await answer(people["C102"], ["9", "9", "9", "9"], PRIVATE, share=False)
-    await answer(people["C201"], ["2", "2", "2", "2"], "T02's client wrote this", share=True)
+    await clinic.answer(people["C101"], ["8", "3", "Skip", "9"], NOTE)
+    await clinic.answer(people["C102"], ["9", "9", "9", "9"], PRIVATE, "Keep it private")
+    await clinic.answer(people["C201"], ["2", "2", "2", "2"], "T02's client wrote this")
     return people
 
 
@@ -135,7 +113,7 @@ async def test_the_weekly_digest_is_sent_once_and_only_the_latest_after_downtime
     clinic: Clinic,
 ) -> None:
     therapist = clinic.sandbox.user(3001)
-    await enrol_therapist(clinic, therapist, "T01")
+    await clinic.enrol_therapist(therapist, "T01")
     clinic.clock.set(DIGEST_TIME)
     assert (await clinic.tick()).digests == 1
     assert (await clinic.tick()).digests == 0
@@ -151,7 +129,7 @@ async def test_the_weekly_digest_is_sent_once_and_only_the_latest_after_downtime
 
 async def test_a_digest_that_fails_to_send_is_retried_not_lost(clinic: Clinic) -> None:
     therapist = clinic.sandbox.user(3001)
-    await enrol_therapist(clinic, therapist, "T01")
+    await clinic.enrol_therapist(therapist, "T01")
     clinic.clock.set(DIGEST_TIME)
     clinic.sandbox.fail_next("sendMessage", error_code=502)
 
@@ -279,7 +257,7 @@ async def test_therapist_gets_the_command_menu_and_help_lists_the_commands(
     clinic: Clinic,
 ) -> None:
     therapist = clinic.sandbox.user(3001)
-    await enrol_therapist(clinic, therapist, "T01")
+    await clinic.enrol_therapist(therapist, "T01")
 
     await therapist.send_command("help")
     help_ = await therapist.wait_for_message(lambda m: "About this bot" in (m.text or ""))
@@ -292,7 +270,7 @@ async def test_a_check_in_telegram_kept_refusing_is_shown_as_not_delivered(
     clinic: Clinic,
 ) -> None:
     therapist, client = clinic.sandbox.user(5001), clinic.sandbox.user(1001)
-    await enrol_therapist(clinic, therapist, "T01")
+    await clinic.enrol_therapist(therapist, "T01")
     await clinic.enrol(client, "C101")
     clinic.plan()
     clinic.clock.set(CHECKINS_DUE)

@@ -19,7 +19,6 @@ from bot.commands.export import operator
 from bot.export import write_csv
 from bot.fhir import CLIENT_CODE_SYSTEM, fhir_bundle
 from core.audit import Actor, AuditKind
-from sandbox import SandboxMessage, SimUser
 from storage.audit import Audit
 from storage.export import ExportFilter
 from tests.e2e.conftest import KEY, Clinic, shows_step
@@ -27,22 +26,6 @@ from tests.e2e.conftest import KEY, Clinic, shows_step
 #: Wednesday 25 November, 15:50 Berlin: a day after Tuesday's sessions.
 DUE = datetime(2026, 11, 25, 14, 50, tzinfo=UTC)
 R4_RESPONSE_STATUSES = {"in-progress", "completed", "amended", "entered-in-error", "stopped"}
-
-
-async def answer(
-    client: SimUser, checkin: SandboxMessage, values: list[str], note: str | None, share: str
-) -> None:
-    """Tap through the items, then write (or skip) a note and choose who sees it."""
-    for number, value in enumerate(values, start=2):
-        await client.tap(checkin, text=value)
-        await client.wait_for_message(partial(shows_step, number=number))
-    if note is None:
-        await client.tap(checkin, text="Skip")
-    else:
-        await client.send_text(note)
-        await client.wait_for_message(lambda m: "Keep it private" in m.button_labels)
-        await client.tap(checkin, text=share)
-    await client.wait_for_message(lambda m: "answers are saved" in (m.text or ""))
 
 
 async def two_answered_checkins(clinic: Clinic) -> None:
@@ -53,11 +36,9 @@ async def two_answered_checkins(clinic: Clinic) -> None:
     clinic.plan()
     clinic.clock.set(DUE)
     assert (await clinic.tick()).sent == 2
-    await answer(
-        first, first.last_message(), ["8", "Skip", "6", "9"], "Felt <rushed> & tired", "Share"
-    )
+    await clinic.answer(first, ["8", "Skip", "6", "9"], "Felt <rushed> & tired", "Share")
     clinic.clock.advance(timedelta(hours=1))
-    await answer(second, second.last_message(), ["2", "3", "4", "5"], "just for me", "Keep")
+    await clinic.answer(second, ["2", "3", "4", "5"], "just for me", "Keep")
 
 
 async def test_the_fhir_export_of_a_real_run_validates_as_r4_and_hides_private_notes(

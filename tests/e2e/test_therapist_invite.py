@@ -33,11 +33,6 @@ def config() -> ClinicConfig:
     )
 
 
-async def enrol_therapist(clinic: Clinic, user: SimUser, code: str) -> None:
-    await user.send_command("start", await clinic.invite(code))
-    await user.wait_for_message(lambda m: "Welcome" in (m.text or ""))
-
-
 async def refused(user: SimUser, args: str | None) -> str:
     """Send /invite and return the bot's text answer."""
     await user.send_command("invite", args)
@@ -57,7 +52,7 @@ async def test_a_therapist_gets_a_link_and_qr_code_that_enrol_their_client(
     clinic: Clinic,
 ) -> None:
     therapist, client = clinic.sandbox.user(2001), clinic.sandbox.user(1001)
-    await enrol_therapist(clinic, therapist, "T01")
+    await clinic.enrol_therapist(therapist, "T01")
 
     await therapist.send_command("invite", "C101")
 
@@ -76,7 +71,7 @@ async def test_a_therapist_gets_a_link_and_qr_code_that_enrol_their_client(
 async def test_a_newer_invite_from_the_therapist_revokes_the_older_link(clinic: Clinic) -> None:
     therapist, client = clinic.sandbox.user(2001), clinic.sandbox.user(1001)
     older = await clinic.invite("C101")
-    await enrol_therapist(clinic, therapist, "T01")
+    await clinic.enrol_therapist(therapist, "T01")
 
     await therapist.send_command("invite", "C101")
     await therapist.wait_for_message(lambda m: m.photo is not None)
@@ -89,8 +84,8 @@ async def test_strangers_other_therapists_and_unknown_codes_get_one_same_refusal
     clinic: Clinic,
 ) -> None:
     own, other, stranger = (clinic.sandbox.user(n) for n in (2001, 2002, 3001))
-    await enrol_therapist(clinic, own, "T01")
-    await enrol_therapist(clinic, other, "T02")
+    await clinic.enrol_therapist(own, "T01")
+    await clinic.enrol_therapist(other, "T02")
 
     answers = {
         await refused(stranger, "C101"),
