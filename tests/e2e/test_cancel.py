@@ -17,8 +17,7 @@ TUESDAY = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
 
 async def therapist(clinic: Clinic) -> SimUser:
     user = clinic.sandbox.user(2001)
-    await user.send_command("start", await clinic.invite("T01"))
-    await user.wait_for_message(lambda m: "Welcome" in (m.text or ""))
+    await clinic.enrol_therapist(user)
     return user
 
 

@@ -31,8 +31,7 @@ async def shown_to_the_therapist(
     (unless not to) tapped Discussed on C101's note. Returns the therapist, C101 and the
     history reply."""
     therapist = clinic.sandbox.user(3001)
-    await therapist.send_command("start", await clinic.invite("T01"))
-    await therapist.wait_for_message(lambda m: "Welcome" in (m.text or ""))
+    await clinic.enrol_therapist(therapist)
     client, _ = await answered_clinic(clinic)
     await therapist.send_command("digest")
     await therapist.wait_for_message(lambda m: "weekly summary" in (m.text or ""))

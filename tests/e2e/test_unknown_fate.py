@@ -33,8 +33,7 @@ BRIEF_TIME = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 async def _enrolled(clinic: Clinic) -> tuple[SimUser, SimUser]:
     """T01 and C101 enrolled, C101's check-ins planned."""
     therapist, client = clinic.sandbox.user(3001), clinic.sandbox.user(1001)
-    await therapist.send_command("start", await clinic.invite("T01"))
-    await therapist.wait_for_message(lambda m: "linked to therapist code" in (m.text or ""))
+    await clinic.enrol_therapist(therapist)
     await clinic.enrol(client, "C101")
     await client.wait_for_message(lambda m: "first check-in" in (m.text or ""))
     clinic.plan()
