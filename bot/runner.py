@@ -8,6 +8,7 @@ import logging
 
 from bot import logs
 from bot.application import ALLOWED_UPDATES, build_application
+from bot.retired_codes import refuse_retired_at_start
 from bot.services import bootstrap
 from bot.settings import Settings
 from bot.webhook import serve
@@ -26,6 +27,7 @@ def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> N
     logs.configure(log_format=settings.log_format)
     settings.require_token()
     public = settings.require_webhook() if webhook else None
+    refuse_retired_at_start(settings, config)  # before the people in the file are synced
     services = bootstrap(
         config,
         settings.database_url,

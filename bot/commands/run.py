@@ -10,11 +10,9 @@ from bot.settings import Settings
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.retired_codes import refuse_retired_at_start
     from bot.runner import run
 
     config = load_config(settings.clinic_config)
-    refuse_retired_at_start(settings, config)
     run(settings, config, webhook=args.webhook)
     return 0
 
