@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +29,10 @@ from core.clinic_values import (
 from core.report_config import DigestSettings, FlagSettings, TherapistDigest
 from core.schema_hints import text_schema
 from core.timing import CheckinTiming, resolve_timing
+
+#: The timing a clinic gets when it says nothing: one set of defaults, ``CheckinTiming``'s.
+_DEFAULTS = CheckinTiming()
+_HOUR = timedelta(hours=1)
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "de", "es")
 """Languages the bot can speak to clients: each has a complete catalog in ``messages/``."""
@@ -92,8 +97,8 @@ class ClinicSettings(_Model):
     language: Language = "en"
     crisis_contacts: dict[str, CrisisText] = Field(min_length=1)
     # A check-in is due this many days after a session ends, at the same local clock time.
-    checkin_delay_days: int = Field(default=1, ge=0, le=14, strict=True)
-    checkin_expiry_hours: int = Field(default=72, ge=1, le=336, strict=True)
+    checkin_delay_days: int = Field(default=_DEFAULTS.delay_days, ge=0, le=14, strict=True)
+    checkin_expiry_hours: int = Field(default=_DEFAULTS.expiry // _HOUR, ge=1, le=336, strict=True)
     invite_expiry_days: int = Field(default=14, ge=1, le=90, strict=True)
     # A therapist's invite opens digests, risk alerts and /history: it expires sooner.
     therapist_invite_expiry_days: int = Field(default=3, ge=1, le=90, strict=True)
