@@ -24,6 +24,7 @@ from core.flow import (
     apply,
     clean_text,
     stage_of,
+    utf16_length,
 )
 from core.model import Checkin, CheckinStatus, ClientRecord
 from messages.catalog import html_text, plain
@@ -122,7 +123,7 @@ class CheckinHandlers:
             return
         decision = apply(self.s.questionnaire, checkin.step, NoteText(message.text or ""))
         if decision is Rejection.TOO_LONG:
-            length = len(clean_text(message.text or "").strip())
+            length = utf16_length(clean_text(message.text or "").strip())
             text = html_text(person.language, "note.too_long", length=length, limit=NOTE_MAX_CHARS)
             await reply(update, View(text))
             return
