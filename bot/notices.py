@@ -1,19 +1,24 @@
 """Immediate messages to therapists: a client stopped, erased their data, or wrote risk words.
 
 Each is sent at once (not held for a digest), protected from forwarding, and audited with
-its outcome, whether or not the therapist could be reached.
+its outcome, whether or not the therapist could be reached. Telegram errors are sorted by
+the notifier's ``classify``, the one place that does it; the outcome is a typed
+``core.delivery`` value, written to the audit log as a short word (``audit_word``).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 
+from bot.notifier import classify
 from bot.services import Services
 from core.audit import Actor, AuditKind
+from core.delivery import Delivered, Delivery, Unreachable
 from core.model import TherapistRecord
 from messages.catalog import html_text
 
@@ -22,33 +27,57 @@ log = logging.getLogger(__name__)
 #: What a client did, and the message that tells their therapist.
 _NOTICES = {"stopped": "therapist.client_stopped", "deleted": "therapist.client_deleted"}
 
-#: Outcomes of a send, as written to the audit log.
-DELIVERED = "delivered"
-NOT_ENROLLED = "therapist_not_enrolled"
+#: The error name of a therapist (or escalation contact) with no chat linked yet.
+NOT_ENROLLED = "NotEnrolled"
 
 
-async def send_to(bot: Bot, therapist: TherapistRecord | None, text: str) -> str:
-    """Send ``text`` to a therapist's chat; returns the outcome for the audit log."""
+@dataclass(frozen=True)
+class Refused:
+    """Telegram refused the message itself (a 400 other than a missing chat): the same
+    text would be refused again, so it is not worth retrying as it is."""
+
+    error: str
+
+
+Outcome = Delivery | Refused
+
+
+async def send_to(bot: Bot, therapist: TherapistRecord | None, text: str) -> Outcome:
+    """Send ``text`` to a therapist's chat, protected from forwarding; never raises."""
     if therapist is None or therapist.chat_id is None:
-        return NOT_ENROLLED
+        return Unreachable(NOT_ENROLLED)
     try:
-        await bot.send_message(
+        message = await bot.send_message(
             therapist.chat_id, text, parse_mode=ParseMode.HTML, protect_content=True
         )
-    except Forbidden as error:
-        return f"unreachable:{type(error).__name__}"
     except TelegramError as error:
+        outcome = classify(error)
         log.warning(
             "therapist message failed",
             extra={"therapist": therapist.code, "error": type(error).__name__},
         )
-        return f"failed:{type(error).__name__}"
-    return DELIVERED
+        if isinstance(error, BadRequest) and not isinstance(outcome, Unreachable):
+            return Refused(type(error).__name__)
+        return outcome
+    return Delivered(chat_id=message.chat_id, message_id=message.message_id)
+
+
+def audit_word(outcome: Outcome) -> str:
+    """An outcome as the audit log writes it: ``delivered``, ``unreachable:Forbidden``..."""
+    if isinstance(outcome, Delivered):
+        return "delivered"
+    if isinstance(outcome, Unreachable):
+        if outcome.error == NOT_ENROLLED:
+            return "therapist_not_enrolled"
+        return f"unreachable:{outcome.error}"
+    if isinstance(outcome, Refused):
+        return f"refused:{outcome.error}"
+    return f"failed:{outcome.error}"
 
 
 async def tell_therapist(
     bot: Bot, services: Services, client_code: str, therapist_code: str, event: str, via: str
-) -> str:
+) -> Outcome:
     """Tell a client's therapist that the client ``stopped`` or ``deleted`` their data."""
     key = _NOTICES[event]
     language = services.config.clinic.language
@@ -62,6 +91,6 @@ async def tell_therapist(
         client_code=client_code,
         therapist_code=therapist_code,
         via=via,
-        detail=f"{event}: {outcome}",
+        detail=f"{event}: {audit_word(outcome)}",
     )
     return outcome

@@ -22,6 +22,7 @@ class AuditKind(StrEnum):
     EXPORTED = "exported"
     DELETED = "deleted"
     RISK_ALERT = "risk_alert"
+    RISK_ALERT_SENT = "risk_alert_sent"  # one recipient's try: how far it got, its outcome
     THERAPIST_NOTIFIED = "therapist_notified"
     PURGED = "purged"
     KEY_ROTATED = "key_rotated"

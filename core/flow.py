@@ -14,7 +14,9 @@ from enum import StrEnum
 
 from core.questionnaire import Item, Questionnaire
 
-#: Longest note a client may leave, in characters.
+#: Longest note a client may leave, in UTF-16 code units as Telegram counts a message's
+#: length (an emoji outside the Basic Multilingual Plane counts two), so that a note of
+#: any script quoted in a therapist's alert fits in one Telegram message.
 NOTE_MAX_CHARS = 2000
 
 
@@ -96,7 +98,7 @@ def apply(questionnaire: Questionnaire, step: int, action: Action) -> Accepted |
         note = clean_text(action.text).strip()
         if not any(_visible(character) for character in note):
             return Rejection.EMPTY
-        if len(note) > NOTE_MAX_CHARS:
+        if utf16_length(note) > NOTE_MAX_CHARS:
             return Rejection.TOO_LONG
         return Accepted(next_step=n + 1, action=action, note=note)
     if action.step != step:
@@ -116,6 +118,11 @@ def apply(questionnaire: Questionnaire, step: int, action: Action) -> Accepted |
 def _visible(character: str) -> bool:
     """Whether a character shows: not white space, not a control or format character."""
     return not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf")
+
+
+def utf16_length(text: str) -> int:
+    """Length of ``text`` as Telegram measures it: UTF-16 code units, not code points."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def clean_text(text: str) -> str:

@@ -3,7 +3,10 @@
 A match is a trigger to show crisis contacts at once and to alert the therapist; it is
 not an assessment and not monitoring. Matching ignores case, accents and punctuation:
 the phrase ``"kill myself"`` matches ``"...to KILL   myself!!"``, ``"hacerme daño"``
-matches ``"HACERME DANO"``. A phrase matches whole words only
+matches ``"HACERME DANO"``. It ignores what does not show either: format characters
+(zero-width spaces and joiners, soft hyphens, bidi marks) vanish, so ``"kil\u00adl"`` is
+``"kill"``; and compatibility forms read as their plain letters (fullwidth ``"ｋｉｌｌ"``,
+the ligature ``"ﬁ"``, superscripts). A phrase matches whole words only
 (``"die"`` does not match ``"diet"``); a phrase ending in ``*`` matches any word that
 starts with its last word (``"suicid*"`` matches ``"suicide"`` and ``"suicidal"``).
 """
@@ -17,12 +20,20 @@ from collections.abc import Iterable
 _NOT_WORD = re.compile(r"[\W_]+")
 #: Letters that Unicode decomposition does not reduce to a base letter plus a mark.
 _FOLD = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i"})
+#: Dropped after decomposition: marks on a letter (accents, also those with no combining
+#: class such as the grapheme joiner) and format characters, which never show.
+_INVISIBLE = ("Mn", "Me", "Cf")
 
 
 def normalise(text: str) -> str:
-    """Lower case, no accents, words separated by single spaces, no punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lower case, no accents, no invisible characters, no punctuation, single spaces.
+
+    Decomposed (NFKD) before case folding as well as after, because a compatibility
+    form can decompose to a capital (``"ℌ"`` is ``"H"``) and folding can compose one.
+    """
+    folded = unicodedata.normalize("NFKD", text).casefold().translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", folded)
+    bare = "".join(c for c in decomposed if unicodedata.category(c) not in _INVISIBLE)
     return " ".join(_NOT_WORD.sub(" ", bare).split())
 
 

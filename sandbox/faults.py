@@ -53,10 +53,32 @@ class Faults:
         self._spells: dict[str, tuple[float, ApiError]] = {}
         self._garbled: defaultdict[str, deque[str]] = defaultdict(deque)
         self._random: dict[str, tuple[float, ApiError, random.Random]] = {}
+        # per (method, chat): None lets a call through, so "the second message" can fail
+        self._chat_failures: defaultdict[tuple[str, int], deque[ApiError | None]] = defaultdict(
+            deque
+        )
 
     def fail(self, method: str, error: ApiError, times: int) -> None:
         """Answer the next `times` calls of `method` with `error`."""
         self._failures[method.lower()].extend([error] * times)
+
+    def fail_in_chat(
+        self, method: str, chat_id: int, error: ApiError, times: int, skip: int = 0
+    ) -> None:
+        """Let the next `skip` calls of `method` to `chat_id` through, then answer `times`
+        of them with `error`; calls to other chats go on as usual."""
+        self._chat_failures[(method.lower(), chat_id)].extend([None] * skip + [error] * times)
+
+    def watches_chats(self, method: str) -> bool:
+        """Whether a failure is planned for a call of `method` to some chat."""
+        return any(
+            queue for (name, _), queue in self._chat_failures.items() if name == method.lower()
+        )
+
+    def next_chat_failure(self, method: str, chat_id: int) -> ApiError | None:
+        """Take the failure planned for this call to this chat, if any."""
+        queue = self._chat_failures.get((method.lower(), chat_id))
+        return queue.popleft() if queue else None
 
     def fail_for(self, method: str, error: ApiError, seconds: float) -> None:
         """Answer every call of `method` in the next `seconds` with `error`; a 429 then
@@ -87,6 +109,7 @@ class Faults:
         self._spells.clear()
         self._garbled.clear()
         self._random.clear()
+        self._chat_failures.clear()
 
     def next_failure(self, method: str) -> ApiError | None:
         """Take the failure planned for this call, if any."""

@@ -162,11 +162,16 @@ class BotApiSandbox:
         retry_after: int | None = None,
         times: int = 1,
         seconds: float | None = None,
+        chat_id: int | None = None,
+        skip: int = 0,
     ) -> None:
         """Answer the next `times` calls of `method` with this error, doing nothing; with
-        `seconds`, every call in that spell instead (a 429 counts the spell down)."""
+        `seconds`, every call in that spell instead (a 429 counts the spell down); with
+        `chat_id`, only calls to that chat, after letting `skip` of them through."""
         error = make_error(error_code, description, retry_after)
-        if seconds is not None:
+        if chat_id is not None:
+            self._faults.fail_in_chat(method, chat_id, error, times, skip)
+        elif seconds is not None:
             self._faults.fail_for(method, error, seconds)
         else:
             self._faults.fail(method, error, times)
@@ -209,9 +214,12 @@ class BotApiSandbox:
         delay = self._faults.next_delay(name)
         try:
             failure = self._faults.next_failure(name)
+            params = await Params.read(request)
+            if failure is None and self._faults.watches_chats(name):
+                failure = self._faults.next_chat_failure(name, chat_id_of(params))
             if failure is not None:
                 raise ApiError(failure.code, failure.description, failure.parameters)
-            result = await self._call(name, await Params.read(request))
+            result = await self._call(name, params)
             body, status = {"ok": True, "result": result}, 200
             garbled = self._faults.next_garbled(name)
         except ApiError as error:

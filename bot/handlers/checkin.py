@@ -12,7 +12,7 @@ from bot import callback_data as cd
 from bot.handlers.common import edit, reply
 from bot.handlers.enrolment import EnrolmentHandlers
 from bot.handlers.therapist import TherapistHandlers
-from bot.safety import alert, crisis_view, idle_crisis_view
+from bot.safety import alert, send_crisis_reply
 from bot.services import Services
 from bot.views import View, checkin_view, closed_view
 from core.enrolment import needs_consent
@@ -25,6 +25,7 @@ from core.flow import (
     apply,
     clean_text,
     stage_of,
+    utf16_length,
 )
 from core.model import Checkin, CheckinStatus, ClientRecord
 from messages.catalog import html_text, plain
@@ -119,14 +120,14 @@ class CheckinHandlers:
         checkin = self.s.checkins.awaiting_note(chat.id, self.s.clock.now(), note_step)
         if checkin is None:
             if self.s.risk.matches(message.text or ""):
-                await reply(update, idle_crisis_view(self.s, person.language))
+                await send_crisis_reply(update, self.s, person.language, idle=True)
                 return
             crisis = self.s.crisis(person.language)
             await reply(update, View(html_text(person.language, "client.idle_text", crisis=crisis)))
             return
         decision = apply(self.s.questionnaire, checkin.step, NoteText(message.text or ""))
         if decision is Rejection.TOO_LONG:
-            length = len(clean_text(message.text or "").strip())
+            length = utf16_length(clean_text(message.text or "").strip())
             text = html_text(person.language, "note.too_long", length=length, limit=NOTE_MAX_CHARS)
             await reply(update, View(text))
             return
@@ -136,13 +137,8 @@ class CheckinHandlers:
         risk = self.s.risk.matches(decision.note or "")
         if not self._advance(checkin, decision, risk):
             return
-        if risk:
-            # Crisis contacts first, before anything else happens in the chat; a refusal
-            # from Telegram must not stop the check-in or the therapist's alert.
-            try:
-                await reply(update, crisis_view(self.s, person.language))
-            except TelegramError as error:
-                log.error("crisis message failed", extra={"error": type(error).__name__})
+        if risk:  # crisis contacts first, before anything else happens in the chat
+            await send_crisis_reply(update, self.s, person.language)
         await self._show_progress(update, checkin, decision.next_step)
         if risk:
             note = RiskNote(
