@@ -26,6 +26,7 @@ from telegram.error import TelegramError
 
 from bot.handlers.common import reply
 from bot.notices import Refused, audit_word, send_to
+from bot.retry import urgent
 from bot.services import Services
 from bot.views import View
 from core.delivery import Delivered, Unreachable
@@ -63,13 +64,14 @@ async def send_crisis_reply(
 ) -> bool:
     """Send the client the crisis contacts, before anything else; False if it failed.
 
-    The one place the crisis reply is sent: the place to mark it urgent (ahead of any
-    pacing queue). A refusal from Telegram is logged and must stop nothing else: the
-    check-in goes on and the therapist is still alerted.
+    The one place the crisis reply is sent, marked urgent: ahead of the queue of paced
+    messages (``bot.retry.urgent``). A refusal from Telegram is logged and must stop
+    nothing else: the check-in goes on and the therapist is still alerted.
     """
     view = idle_crisis_view(services, language) if idle else crisis_view(services, language)
     try:
-        await reply(update, view)
+        with urgent():
+            await reply(update, view)
     except TelegramError as error:
         log.error("crisis message failed", extra={"error": type(error).__name__})
         return False
@@ -77,7 +79,15 @@ async def send_crisis_reply(
 
 
 async def alert(bot: Bot, services: Services, note: RiskNote) -> bool:
-    """Alert the therapist and the escalation contact, each once; False while one is owed."""
+    """Alert the therapist and the escalation contact, each once; False while one is owed.
+
+    Marked urgent: the alerts go ahead of the queue of paced messages (``bot.retry``).
+    """
+    with urgent():
+        return await _alert(bot, services, note)
+
+
+async def _alert(bot: Bot, services: Services, note: RiskNote) -> bool:
     config = services.config
     language = config.clinic.language
     text = note.text if config.safety.risk_notes_to_therapist else None

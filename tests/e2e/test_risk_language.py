@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+import bot.safety
+from bot.handlers.common import reply as plain_reply
+from bot.retry import is_urgent
 from core.clinic import ClinicConfig
 from sandbox import SandboxMessage, SimUser
 from storage.tables import NoteRow
@@ -130,7 +133,11 @@ async def test_an_alert_that_could_not_go_out_is_retried_by_the_tick(clinic: Cli
     therapist, client = clinic.sandbox.user(3001), clinic.sandbox.user(1001)
     await enrol_staff(clinic, therapist, "T01")
     await note_prompt(clinic, client)
-    clinic.sandbox.fail_next("sendMessage", error_code=502, chat_id=therapist.id)
+    # A 5xx would be retried within the handler's reply budget; an error that is not
+    # retried there (or an outage longer than the budget) leaves the alert to the tick.
+    clinic.sandbox.fail_next(
+        "sendMessage", error_code=400, description="Bad Request: try later", chat_id=therapist.id
+    )
     await client.send_text("I want to die")
     await client.wait_for_message(lambda m: "Keep it private" in m.button_labels)
     await eventually(lambda: _tried(clinic))
@@ -222,3 +229,29 @@ async def test_the_consent_text_says_risk_notes_reach_the_therapist(clinic: Clin
     assert "even if you keep it private" in text
     assert "A duty contact at the clinic is told too, without the note." in text
     assert "erased after 24 months" in text
+
+
+async def test_the_crisis_reply_and_the_alert_are_sent_as_urgent(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    therapist, client = clinic.sandbox.user(3001), clinic.sandbox.user(1001)
+    await enrol_staff(clinic, therapist, "T01")
+    await note_prompt(clinic, client)
+    marks: list[tuple[str, bool]] = []
+    alert_one = bot.safety._alert_one
+
+    async def reply(*args: Any, **kwargs: Any) -> Any:
+        marks.append(("crisis", is_urgent()))
+        return await plain_reply(*args, **kwargs)
+
+    async def one(*args: Any, **kwargs: Any) -> Any:
+        marks.append(("alert", is_urgent()))
+        return await alert_one(*args, **kwargs)
+
+    monkeypatch.setattr(bot.safety, "reply", reply)
+    monkeypatch.setattr(bot.safety, "_alert_one", one)
+
+    await client.send_text("I want to die")
+    await therapist.wait_for_message(lambda m: "alert" in (m.text or ""))
+
+    assert marks == [("crisis", True), ("alert", True)]
