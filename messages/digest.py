@@ -39,7 +39,8 @@ def render_digest(digest: Digest, language: str, tz: ZoneInfo) -> list[Part]:
     end = format_date(digest.made_at.astimezone(tz).date(), "d MMM yyyy", locale=language)
     head = html_text(language, "report.digest.title", start=start, end=end)
     if not digest.clients:
-        return pack([Block(SafeHtml(f"{head}\n{html_text(language, 'report.digest.empty')}"))])
+        empty = html_text(language, "report.digest.empty")
+        return [Part(SafeHtml(f"{head}\n{empty}"))]
     counts = html_text(
         language,
         "report.digest.counts",
@@ -60,7 +61,7 @@ def render_digest(digest: Digest, language: str, tz: ZoneInfo) -> list[Part]:
             client_blocks[0] = replace(first, text=SafeHtml(f"{heading}\n\n{first.text}"))
         blocks += client_blocks
     blocks.append(Block(_footer(digest, language)))
-    return pack(blocks)
+    return pack(blocks, html_text(language, "report.digest.continued"))
 
 
 def _footer(digest: Digest, language: str) -> SafeHtml:
@@ -173,7 +174,7 @@ def render_brief(brief: Brief, language: str, tz: ZoneInfo) -> list[Part]:
     entry = client_entry(client, language, tz, full=True)
     calm = [] if client.fired else [Block(html_text(language, "report.brief.calm"))]
     first = replace(entry[0], text=SafeHtml(f"{head}\n{since}\n\n{entry[0].text}"))
-    return pack([first, *entry[1:], *calm])
+    return pack([first, *entry[1:], *calm], html_text(language, "report.brief.continued"))
 
 
 _STATUS = {

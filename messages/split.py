@@ -16,7 +16,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.flow import utf16_length
 from messages.catalog import SafeHtml
@@ -57,8 +57,16 @@ def visible_length(text: str) -> int:
     return utf16_length(html.unescape(_TAG.sub("", text)))
 
 
-def pack(blocks: Sequence[Block], limit: int = LIMIT) -> list[Part]:
-    """Join blocks with blank lines into as few parts as fit under ``limit``."""
+def pack(blocks: Sequence[Block], again: SafeHtml, limit: int = LIMIT) -> list[Part]:
+    """Join blocks with blank lines into as few parts as fit under ``limit``; every part
+    after the first starts with the line ``again`` (the title, continued), so that no
+    message's first line (what a lock screen shows) names a client."""
+    room = limit - visible_length(again) - 1
+    parts = _packed(blocks, room)
+    return parts[:1] + [replace(p, text=SafeHtml(f"{again}\n{p.text}")) for p in parts[1:]]
+
+
+def _packed(blocks: Sequence[Block], limit: int) -> list[Part]:
     parts: list[Part] = []
     text = ""
     buttons: tuple[Button, ...] = ()

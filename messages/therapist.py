@@ -16,13 +16,13 @@ from messages.split import Block, Part, pack
 def render_roster(language: str, roster: Sequence[tuple[str, str]]) -> list[Part]:
     """'Your clients' with each code and status."""
     if not roster:
-        return pack([Block(html_text(language, "report.roster.empty"))])
+        return [Part(html_text(language, "report.roster.empty"))]
     lines = [html_text(language, "report.roster.title", count=len(roster))]
     lines += [
         html_text(language, "report.roster.line", code=code, status=status_label(language, status))
         for code, status in roster
     ]
-    return pack([Block(SafeHtml("\n".join(lines)))])
+    return pack([Block(SafeHtml("\n".join(lines)))], html_text(language, "report.roster.continued"))
 
 
 def render_history(client: ClientSummary, language: str, tz: ZoneInfo) -> list[Part]:
@@ -53,4 +53,4 @@ def render_history(client: ClientSummary, language: str, tz: ZoneInfo) -> list[P
         blocks.append(Block(SafeHtml("\n".join(rule_lines(language, client.fired)))))
     notes = [p.note for p in client.points if p.note is not None]
     blocks += [concern_block(language, client.code, note, tz) for note in notes]
-    return pack(blocks)
+    return pack(blocks, html_text(language, "report.history.continued"))

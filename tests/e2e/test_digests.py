@@ -200,7 +200,7 @@ async def test_clients_and_history_show_only_the_therapists_own_clients(clinic: 
     ]
 
     await therapist.send_command("history", "C101")
-    history = await therapist.wait_for_message(lambda m: "recent check-ins" in (m.text or ""))
+    history = await therapist.wait_for_message(lambda m: "Recent check-ins" in (m.text or ""))
     assert "Tue 24 Nov · Bond 8 · Goals 3 · Tasks skipped · Overall 9" in (history.text or "")
     chart = await therapist.wait_for_message(lambda m: m.photo is not None)
     assert png_size(chart) >= (1000, 500)

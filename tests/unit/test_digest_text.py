@@ -127,9 +127,10 @@ def test_visible_length_counts_what_telegram_counts() -> None:
 
 def test_a_block_too_long_for_one_message_is_cut_between_lines() -> None:
     block = Block(SafeHtml("\n".join(["x" * 100] * 100)))
-    parts = pack([block])
+    parts = pack([block], SafeHtml("<b>Title</b> (continued)"))
     assert len(parts) == 3
     assert all(visible_length(p.text) <= 4000 for p in parts)
+    assert [p.text.split("\n")[0] for p in parts[1:]] == ["<b>Title</b> (continued)"] * 2
 
 
 def test_a_brief_says_what_came_in_since_the_last_session() -> None:
@@ -171,8 +172,9 @@ def test_history_lists_check_ins_newest_first_with_missed_ones() -> None:
 
     (part,) = render_history(summary, "en", BERLIN)
 
-    assert visible(part.text).splitlines()[:4] == [
-        "C101 · recent check-ins (active)",
+    assert visible(part.text).splitlines()[:5] == [
+        "Recent check-ins",
+        "C101 · active",
         "Tue 15 Sep · Bond 8 · Goals skipped · Tasks 9 · Overall 9",
         "Tue 8 Sep · missed",
         "Tue 1 Sep · Bond 9 · Goals 9 · Tasks 9 · Overall 9",

@@ -63,7 +63,7 @@ def test_a_history_reply_names_its_client_and_a_noteless_one_nobody() -> None:
 def test_every_piece_of_a_note_cut_between_lines_names_its_client() -> None:
     long_note = Block(SafeHtml("\n".join(["x" * 100] * 100)), quotes=("C101",))
 
-    parts = pack([Block(SafeHtml("head")), long_note])
+    parts = pack([Block(SafeHtml("head")), long_note], SafeHtml("head (continued)"))
 
     assert len(parts) == 3
     assert [p.quotes for p in parts] == [("C101",)] * 3

@@ -77,11 +77,6 @@ def test_no_first_line_of_a_message_a_therapist_did_not_ask_for_names_the_client
         assert shown.strip(), f"{language} {what}: an empty first line"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="messages/digest.py starts a digest's later parts with a client's block; "
-    "each part needs a neutral first line (e.g. the title, continued)",
-)
 def test_no_later_part_of_a_long_digest_starts_with_a_client() -> None:
     codes = [f"C{n:03}" for n in range(12)]
     notes = [SharedNote("<&😬 " * 399, FIRST_SESSION, f"tok{code}") for code in codes]
