@@ -33,6 +33,7 @@ from bot.health import HealthServer
 from bot.maintenance import purge
 from bot.notifier import TelegramNotifier
 from bot.ratelimit import ChatSpacedRateLimiter
+from bot.retry import Retrying
 from bot.safety import send_pending_alerts
 from bot.services import Services
 from bot.settings import Settings
@@ -85,7 +86,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
         .request(HTTPXRequest(connection_pool_size=POOL, connect_timeout=5, read_timeout=15))
         .get_updates_request(HTTPXRequest(connect_timeout=5, read_timeout=40))
-        .rate_limiter(ChatSpacedRateLimiter())
+        .rate_limiter(ChatSpacedRateLimiter(retrying=Retrying(budget=settings.reply_retry_seconds)))
         .concurrent_updates(ChatOrderedProcessor())
         .post_init(partial(_post_init, settings))
         .post_shutdown(_post_shutdown)

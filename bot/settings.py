@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         description="How long a worker's claim on a due send holds; a crashed worker's claims "
         "go back to the queue after this long.",
     )
+    reply_retry_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=300,
+        description="How long a reply to something a person did (a tap, a command, crisis "
+        "contacts) is retried through Telegram's transient errors before it is given up.",
+    )
     webhook_url: str | None = Field(
         default=None,
         description="Public HTTPS URL Telegram posts updates to (alliance run --webhook).",

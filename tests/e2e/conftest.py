@@ -115,8 +115,14 @@ def shows_step(message: SandboxMessage, number: int) -> bool:
 
 
 @pytest.fixture
+def settings_changes() -> dict[str, Any]:
+    """Settings a test module or class changes for its bot (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
 async def clinic(
-    config: ClinicConfig, clock: FixedClock, database_url: str
+    config: ClinicConfig, clock: FixedClock, database_url: str, settings_changes: dict[str, Any]
 ) -> AsyncIterator[Clinic]:
     """The bot running against the sandbox with the test clinic and a fixed clock."""
     async with BotApiSandbox(token=TOKEN, username="riverside_checkin_bot") as sandbox:
@@ -125,6 +131,7 @@ async def clinic(
             database_url=database_url,
             telegram_api_url=sandbox.api_root,
             encryption_key=KEY,
+            **settings_changes,
         )
         services = bootstrap(config, database_url, clock, encryption_key=KEY)
         application = build_application(settings, services, schedule_jobs=False)

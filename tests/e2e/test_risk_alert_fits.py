@@ -7,6 +7,7 @@ entity parsing as Telegram does, and can refuse one chat's messages on purpose.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -93,7 +94,7 @@ async def test_a_quote_telegram_refuses_leaves_the_alert_without_the_note(
     await eventually(lambda: _alerted(clinic))
 
     (head,) = alerts(therapist)
-    assert "/history C101" in (head.text or "")
+    assert "records for client C101" in (head.text or "")
     assert quotes(therapist) == []
     assert summary(clinic) == "therapist delivered without note, escalation delivered"
     assert recorded(clinic) == []
@@ -116,44 +117,50 @@ async def test_the_duty_contact_is_alerted_when_the_therapist_blocked_the_bot(
     assert summary(clinic) == "therapist unreachable:Forbidden, escalation delivered"
 
 
-async def test_a_failing_therapist_chat_delays_only_the_therapist_and_nobody_gets_it_twice(
-    clinic: Clinic,
-) -> None:
-    therapist, duty, client = await staff(clinic)
-    clinic.sandbox.fail_next("sendMessage", error_code=502, chat_id=therapist.id)
+class TestAnOutageLongerThanTheHandlersRetries:
+    """The therapist's chat fails for longer than a reply is retried (here: not at all)."""
 
-    await client.send_text("I want to die")
-    escalation = await duty.wait_for_message(lambda m: "Check-in alert" in (m.text or ""))
-    await eventually(lambda: _tried(clinic, "escalation"))
+    @pytest.fixture
+    def settings_changes(self) -> dict[str, Any]:
+        return {"reply_retry_seconds": 0}
 
-    assert "the bot keeps trying" in (escalation.text or "")
-    assert alerts(therapist) == []
-    assert not _alerted(clinic)
-    await clinic.advance(timedelta(minutes=3))
+    async def test_a_failing_therapist_chat_delays_only_the_therapist_and_nobody_gets_it_twice(
+        self, clinic: Clinic
+    ) -> None:
+        therapist, duty, client = await staff(clinic)
+        clinic.sandbox.fail_next("sendMessage", error_code=502, chat_id=therapist.id)
 
-    assert _alerted(clinic)
-    assert len(alerts(therapist)) == 1
-    assert len(quotes(therapist)) == 1
-    assert len(alerts(duty)) == 1
-    assert summary(clinic) == "therapist delivered, escalation delivered"
+        await client.send_text("I want to die")
+        escalation = await duty.wait_for_message(lambda m: "Check-in alert" in (m.text or ""))
+        await eventually(lambda: _tried(clinic, "escalation"))
 
+        assert "the bot keeps trying" in (escalation.text or "")
+        assert alerts(therapist) == []
+        assert not _alerted(clinic)
+        await clinic.advance(timedelta(minutes=3))
 
-async def test_a_quote_that_failed_for_a_while_is_sent_alone_by_the_tick(
-    clinic: Clinic,
-) -> None:
-    therapist, duty, client = await staff(clinic)
-    clinic.sandbox.fail_next("sendMessage", error_code=502, chat_id=therapist.id, skip=1)
+        assert _alerted(clinic)
+        assert len(alerts(therapist)) == 1
+        assert len(quotes(therapist)) == 1
+        assert len(alerts(duty)) == 1
+        assert summary(clinic) == "therapist delivered, escalation delivered"
 
-    await client.send_text("I want to die")
-    await duty.wait_for_message(lambda m: "Check-in alert" in (m.text or ""))
-    await eventually(lambda: _tried(clinic, "escalation"))
-    assert (len(alerts(therapist)), len(quotes(therapist))) == (1, 0)
+    async def test_a_quote_that_failed_for_a_while_is_sent_alone_by_the_tick(
+        self, clinic: Clinic
+    ) -> None:
+        therapist, duty, client = await staff(clinic)
+        clinic.sandbox.fail_next("sendMessage", error_code=502, chat_id=therapist.id, skip=1)
 
-    await clinic.advance(timedelta(minutes=3))
+        await client.send_text("I want to die")
+        await duty.wait_for_message(lambda m: "Check-in alert" in (m.text or ""))
+        await eventually(lambda: _tried(clinic, "escalation"))
+        assert (len(alerts(therapist)), len(quotes(therapist))) == (1, 0)
 
-    assert (len(alerts(therapist)), len(quotes(therapist))) == (1, 1)
-    assert len(alerts(duty)) == 1
-    assert summary(clinic) == "therapist delivered, escalation delivered"
+        await clinic.advance(timedelta(minutes=3))
+
+        assert (len(alerts(therapist)), len(quotes(therapist))) == (1, 1)
+        assert len(alerts(duty)) == 1
+        assert summary(clinic) == "therapist delivered, escalation delivered"
 
 
 def _tried(clinic: Clinic, role: str) -> bool:

@@ -35,7 +35,7 @@ def test_the_first_message_has_the_fixed_text_and_no_note(language: str) -> None
     assert "I want to die" not in alert.head
     assert "C101" not in alert.head.split("\n")[0]
     assert "C101" in alert.head  # further down it says whose note it is
-    assert "/history C101" in alert.head
+    assert alert.head.rstrip(".").endswith("C101")  # at the end, not in the first line
     assert len(alert.quotes) == 1
     assert quoted(alert.quotes[0]) == "I want to die"
     assert "C101" not in alert.quotes[0].split("\n")[0]
