@@ -1,9 +1,12 @@
-"""What can come of a send, and how long to wait before trying again."""
+"""What can come of a send, and what to do next: done, chat gone, try again at T, give up."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 #: First retry after this long; each further failure doubles it, up to the cap.
 RETRY_BASE = timedelta(seconds=30)
@@ -47,18 +50,55 @@ class Unreachable:
 Delivery = Delivered | RetryLater | Unreachable
 
 
-def is_unknown(outcome: Delivery) -> bool:
-    """Whether a send's fate is unknown: it may have reached its reader."""
-    return isinstance(outcome, RetryLater) and outcome.unknown
+class Next(StrEnum):
+    """What becomes of an item after one send."""
+
+    SENT = "sent"
+    GONE = "gone"  # the chat refuses messages
+    RETRY = "retry"
+    GIVE_UP = "give_up"  # the last send of unknown fate ``MAX_UNKNOWN_SENDS`` allows
 
 
-def gives_up(unknown_before: int, outcome: Delivery) -> bool:
-    """Whether a failed send is the last: the ``MAX_UNKNOWN_SENDS``-th of unknown fate.
+@dataclass(frozen=True)
+class Verdict:
+    """What to do after a send: ``next``, with the send's error (a type name), when to try
+    again, and whether the send counts as one of unknown fate."""
 
-    ``unknown_before`` counts the earlier sends of unknown fate of the same item. Other
-    faults (429, 5xx, the network) are retried until the item expires.
+    next: Next
+    error: str = ""
+    #: For ``RETRY``; for ``GONE`` too, for an item that keeps trying a chat that refused
+    #: (a check-in: the client may unblock the bot within its window).
+    retry_at: datetime | None = None
+    unknown: bool = False
+
+
+#: Draws the jitter of a retry, in ``[0, 1)``.
+Jitter = Callable[[], float]
+
+
+def judge(
+    outcome: Delivery,
+    now: datetime,
+    attempts: int,
+    unknown_before: int,
+    jitter: Jitter = random.random,
+) -> Verdict:
+    """What comes of a send that ended in ``outcome`` at ``now``.
+
+    ``attempts`` counts the tries of the item so far, this one included; ``unknown_before``
+    its earlier sends of unknown fate. The ``MAX_UNKNOWN_SENDS``-th send of unknown fate
+    gives up; other faults (429, 5xx, the network) are retried after ``retry_delay``, with
+    ``jitter()`` (random unless a test fixes it), until the item expires.
     """
-    return is_unknown(outcome) and unknown_before + 1 >= MAX_UNKNOWN_SENDS
+    if isinstance(outcome, Delivered):
+        return Verdict(Next.SENT)
+    unknown = isinstance(outcome, RetryLater) and outcome.unknown
+    if unknown and unknown_before + 1 >= MAX_UNKNOWN_SENDS:
+        return Verdict(Next.GIVE_UP, outcome.error, unknown=True)
+    retry_after = outcome.retry_after if isinstance(outcome, RetryLater) else None
+    at = now + retry_delay(attempts, jitter(), retry_after)
+    gone = isinstance(outcome, Unreachable)
+    return Verdict(Next.GONE if gone else Next.RETRY, outcome.error, at, unknown)
 
 
 def retry_delay(attempts: int, jitter: float, retry_after: timedelta | None = None) -> timedelta:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from core.clinic import ClinicConfig
 from core.clock import Clock
-from core.delivery import Delivered, RetryLater, Unreachable, gives_up, is_unknown, retry_delay
+from core.delivery import Jitter, Next, RetryLater, judge
 from core.digest import Brief, Digest, Report, build_brief, build_digest
 from core.report_times import (
     ReportTiming,
@@ -220,11 +220,13 @@ async def run_reports(
     histories: Histories,
     notifier: Notifier,
     lease: timedelta = LEASE,
+    jitter: Jitter = random.random,
 ) -> ReportTick:
     """Record what is due, then send it; safe to run from several workers at once.
 
     ``lease``: how long a claim holds (``ALLIANCE_CLAIM_LEASE_SECONDS``, as for check-ins).
     A report that fails in any way is recorded and the round goes on with the next one.
+    ``jitter`` draws the jitter of retry times (random unless a test fixes it).
     """
     now = clock.now()
     deliveries.tidy(now)
@@ -235,7 +237,7 @@ async def run_reports(
         if job is None:
             break
         sent = await _attempt(config, histories, notifier, job, clock.now())
-        _record(deliveries, job, sent, clock.now(), tick)
+        _record(deliveries, job, sent, clock.now(), tick, jitter)
     return tick
 
 
@@ -259,37 +261,37 @@ async def _attempt(
 
 
 def _record(
-    deliveries: Deliveries, job: Job, sent: ReportSent | None, now: datetime, tick: ReportTick
+    deliveries: Deliveries,
+    job: Job,
+    sent: ReportSent | None,
+    now: datetime,
+    tick: ReportTick,
+    jitter: Jitter,
 ) -> None:
     """Record how one report went: sent, failed for good, skipped, or to be tried again."""
     if sent is None:
         deliveries.finish(job.id, State.SKIPPED, now, "Gone")
         return
-    outcome = sent.outcome
+    verdict = judge(sent.outcome, now, job.attempts, job.unknown_sends, jitter)
     facts = {"delivery_id": job.id, "kind": job.kind.value, "parts": sent.parts_sent}
-    if isinstance(outcome, Delivered):
+    if verdict.next is Next.SENT:
         deliveries.finish(job.id, State.SENT, now)
         tick.digests += job.kind is Kind.DIGEST
         tick.briefs += job.kind is Kind.BRIEF
         log.info("report sent", extra=facts)
-    elif isinstance(outcome, Unreachable):
-        deliveries.finish(job.id, State.FAILED, now, outcome.error)
+        return
+    facts["error"] = verdict.error
+    if verdict.next is Next.GONE:  # a therapist's chat that refuses messages is not retried
+        deliveries.finish(job.id, State.FAILED, now, verdict.error)
         tick.failed += 1
-        log.warning("report undeliverable", extra=facts | {"error": outcome.error})
-    elif gives_up(job.unknown_sends, outcome):
-        deliveries.finish(job.id, State.FAILED, now, outcome.error, unknown=True)
+        log.warning("report undeliverable", extra=facts)
+    elif verdict.next is Next.GIVE_UP:
+        deliveries.give_up(job.id, verdict.error)
         tick.failed += 1
-        log.error(
-            "report given up after sends of unknown fate", extra=facts | {"error": outcome.error}
-        )
+        log.error("report given up after sends of unknown fate", extra=facts)
     else:
-        delay = retry_delay(
-            job.attempts,
-            random.random(),  # noqa: S311 - jitter, not a secret
-            outcome.retry_after,
-        )
-        deliveries.retry_later(
-            job.id, now + delay, outcome.error, sent.parts_sent, unknown=is_unknown(outcome)
-        )
+        at, parts = verdict.retry_at, sent.parts_sent
+        assert at is not None
+        deliveries.retry_later(job.id, at, verdict.error, unknown=verdict.unknown, parts_sent=parts)
         tick.retried += 1
-        log.warning("report not delivered", extra=facts | {"error": outcome.error})
+        log.warning("report not delivered", extra=facts)

@@ -11,15 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
-from core.delivery import (
-    Delivered,
-    Delivery,
-    RetryLater,
-    Unreachable,
-    gives_up,
-    is_unknown,
-    retry_delay,
-)
+from core.delivery import Delivered, Delivery, Jitter, Next, RetryLater, Verdict, judge
 from core.model import Checkin, CheckinStatus
 from core.timing import (
     REMINDER_MIN_OPEN,
@@ -88,9 +80,10 @@ async def run_tick(
     tick = _Tick(clock, checkins, people, notifier, metrics, policy, lease)
     now = clock.now()
     tick.report.resumed = people.end_due_pauses(now)  # before claiming: due ones go out now
-    closed = checkins.close_expired_by_status(now)
+    tidied = checkins.tidy(now)
+    closed = tidied.closed
     metrics.closed(closed.get(CheckinStatus.EXPIRED, 0), closed.get(CheckinStatus.UNSENT, 0))
-    tick.report.released = checkins.release_lapsed_claims(now)
+    tick.report.released = tidied.released
     tick.report.closed = sum(closed.values())
     tried = 0
     while tried < MAX_SENDS_PER_TICK:
@@ -124,6 +117,7 @@ class _Tick:
     policy: Policy
     lease: timedelta
     report: TickReport = field(default_factory=TickReport)
+    jitter: Jitter = random.random
 
     async def send_checkin(self, checkin: Checkin, until: datetime) -> None:
         """Send one check-in claimed until ``until``, or give it back to wait for morning or
@@ -149,19 +143,23 @@ class _Tick:
             self.report.sent += 1
             log.info("checkin sent", extra={"checkin_id": checkin.id, "seconds": round(took, 3)})
             return
-        facts = {"checkin_id": checkin.id, "error": outcome.error, "attempt": checkin.attempts}
-        if gives_up(checkin.unknown_sends, outcome):
-            self.checkins.give_up(checkin.id, outcome.error)
+        verdict = judge(outcome, now, checkin.attempts, checkin.unknown_sends, self.jitter)
+        self._checkin_failed(checkin, verdict)
+
+    def _checkin_failed(self, checkin: Checkin, verdict: Verdict) -> None:
+        """Give up a check-in, or give it back to be tried again: a chat that refused it
+        (gone) is tried again too, as the client may unblock the bot before it expires."""
+        facts = {"checkin_id": checkin.id, "error": verdict.error, "attempt": checkin.attempts}
+        if verdict.next is Next.GIVE_UP:
+            self.checkins.give_up(checkin.id, verdict.error)
             self.metrics.closed(0, 1)
             self.report.gave_up += 1
             log.error("checkin given up after sends of unknown fate", extra=facts)
             return
-        self._count_failure(checkin, outcome)
+        self._count_failure(checkin, verdict)
+        assert verdict.retry_at is not None
         self.checkins.retry_later(
-            checkin.id,
-            now + _delay(checkin.attempts, outcome),
-            outcome.error,
-            unknown=is_unknown(outcome),
+            checkin.id, verdict.retry_at, verdict.error, unknown=verdict.unknown
         )
         log.warning("checkin not delivered", extra=facts)
 
@@ -193,8 +191,9 @@ class _Tick:
             facts = {"checkin_id": checkin.id, "reminder": sent, "error": outcome.error}
             log.warning("reminder of unknown fate counted as sent", extra=facts)
             return
-        self._count_failure(checkin, outcome)
-        retry_at = None if isinstance(outcome, Unreachable) else now + _delay(1, outcome)
+        verdict = judge(outcome, now, 1, 0, self.jitter)  # unknown fate is handled above
+        self._count_failure(checkin, verdict)
+        retry_at = None if verdict.next is Next.GONE else verdict.retry_at
         reminders.move(checkin.id, _still_useful(retry_at, checkin))
         log.warning(
             "reminder not delivered", extra={"checkin_id": checkin.id, "error": outcome.error}
@@ -207,11 +206,12 @@ class _Tick:
         reminders.sent(checkin.id, now, next_reminder(now, tz, timing, checkin.expires_at, sent))
         return sent
 
-    def _count_failure(self, checkin: Checkin, outcome: RetryLater | Unreachable) -> None:
-        if isinstance(outcome, Unreachable) and checkin.chat_id is not None:
-            self.people.set_reachable(checkin.chat_id, reachable=False)
-            self.report.unreachable += 1
-        elif isinstance(outcome, RetryLater):
+    def _count_failure(self, checkin: Checkin, verdict: Verdict) -> None:
+        if verdict.next is Next.GONE:
+            if checkin.chat_id is not None:
+                self.people.set_reachable(checkin.chat_id, reachable=False)
+                self.report.unreachable += 1
+        elif verdict.next is Next.RETRY:
             self.report.retried += 1
 
 
@@ -224,11 +224,3 @@ def _outcome_name(outcome: Delivery) -> str:
 def _still_useful(at: datetime | None, checkin: Checkin) -> datetime | None:
     """``at``, unless the check-in closes within the hour after it."""
     return at if at is not None and at + REMINDER_MIN_OPEN <= checkin.expires_at else None
-
-
-def _delay(attempts: int, outcome: RetryLater | Unreachable) -> timedelta:
-    return retry_delay(
-        attempts,
-        random.random(),  # noqa: S311 - jitter, not a secret
-        outcome.retry_after if isinstance(outcome, RetryLater) else None,
-    )

@@ -11,11 +11,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Connection, Row, Select, Table, bindparam, insert, select, update
 
 from core.flow import Accepted, ItemAnswer, NoteText, ShareChoice
 from core.model import Checkin, CheckinStatus, ClientStatus
+from storage.lease_queue import LeaseQueue, Statuses
 from storage.tables import AnswerRow, CheckinRow, ClientRow, NoteRow
 
 _S = CheckinStatus
@@ -79,25 +79,18 @@ def claimed_checkin(row: Row[Any]) -> Checkin:
     return replace(checkin, status=CheckinStatus.SENDING, attempts=checkin.attempts + 1)
 
 
-def rowcount(result: object) -> int:
-    """How many rows an UPDATE changed."""
-    assert isinstance(result, CursorResult)
-    return result.rowcount
-
-
-#: The oldest due check-ins of consenting clients.
-DUE = (
-    checkin_view()
-    .where(
-        CheckinRow.status == _S.PLANNED,
-        CheckinRow.due_at <= bindparam("b_now"),
-        CheckinRow.expires_at > bindparam("b_now"),
-        func.coalesce(CheckinRow.next_attempt_at, CheckinRow.due_at) <= bindparam("b_now"),
-        ClientRow.status == ClientStatus.ACTIVE,
-        ClientRow.in_config,
-    )
-    .order_by(CheckinRow.due_at, CheckinRow.id)
-    .limit(bindparam("b_limit"))
+#: Check-ins waiting to be sent, claimed under a lease; due ones of consenting clients only.
+CHECKIN_QUEUE = LeaseQueue(
+    _TABLE,
+    checkin_view(),
+    claimed_checkin,
+    Statuses(
+        waiting=_S.PLANNED,
+        claimed=_S.SENDING,
+        given_up=_S.UNSENT,  # as if it had expired: digests show it as not delivered
+        expiring={_S.PLANNED: _S.UNSENT, _S.OPEN: _S.EXPIRED},  # delivered ones: missed
+    ),
+    due_when=(ClientRow.status == ClientStatus.ACTIVE, ClientRow.in_config),
 )
 #: Move an open check-in's step on, only from the step the action was decided on.
 ADVANCE = (
@@ -116,32 +109,15 @@ ADVANCE = (
 )
 #: The check-in behind a button.
 BY_TOKEN = checkin_view().where(CheckinRow.token == bindparam("b_token"))
-#: The same, skipping rows another worker has locked (PostgreSQL).
-DUE_LOCKED = DUE.with_for_update(skip_locked=True, of=CheckinRow)
-#: Claim the rows found, unless another worker got there first.
-CLAIM = (
-    update(_TABLE)
-    .where(_CHECKINS.id.in_(bindparam("b_ids", expanding=True)), _CHECKINS.status == _S.PLANNED)
-    .values(
-        status=_S.SENDING,
-        claimed_until=bindparam("b_until"),
-        attempts=_CHECKINS.attempts + 1,
-    )
-    .returning(_CHECKINS.id)
-)
 #: A sent check-in opens, with its message and its first reminder's time.
-OPEN_SENT = (
-    update(_TABLE)
-    .where(_CHECKINS.id == bindparam("b_id"), _CHECKINS.status == _S.SENDING)
-    .values(
-        status=_S.OPEN,
-        chat_id=bindparam("b_chat"),
-        message_id=bindparam("b_msg"),
-        sent_at=bindparam("b_now"),
-        claimed_until=None,
-        last_error=None,
-        remind_at=bindparam("b_remind_at"),
-    )
+OPEN_SENT = CHECKIN_QUEUE.claimed_row.values(
+    status=_S.OPEN,
+    chat_id=bindparam("b_chat"),
+    message_id=bindparam("b_msg"),
+    sent_at=bindparam("b_now"),
+    claimed_until=None,
+    last_error=None,
+    remind_at=bindparam("b_remind_at"),
 )
 #: A check-in a tap opened while its send was in flight gets only its reminder time.
 REMIND_ADOPTED = (
@@ -153,26 +129,4 @@ REMIND_ADOPTED = (
         _CHECKINS.remind_at.is_(None),
     )
     .values(remind_at=bindparam("b_remind_at"), claimed_until=None)
-)
-#: Keep a claim for one more send, only while it is still this worker's (its lease has not
-#: lapsed and been taken over): its ``claimed_until`` is still the one this worker set.
-HOLD = (
-    update(_TABLE)
-    .where(
-        _CHECKINS.id == bindparam("b_id"),
-        _CHECKINS.status == _S.SENDING,
-        _CHECKINS.claimed_until == bindparam("b_until"),
-    )
-    .values(claimed_until=bindparam("b_new_until"))
-)
-#: Close a claimed check-in as never delivered: its sends' fate stayed unknown too often.
-GIVE_UP = (
-    update(_TABLE)
-    .where(_CHECKINS.id == bindparam("b_id"), _CHECKINS.status == _S.SENDING)
-    .values(
-        status=_S.UNSENT,
-        claimed_until=None,
-        last_error=bindparam("b_error"),
-        unknown_sends=_CHECKINS.unknown_sends + 1,
-    )
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -13,21 +13,16 @@ from core.schedule import PlannedCheckin
 from storage.checkin_rows import (
     ADVANCE,
     BY_TOKEN,
-    CLAIM,
-    DUE,
-    DUE_LOCKED,
-    GIVE_UP,
-    HOLD,
+    CHECKIN_QUEUE,
     OPEN_SENT,
     REMIND_ADOPTED,
     checkin_view,
-    claimed_checkin,
     record_action,
-    rowcount,
     to_checkin,
 )
 from storage.database import Database
 from storage.db import update_rows
+from storage.lease_queue import Leased, rowcount
 from storage.planned import PlanCounts, cancel_pending, replan
 from storage.tables import CheckinRow, ClientRow
 
@@ -36,11 +31,17 @@ S = CheckinStatus
 _IDS_PER_QUERY = 500
 
 
-class Checkins:
-    """Intent-named queries over check-ins; each call is one short transaction."""
+class Checkins(Leased[Checkin]):
+    """Intent-named queries over check-ins; each call is one short transaction.
+
+    Sending goes through the lease queue (``Leased``): ``tidy`` gives back lapsed claims
+    and closes check-ins past expiry (delivered ones ``expired``, missed; others
+    ``unsent``), ``claim_due_batch``, ``hold``, then ``mark_sent``, ``retry_later``,
+    ``defer`` or ``give_up`` (``unsent``).
+    """
 
     def __init__(self, database: Database) -> None:
-        self._db = database
+        super().__init__(database, CHECKIN_QUEUE)
 
     def plan(
         self, client_code: str, planned: Sequence[PlannedCheckin], now: datetime, questionnaire: str
@@ -92,71 +93,6 @@ class Checkins:
             )
             return None if status is None else CheckinStatus(status)
 
-    def close_expired(self, now: datetime) -> int:
-        """Close every check-in past its expiry: delivered ones as missed, others as unsent."""
-        return sum(self.close_expired_by_status(now).values())
-
-    def close_expired_by_status(self, now: datetime) -> dict[CheckinStatus, int]:
-        """``close_expired``, counting how many became ``expired`` and how many ``unsent``."""
-        closed: dict[CheckinStatus, int] = {}
-        with self._db.transaction() as s:
-            for before, after in ((S.OPEN, S.EXPIRED), (S.PLANNED, S.UNSENT)):
-                result = s.execute(
-                    update_rows(CheckinRow)
-                    .where(CheckinRow.status == before, CheckinRow.expires_at <= now)
-                    .values(status=after)
-                )
-                closed[after] = rowcount(result)
-        return closed
-
-    def release_lapsed_claims(self, now: datetime) -> int:
-        """Give back claims whose worker stopped before recording the outcome."""
-        with self._db.transaction() as s:
-            result = s.execute(
-                update_rows(CheckinRow)
-                .where(CheckinRow.status == S.SENDING, CheckinRow.claimed_until <= now)
-                .values(status=S.PLANNED, claimed_until=None)
-            )
-            return rowcount(result)
-
-    def claim_due(self, now: datetime, lease: timedelta) -> Checkin | None:
-        """Claim the oldest due check-in of a consenting client, or None when none is due."""
-        claimed = self.claim_due_batch(now, lease, 1)
-        return claimed[0] if claimed else None
-
-    def claim_due_batch(self, now: datetime, lease: timedelta, limit: int) -> list[Checkin]:
-        """Claim up to ``limit`` of the oldest due check-ins of consenting clients, oldest first.
-
-        One short transaction: a ``SELECT`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
-        concurrent workers take disjoint rows) and one conditional ``UPDATE``; a row another
-        worker claimed in between is left out. Claimed but unsent rows are no duplicates if
-        the worker dies: their lease runs out and they are sent once. The claims hold until
-        ``now + lease`` (see ``hold``). Both statements are built once: a tick runs them for
-        every batch.
-        """
-        due = DUE_LOCKED if self._db.is_postgresql else DUE
-        with self._db.connection() as connection:
-            found = {
-                row.id: row for row in connection.execute(due, {"b_now": now, "b_limit": limit})
-            }
-            if not found:
-                return []
-            claimed = connection.execute(CLAIM, {"b_ids": list(found), "b_until": now + lease})
-            won = set(claimed.scalars())
-            return [claimed_checkin(row) for row in found.values() if row.id in won]
-
-    def hold(self, checkin_id: int, until: datetime, new_until: datetime) -> bool:
-        """Whether this worker's claim (it ends at ``until``) still holds; if so it is kept
-        until ``new_until``.
-
-        A worker checks this before each send of its batch: once its lease lapsed, another
-        worker may have taken the check-in over (``until`` is then another's), and only that
-        worker sends it. One statement, built once.
-        """
-        values = {"b_id": checkin_id, "b_until": until, "b_new_until": new_until}
-        with self._db.connection() as connection:
-            return rowcount(connection.execute(HOLD, values)) == 1
-
     def mark_sent(
         self,
         checkin_id: int,
@@ -177,20 +113,6 @@ class Checkins:
             )
             if rowcount(opened) == 0:
                 connection.execute(REMIND_ADOPTED, values)
-
-    def defer(self, checkin_id: int, at: datetime) -> None:
-        """Give a claimed check-in back unsent, to go out at ``at`` (after quiet hours)."""
-        with self._db.transaction() as s:
-            s.execute(
-                update_rows(CheckinRow)
-                .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
-                .values(
-                    status=S.PLANNED,
-                    next_attempt_at=at,
-                    claimed_until=None,
-                    attempts=CheckinRow.attempts - 1,
-                )
-            )
 
     def adopt(
         self, checkin_id: int, chat_id: int, message_id: int, now: datetime
@@ -220,31 +142,6 @@ class Checkins:
             if rowcount(adopted) != 1:
                 return None
             return to_checkin(s.execute(checkin_view().where(CheckinRow.id == checkin_id)).one())
-
-    def retry_later(
-        self, checkin_id: int, at: datetime, error: str, *, unknown: bool = False
-    ) -> None:
-        """Give a claimed check-in back to be tried again at ``at``; ``unknown``: the failed
-        send may have arrived, and counts towards the bound on such sends."""
-        with self._db.transaction() as s:
-            s.execute(
-                update_rows(CheckinRow)
-                .where(CheckinRow.id == checkin_id, CheckinRow.status == S.SENDING)
-                .values(
-                    status=S.PLANNED,
-                    next_attempt_at=at,
-                    claimed_until=None,
-                    last_error=error,
-                    unknown_sends=CheckinRow.unknown_sends + int(unknown),
-                )
-            )
-
-    def give_up(self, checkin_id: int, error: str) -> None:
-        """Close a claimed check-in as never delivered (``unsent``, as if it had expired):
-        its sends failed in ways of unknown fate too often. Digests show it as not delivered.
-        """
-        with self._db.connection() as connection:
-            connection.execute(GIVE_UP, {"b_id": checkin_id, "b_error": error})
 
     def by_token(self, token: str) -> Checkin | None:
         """The check-in behind a button, if the token is real."""

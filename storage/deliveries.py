@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult
 
 from storage.database import Database
+from storage.lease_queue import Leased, LeaseQueue, Statuses
 from storage.tables import DeliveryRow, TherapistRow
 
 #: Period keys per ``IN (...)`` list: well under every database's limit on parameters.
@@ -64,11 +65,49 @@ class Job:
     unknown_sends: int = 0  # earlier sends whose fate is unknown
 
 
-class Deliveries:
-    """Intent-named queries over digests and briefs; each call is one short transaction."""
+def _claimed_job(row: Row[Any]) -> Job:
+    """The job of a delivery row just claimed: one more attempt."""
+    fields = row._asdict()
+    return Job(**fields | {"kind": Kind(fields["kind"]), "attempts": fields["attempts"] + 1})
+
+
+#: Deliveries waiting to be sent, claimed under a lease; due ones to a therapist with a chat.
+_QUEUE = LeaseQueue(
+    cast(Table, DeliveryRow.__table__),
+    select(
+        DeliveryRow.id,
+        DeliveryRow.kind,
+        TherapistRow.code.label("therapist_code"),
+        TherapistRow.chat_id,
+        DeliveryRow.period_key,
+        DeliveryRow.client_code,
+        DeliveryRow.session_start,
+        DeliveryRow.attempts,
+        DeliveryRow.parts_sent,
+        DeliveryRow.unknown_sends,
+    ).join(TherapistRow, TherapistRow.id == DeliveryRow.therapist_id),
+    _claimed_job,
+    Statuses(
+        waiting=State.PENDING,
+        claimed=State.SENDING,
+        given_up=State.FAILED,
+        expiring={State.PENDING: State.SKIPPED},  # its moment passed
+    ),
+    due_when=(TherapistRow.chat_id.is_not(None), TherapistRow.in_config),
+    expired_values={"last_error": "Expired"},
+)
+
+
+class Deliveries(Leased[Job]):
+    """Intent-named queries over digests and briefs; each call is one short transaction.
+
+    Sending goes through the lease queue (``Leased``), as for check-ins: ``tidy`` (expired
+    ones are ``skipped``), ``claim_due``, then ``finish``, ``retry_later`` or ``give_up``
+    (``failed``).
+    """
 
     def __init__(self, database: Database) -> None:
-        self._db = database
+        super().__init__(database, _QUEUE)
 
     def enrolled_therapists(self) -> list[EnrolledTherapist]:
         """Therapists who can receive digests, by code."""
@@ -202,115 +241,31 @@ class Deliveries:
                 )
             return inserted
 
-    def tidy(self, now: datetime) -> int:
-        """Give back lapsed claims and skip deliveries whose moment has passed."""
-        with self._db.transaction() as s:
-            released = s.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.status == State.SENDING, DeliveryRow.claimed_until <= now)
-                .values(status=State.PENDING, claimed_until=None)
-            )
-            s.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.status == State.PENDING, DeliveryRow.expires_at <= now)
-                .values(status=State.SKIPPED, last_error="Expired")
-            )
-            return _rowcount(released)
-
-    def claim_due(self, now: datetime, lease: timedelta) -> Job | None:
-        """Claim the oldest due delivery to a therapist with a chat, or None."""
-        with self._db.transaction() as s:
-            query = (
-                select(DeliveryRow.id)
-                .join(TherapistRow, TherapistRow.id == DeliveryRow.therapist_id)
-                .where(
-                    DeliveryRow.status == State.PENDING,
-                    DeliveryRow.due_at <= now,
-                    DeliveryRow.expires_at > now,
-                    func.coalesce(DeliveryRow.next_attempt_at, DeliveryRow.due_at) <= now,
-                    TherapistRow.chat_id.is_not(None),
-                    TherapistRow.in_config,
-                )
-                .order_by(DeliveryRow.due_at, DeliveryRow.id)
-                .limit(1)
-            )
-            if self._db.is_postgresql:
-                query = query.with_for_update(skip_locked=True, of=DeliveryRow)
-            delivery_id = s.scalar(query)
-            if delivery_id is None:
-                return None
-            claimed = s.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id == delivery_id, DeliveryRow.status == State.PENDING)
-                .values(
-                    status=State.SENDING,
-                    claimed_until=now + lease,
-                    attempts=DeliveryRow.attempts + 1,
-                )
-            )
-            if _rowcount(claimed) != 1:
-                return None
-            row, therapist = s.execute(
-                select(DeliveryRow, TherapistRow)
-                .join(TherapistRow, TherapistRow.id == DeliveryRow.therapist_id)
-                .where(DeliveryRow.id == delivery_id)
-            ).one()
-            assert therapist.chat_id is not None
-            return Job(
-                id=row.id,
-                kind=Kind(row.kind),
-                therapist_code=therapist.code,
-                chat_id=therapist.chat_id,
-                period_key=row.period_key,
-                client_code=row.client_code,
-                session_start=row.session_start,
-                attempts=row.attempts,
-                parts_sent=row.parts_sent,
-                unknown_sends=row.unknown_sends,
-            )
-
-    def finish(
-        self,
-        job_id: int,
-        state: State,
-        now: datetime,
-        error: str | None = None,
-        *,
-        unknown: bool = False,
-    ) -> None:
-        """Record that a claimed delivery was sent, failed for good, or was not needed;
-        ``unknown``: its last send may have arrived."""
-        with self._db.transaction() as s:
-            s.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id == job_id, DeliveryRow.status == State.SENDING)
-                .values(
-                    status=state,
-                    sent_at=now if state is State.SENT else None,
-                    claimed_until=None,
-                    last_error=error,
-                    unknown_sends=DeliveryRow.unknown_sends + int(unknown),
-                )
-            )
+    def finish(self, job_id: int, state: State, now: datetime, error: str | None = None) -> None:
+        """Record that a claimed delivery was sent, failed for good (the chat refuses
+        messages), or was not needed (``skipped``)."""
+        statement = self._queue.claimed_row.values(
+            status=state,
+            sent_at=now if state is State.SENT else None,
+            claimed_until=None,
+            last_error=error,
+        )
+        self._run(statement, {"b_id": job_id})
 
     def retry_later(
-        self, job_id: int, at: datetime, error: str, parts_sent: int, *, unknown: bool = False
+        self,
+        item_id: int,
+        at: datetime,
+        error: str,
+        *,
+        unknown: bool = False,
+        parts_sent: int | None = None,
     ) -> None:
-        """Give a claimed delivery back; the parts already sent are not sent again.
-        ``unknown``: the failed send may have arrived, and counts towards the bound."""
-        with self._db.transaction() as s:
-            s.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id == job_id, DeliveryRow.status == State.SENDING)
-                .values(
-                    status=State.PENDING,
-                    next_attempt_at=at,
-                    claimed_until=None,
-                    last_error=error,
-                    parts_sent=parts_sent,
-                    unknown_sends=DeliveryRow.unknown_sends + int(unknown),
-                )
-            )
+        """Give a claimed delivery back to be tried again at ``at``; ``parts_sent`` (if
+        given) are not sent again. ``unknown``: the failed send may have arrived, and counts
+        towards the bound on such sends."""
+        also = {} if parts_sent is None else {"parts_sent": parts_sent}
+        self._retry(item_id, at, error, unknown, **also)
 
     def state(self, kind: Kind, therapist_code: str, period_key: str) -> State | None:
         """Where one delivery stands, if it exists."""
@@ -325,8 +280,3 @@ class Deliveries:
                 )
             )
             return None if status is None else State(status)
-
-
-def _rowcount(result: object) -> int:
-    assert isinstance(result, CursorResult)
-    return result.rowcount

@@ -149,7 +149,7 @@ async def test_a_batch_slower_than_its_lease_leaves_rows_taken_over_to_the_other
         if taken:
             return
         clock.advance(LEASE + timedelta(seconds=1))  # this send outlasted the batch's lease
-        checkins.release_lapsed_claims(clock.now())
+        checkins.tidy(clock.now())
         taken.extend(checkins.claim_due_batch(clock.now(), LEASE, 25))
 
     notifier = FakeNotifier(during=another_worker_takes_over)

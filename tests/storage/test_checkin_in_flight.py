@@ -42,4 +42,4 @@ def test_a_tap_during_the_send_opens_the_checkin_and_the_late_record_changes_not
     opened = checkins.by_token(claimed.token)
     assert opened is not None
     assert (opened.status, opened.message_id) == (CheckinStatus.OPEN, 42)
-    assert checkins.release_lapsed_claims(clock.now() + LEASE) == 0
+    assert checkins.tidy(clock.now() + LEASE).released == 0

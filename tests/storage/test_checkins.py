@@ -126,9 +126,9 @@ def test_claim_left_by_a_dead_worker_is_given_back(
     claimed = checkins.claim_due(clock.now(), LEASE)
     assert claimed is not None
 
-    assert checkins.release_lapsed_claims(clock.now()) == 0
+    assert checkins.tidy(clock.now()).released == 0
     clock.advance(LEASE)
-    assert checkins.release_lapsed_claims(clock.now()) == 1
+    assert checkins.tidy(clock.now()).released == 1
     again = checkins.claim_due(clock.now(), LEASE)
     assert again is not None
     assert again.id == claimed.id
@@ -143,9 +143,12 @@ def test_expiry_closes_delivered_as_expired_and_undelivered_as_unsent(
     plan_all(config, checkins, clock.now())
     clock.set(datetime(2026, 11, 28, 16, 0, tzinfo=UTC))  # after 72 hours
 
-    closed = checkins.close_expired(clock.now())
+    closed = checkins.tidy(clock.now()).closed
 
-    assert closed == 2  # C101's Tuesday session and C102's one-off session
+    assert closed == {
+        CheckinStatus.UNSENT: 2,
+        CheckinStatus.EXPIRED: 0,
+    }  # C101's Tuesday session and C102's one-off session
     assert _count(database, CheckinStatus.UNSENT) == 2
 
 

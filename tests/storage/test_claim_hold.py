@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
-from core.delivery import MAX_UNKNOWN_SENDS, RetryLater, gives_up
+from core.delivery import MAX_UNKNOWN_SENDS, Next, RetryLater, judge
 from core.enrolment import CONSENT_VERSION, Role, new_invite
 from core.model import CheckinStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
@@ -60,8 +60,8 @@ def test_a_claim_that_still_holds_is_kept_for_one_more_lease(
 
     assert checkins.hold(claimed.id, start + LEASE, later + LEASE)
 
-    assert checkins.release_lapsed_claims(start + LEASE) == 0  # kept past the first lease
-    assert checkins.release_lapsed_claims(later + LEASE) == 1
+    assert checkins.tidy(start + LEASE).released == 0  # kept past the first lease
+    assert checkins.tidy(later + LEASE).released == 1
 
 
 def test_a_worker_whose_lease_lapsed_and_was_taken_over_loses_the_claim(
@@ -71,7 +71,7 @@ def test_a_worker_whose_lease_lapsed_and_was_taken_over_loses_the_claim(
     first = clock.now()
     batch = checkins.claim_due_batch(first, LEASE, 25)  # worker A, slower than its lease
     second = first + LEASE + timedelta(seconds=1)
-    assert checkins.release_lapsed_claims(second) == 1
+    assert checkins.tidy(second).released == 1
     (taken,) = checkins.claim_due_batch(second, LEASE, 25)  # worker B takes it over
     assert [c.id for c in batch] == [taken.id]
 
@@ -89,7 +89,7 @@ def test_a_lapsed_claim_nobody_took_over_is_still_the_workers_own(
     late = start + LEASE + timedelta(minutes=1)
 
     assert checkins.hold(claimed.id, start + LEASE, late + LEASE)
-    assert checkins.release_lapsed_claims(late) == 0
+    assert checkins.tidy(late).released == 0
 
 
 def test_a_checkin_whose_outcome_is_recorded_is_no_longer_held(
@@ -111,7 +111,7 @@ def test_sends_of_unknown_fate_end_the_checkin_on_the_last_try_as_not_delivered(
     tries = []
     while (claimed := checkins.claim_due(clock.now(), LEASE)) is not None:
         tries.append(claimed.attempts)
-        if gives_up(claimed.unknown_sends, UNREADABLE):
+        if _verdict(claimed.unknown_sends, UNREADABLE) is Next.GIVE_UP:
             checkins.give_up(claimed.id, UNREADABLE.error)
         else:
             checkins.retry_later(claimed.id, clock.now(), UNREADABLE.error, unknown=True)
@@ -122,7 +122,7 @@ def test_sends_of_unknown_fate_end_the_checkin_on_the_last_try_as_not_delivered(
     assert _row(database, checkin_id) == (CheckinStatus.UNSENT, "TelegramError", MAX_UNKNOWN_SENDS)
     plan_all(config, checkins, clock.now())  # planning again does not revive it
     assert _row(database, checkin_id)[0] == CheckinStatus.UNSENT
-    assert checkins.release_lapsed_claims(clock.now() + LEASE) == 0
+    assert checkins.tidy(clock.now() + LEASE).released == 0
     history = Histories(database, DEFAULT_QUESTIONNAIRE).for_client("T01", "C101", 4)
     assert history is not None
     assert history.undelivered == 1  # the digest says "not delivered"
@@ -130,8 +130,8 @@ def test_sends_of_unknown_fate_end_the_checkin_on_the_last_try_as_not_delivered(
 
 def test_ordinary_faults_are_not_given_up_however_often_they_come() -> None:
     for unknown_before in (0, MAX_UNKNOWN_SENDS, 40):
-        assert not gives_up(unknown_before, RetryLater("NetworkError"))
-        assert not gives_up(unknown_before, RetryLater("RetryAfter", retry_after=LEASE))
+        assert _verdict(unknown_before, RetryLater("NetworkError")) is Next.RETRY
+        assert _verdict(unknown_before, RetryLater("RetryAfter", retry_after=LEASE)) is Next.RETRY
 
 
 def test_ordinary_faults_before_do_not_use_up_the_sends_of_unknown_fate(
@@ -146,7 +146,7 @@ def test_ordinary_faults_before_do_not_use_up_the_sends_of_unknown_fate(
     claimed = checkins.claim_due(clock.now(), LEASE)
     assert claimed is not None
     assert (claimed.attempts, claimed.unknown_sends) == (6, 0)
-    assert not gives_up(claimed.unknown_sends, UNREADABLE)  # one unreadable answer is no end
+    assert _verdict(claimed.unknown_sends, UNREADABLE) is Next.RETRY  # one is no end
 
 
 def test_giving_up_leaves_a_checkin_a_tap_already_opened_alone(
@@ -164,3 +164,7 @@ def test_giving_up_leaves_a_checkin_a_tap_already_opened_alone(
 def _only_tried(database: Database) -> int:
     with database.transaction() as s:
         return s.scalars(select(CheckinRow.id).where(CheckinRow.attempts > 0)).one()
+
+
+def _verdict(unknown_before: int, outcome: RetryLater) -> Next:
+    return judge(outcome, WEDNESDAY_EVENING, 1, unknown_before, lambda: 0.5).next

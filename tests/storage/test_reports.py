@@ -161,7 +161,7 @@ def test_a_lapsed_claim_is_given_back_and_a_sent_one_never_is(database: Database
     assert done is not None
     deliveries.finish(done.id, State.SENT, NOW)
 
-    assert deliveries.tidy(NOW + LEASE) == 1
+    assert deliveries.tidy(NOW + LEASE).released == 1
     again = deliveries.claim_due(NOW + LEASE, LEASE)
     assert again is not None
     assert (again.id, again.attempts) == (lost.id, 2)

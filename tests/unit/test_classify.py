@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -17,7 +17,15 @@ from telegram.error import (
 )
 
 from bot.notifier import classify
-from core.delivery import MAX_UNKNOWN_SENDS, Delivered, RetryLater, Unreachable, gives_up
+from core.delivery import (
+    MAX_UNKNOWN_SENDS,
+    Delivered,
+    Delivery,
+    Next,
+    RetryLater,
+    Unreachable,
+    judge,
+)
 
 
 def _timed_out(cause: Exception) -> TimedOut:
@@ -75,9 +83,14 @@ def test_the_log_names_the_error_type_only(caplog: pytest.LogCaptureFixture) -> 
 
 def test_only_the_last_send_of_unknown_fate_gives_up() -> None:
     unknown = RetryLater("TelegramError", unknown=True)
-    assert [gives_up(n, unknown) for n in range(MAX_UNKNOWN_SENDS + 1)] == [False] * (
+    assert [_gives_up(n, unknown) for n in range(MAX_UNKNOWN_SENDS + 1)] == [False] * (
         MAX_UNKNOWN_SENDS - 1
     ) + [True, True]
-    assert not gives_up(MAX_UNKNOWN_SENDS, RetryLater("NetworkError"))
-    assert not gives_up(MAX_UNKNOWN_SENDS, Unreachable("Forbidden"))
-    assert not gives_up(MAX_UNKNOWN_SENDS, Delivered(1, 2))
+    assert not _gives_up(MAX_UNKNOWN_SENDS, RetryLater("NetworkError"))
+    assert not _gives_up(MAX_UNKNOWN_SENDS, Unreachable("Forbidden"))
+    assert not _gives_up(MAX_UNKNOWN_SENDS, Delivered(1, 2))
+
+
+def _gives_up(unknown_before: int, outcome: Delivery) -> bool:
+    verdict = judge(outcome, datetime(2026, 11, 25, tzinfo=UTC), 1, unknown_before)
+    return verdict.next is Next.GIVE_UP
