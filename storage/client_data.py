@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from core.audit import Actor, AuditKind
 from core.model import CheckinStatus
 from storage.audit import add_entry
 from storage.database import Database
+from storage.lease_queue import rowcount
 from storage.retention import Purged, purge
 from storage.tables import AnswerRow, CheckinRow, ClientRow, ConcernRow, ConsentRow, NoteRow
 
@@ -146,7 +146,7 @@ class ClientData:
             answers = s.execute(delete(AnswerRow).where(AnswerRow.checkin_id.in_(theirs)))
             removed = s.execute(delete(NoteRow).where(NoteRow.checkin_id.in_(theirs)))
             add_entry(s, AuditKind.DELETED, now, actor, code, via=via)
-            return Erased(_rowcount(answers), _rowcount(removed))
+            return Erased(rowcount(answers), rowcount(removed))
 
     def purge(
         self, before: datetime, now: datetime, *, dry_run: bool, via: str, actor: str = Actor.SYSTEM
@@ -178,8 +178,3 @@ def _checkins(s: Session, client_id: int) -> list[CheckinCopy]:
         )
         for row in rows
     ]
-
-
-def _rowcount(result: object) -> int:
-    assert isinstance(result, CursorResult)
-    return result.rowcount

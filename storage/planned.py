@@ -9,12 +9,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from core.model import CheckinStatus
 from core.schedule import PlannedCheckin
 from storage.db import update_rows
+from storage.lease_queue import rowcount
 from storage.tables import CheckinRow
 
 S = CheckinStatus
@@ -46,7 +46,7 @@ class PlanCounts:
 
 def cancel_pending(s: Session, client_ids: Sequence[int], now: datetime) -> int:
     """Cancel the unsent, still-open check-ins of these clients."""
-    return _rowcount(
+    return rowcount(
         s.execute(
             update_rows(CheckinRow)
             .where(
@@ -95,7 +95,7 @@ def replan(
         and (row.client_id, row.session_start) not in wanted
     ]
     if stale:
-        counts.cancelled = _rowcount(
+        counts.cancelled = rowcount(
             s.execute(
                 update_rows(CheckinRow)
                 .where(CheckinRow.id.in_(stale), CheckinRow.status == S.PLANNED)
@@ -157,9 +157,4 @@ def _move(s: Session, row_id: int, status: str, p: PlannedCheckin, revive: bool)
         .where(CheckinRow.id == row_id, CheckinRow.status == status)
         .values(**values)
     )
-    return _rowcount(result)
-
-
-def _rowcount(result: object) -> int:
-    assert isinstance(result, CursorResult)
-    return result.rowcount
+    return rowcount(result)

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, union
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.audit import AuditKind
 from storage.audit import add_entry
 from storage.database import Database
+from storage.lease_queue import rowcount
 from storage.tables import (
     AnswerRow,
     CheckinRow,
@@ -139,9 +139,4 @@ def _remove(database: Database, client_ids: Sequence[int], before: datetime) -> 
                 TherapistMessageRow.client_id.in_(client_ids), TherapistMessageRow.sent_at < before
             )
         )
-        return _rowcount(answers), _rowcount(notes)
-
-
-def _rowcount(result: object) -> int:
-    assert isinstance(result, CursorResult)
-    return result.rowcount
+        return rowcount(answers), rowcount(notes)
