@@ -4,8 +4,8 @@ A node tree of 100,000 clients takes over 500 MB; plain data built event by even
 fraction of that. Only plain YAML is read this way: anything whose meaning or message the
 node tree decides (tags beyond plain ones, duplicate or complex keys, merge keys, a top
 level that is not a mapping, several documents, a value its tag does not fit) raises
-``NotPlainError`` once the whole stream is read, so that aliases and deep nesting anywhere
-in it are refused first, as ``yaml_tree`` refuses them.
+``NotPlainError`` once the whole stream is read, so that aliases, deep nesting and repeated
+anchors anywhere in it are refused first, as ``yaml_tree`` refuses them.
 """
 
 from __future__ import annotations
@@ -90,11 +90,12 @@ class _Plain:
         self.stack: list[Any] = []  # the open mappings and lists
         self.keys: list[Any] = []  # per open collection: the key awaiting its value
         self.seen: list[dict[str, int]] = []  # per open collection: keys as written, lines
+        self.anchors: dict[str, int] = {}  # the anchors written so far, and their lines
         self.clients: list[Any] | None = None  # the top-level clients: list
 
     def node(self, event: Any) -> None:
         """A scalar, or the start of a mapping or a list (an alias is refused)."""
-        refuse(event, len(self.stack))
+        refuse(event, len(self.stack), self.anchors)
         scalar = isinstance(event, ScalarEvent)
         stack = self.stack
         is_key = bool(stack) and isinstance(stack[-1], dict) and self.keys[-1] is _NO_KEY

@@ -4,7 +4,8 @@ The file is read either as a node tree (``yaml_tree``) or straight from libyaml'
 (``yaml_events``); both call these, so that a file gives the same data, the same positions
 and the same refusals whichever way it is read:
 
-- an alias (``*name``) is refused, which defuses alias bombs (``refuse``);
+- an alias (``*name``) is refused, which defuses alias bombs, and so an anchor (``&name``)
+  names nothing: it is ignored, but refused when written twice (``refuse``);
 - nesting deeper than ``MAX_DEPTH`` is refused (``refuse``);
 - a plain ``15:00`` (YAML 1.1 reads 900) and a date stay text (``stays_text``);
 - a key written twice in one mapping is a problem naming both lines (``duplicate_key``);
@@ -49,13 +50,20 @@ class Refused(yaml.MarkedYAMLError):
     """YAML this loader refuses on purpose; ``problem`` is the whole message."""
 
 
-def refuse(event: Any, depth: int) -> None:
-    """Refuse an alias, or any node with ``depth`` collections already open around it."""
+def refuse(event: Any, depth: int, anchors: dict[str, int]) -> None:
+    """Refuse an alias, a node with ``depth`` collections already open around it, or an
+    anchor written before (``anchors`` maps those seen so far to their lines)."""
     mark: Any = event.start_mark  # PyYAML's or libyaml's
     if isinstance(event, yaml.AliasEvent):
         raise Refused(None, None, ALIAS, mark)
     if depth >= MAX_DEPTH:
         raise Refused(None, None, TOO_DEEP, mark)
+    anchor = event.anchor
+    if anchor is not None:
+        if anchor in anchors:
+            message = f"anchor &{anchor} is written twice (first on line {anchors[anchor]}); "
+            raise Refused(None, None, message + "remove the anchors", mark)
+        anchors[anchor] = position(mark)[0]
 
 
 def stays_text(tag: str, value: str) -> bool:

@@ -32,10 +32,14 @@ from core.clinic_checks import Loc, format_loc
 class TreeLoader(yaml.SafeLoader):
     """PyYAML's pure-Python SafeLoader, refusing aliases and deep nesting as it composes."""
 
-    depth = 0
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.anchor_lines: dict[str, int] = {}
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        refuse(self.peek_event(), self.depth)  # type: ignore[no-untyped-call]
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        refuse(event, self.depth, self.anchor_lines)
         self.depth += 1
         try:
             return super().compose_node(parent, index)
