@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from bot.application import App, build_application, plan, tick
-from bot.clinic_config import load_clinic_config
+from bot.config.loader import load_clinic_config
 from bot.crypto import new_key
 from bot.export import write_csv
 from bot.invites import invite_link

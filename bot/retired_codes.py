@@ -14,7 +14,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clinic_config import ConfigProblem, _parse
+from bot.config.problems import ConfigProblem
+from bot.config.yaml_read import read_yaml
 from bot.errors import CommandError
 from bot.settings import Settings
 from core.clinic import ClinicConfig
@@ -42,7 +43,7 @@ def retired_problems(path: Path, config: ClinicConfig, retired: set[str]) -> lis
     if not locs:
         return []
     file = os.fspath(path)
-    where, _data = _parse(file, path.read_text(encoding="utf-8-sig"))
+    where, _data = read_yaml(file, path.read_text(encoding="utf-8-sig"))
     lines = where([loc for loc, _ in locs])
     return [
         ConfigProblem(file, format_loc(loc), line, _MESSAGE.format(code=code))

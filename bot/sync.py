@@ -6,7 +6,8 @@ import logging
 import time
 from pathlib import Path
 
-from bot.clinic_config import ClinicConfigError, load_clinic_config
+from bot.config.loader import load_clinic_config
+from bot.config.problems import ClinicConfigError
 from bot.services import Services, file_stamp
 from core.clinic import ClinicConfig
 from scheduler.calendars import calendar_sessions

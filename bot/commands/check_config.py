@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.clinic_config import ClinicConfigError, load_clinic_config, summarize
 from bot.commands.base import Command
+from bot.config.loader import load_clinic_config, summarize
+from bot.config.problems import ClinicConfigError
 from bot.settings import Settings
 
 

@@ -7,7 +7,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.clinic_config import ClinicConfigError, load_clinic_config
+from bot.config.loader import load_clinic_config
+from bot.config.problems import ClinicConfigError
 from bot.errors import CommandError
 from bot.settings import Settings
 from core.clinic import ClinicConfig

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from bot.clinic_config import load_clinic_config
+from bot.config.loader import load_clinic_config
 from bot.crypto import new_key
 from bot.services import bootstrap
 from bot.sync import plan

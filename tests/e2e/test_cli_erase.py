@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.clinic_config import load_clinic_config
+from bot.config.loader import load_clinic_config
 from bot.crypto import new_key
 from bot.services import Services, bootstrap
 from core.clock import SystemClock

@@ -40,7 +40,7 @@ def clinic_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def store_old_note(url: str, key: str, config_path: Path) -> None:
     """One answered check-in with a note, written in January 2020 (long past retention)."""
-    from bot.clinic_config import load_clinic_config
+    from bot.config.loader import load_clinic_config
 
     config: ClinicConfig = load_clinic_config(config_path)
     database = Database.connect(url, cipher=FernetCipher([key]))

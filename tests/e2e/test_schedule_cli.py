@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.cli import main
-from bot.clinic_config import load_clinic_config
+from bot.config.loader import load_clinic_config
 from bot.crypto import new_key
 from bot.schedule_cli import run_preview
 from bot.services import bootstrap

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clinic_config import ClinicConfigError, load_clinic_config
+from bot.config.loader import load_clinic_config
+from bot.config.problems import ClinicConfigError
 from core.clinic import ClinicConfig
 from core.schedule import plan_checkins
 from scheduler.calendars import calendar_sessions, match_client

@@ -11,14 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from bot import clinic_config
-from bot.clinic_config import (
-    MAX_FILE_BYTES,
-    ClinicConfigError,
-    ConfigProblem,
-    load_clinic_config,
-    summarize,
-)
+from bot.config import yaml_events, yaml_read
+from bot.config.loader import MAX_FILE_BYTES, load_clinic_config, summarize
+from bot.config.problems import ClinicConfigError, ConfigProblem
 from core.clinic import (
     Client,
     ClinicConfig,
@@ -407,7 +402,7 @@ def test_an_unreadable_file_is_reported(monkeypatch: pytest.MonkeyPatch) -> None
         raise PermissionError(13, "Permission denied")
 
     name = write(SPEC_SNIPPET)
-    monkeypatch.setattr("bot.clinic_config.open", denied, raising=False)
+    monkeypatch.setattr("bot.config.loader.open", denied, raising=False)
     with pytest.raises(ClinicConfigError, match=r"^clinic\.yaml: not readable"):
         load_clinic_config(name)
 
@@ -551,7 +546,7 @@ def _network(clients: int) -> str:
 def test_a_large_file_is_read_from_events_and_names_its_problems(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(clinic_config, "_EXACT_BYTES", 1000)  # as if over 1 MiB
+    monkeypatch.setattr(yaml_read, "EXACT_BYTES", 1000)  # as if over 1 MiB
     text = _network(200)
     Path("clinic.yaml").write_text(text, encoding="utf-8")
     config = load_clinic_config("clinic.yaml")
@@ -573,7 +568,7 @@ def test_a_large_file_is_read_from_events_and_names_its_problems(
 
 
 def test_without_libyaml_the_pure_python_loader_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(clinic_config, "_CLoader", None)
+    monkeypatch.setattr(yaml_events, "LIBYAML", None)
     Path("clinic.yaml").write_text(_network(3), encoding="utf-8")
     assert [c.code for c in load_clinic_config("clinic.yaml").clients] == [
         "C000000",

@@ -10,8 +10,9 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.clinic_config import ClinicConfigError, load_clinic_config
 from bot.commands.config import clinic_schema
+from bot.config.loader import load_clinic_config
+from bot.config.problems import ClinicConfigError
 from core.clinic import ClinicConfig
 from core.clinic_values import QuietHours
 from core.report_times import timing_for

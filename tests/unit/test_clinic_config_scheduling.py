@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clinic_config import ClinicConfigError, load_clinic_config
+from bot.config.loader import load_clinic_config
+from bot.config.problems import ClinicConfigError
 from core.clinic import ClinicConfig
 from core.timing import QuietHours
 

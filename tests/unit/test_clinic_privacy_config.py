@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clinic_config import ClinicConfigError, load_clinic_config
+from bot.config.loader import load_clinic_config
+from bot.config.problems import ClinicConfigError
 from core.clinic import ClinicConfig
 
 CLINIC = """\

@@ -12,7 +12,7 @@ from typing import Any, cast
 import pytest
 
 import bot.sync
-from bot.clinic_config import ClinicConfigError
+from bot.config.problems import ClinicConfigError
 from bot.services import Services, file_stamp
 from bot.sync import REHASH_SECONDS, reload_if_changed
 

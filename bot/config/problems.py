@@ -1,11 +1,17 @@
-"""What the clinic config loader says about a value pydantic refused, in plain words."""
+"""What the clinic config loader reports: each problem with its file, line and path.
+
+A value pydantic refused is said in plain words, with a hint where one helps; cross-field
+problems are found even when other fields are invalid, so every problem shows at once.
+"""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from core.clinic import (
@@ -18,8 +24,80 @@ from core.clinic import (
     Therapist,
     WeeklySession,
 )
+from core.clinic_checks import ConfigIssue, CrossFieldError, Loc, cross_field_issues, format_loc
 from core.clinic_values import Reschedule, Timing
 from core.report_config import DigestSettings, FlagSettings, QuietHours, TherapistDigest
+
+Where = Callable[[list[Loc]], list[tuple[int, int]]]
+"""(line, column) in the file of each location; a mapping key stands for its value."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem in a clinic file; ``path`` is empty for whole-file problems."""
+
+    file: str
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ClinicConfigError(Exception):
+    """The clinic file is unusable; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = sorted(problems, key=lambda p: p.line or 0)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def fail(file: str, message: str, line: int | None = None) -> ClinicConfigError:
+    """The error for one whole-file problem."""
+    return ClinicConfigError([ConfigProblem(file, "", line, message)])
+
+
+def validation_problems(
+    file: str, where: Where, data: Any, exc: ValidationError
+) -> list[ConfigProblem]:
+    """Every problem pydantic found in ``data``, in file order, plus the cross-field ones."""
+    issues: list[ConfigIssue] = []
+    for err in exc.errors():
+        error = err.get("ctx", {}).get("error")
+        if isinstance(error, CrossFieldError):
+            issues += error.issues
+        else:
+            loc = tuple(p for p in err["loc"] if p != "[key]")
+            issues.append(ConfigIssue(loc, problem_message(err, data)))
+    if not any(isinstance(e.get("ctx", {}).get("error"), CrossFieldError) for e in exc.errors()):
+        issues += _partial_cross_check(data)
+    positions = where([issue.loc for issue in issues])
+    ordered = sorted(zip(positions, issues, strict=True), key=lambda pair: pair[0])
+    return [ConfigProblem(file, format_loc(i.loc), at[0], i.message) for at, i in ordered]
+
+
+def _partial_cross_check(data: dict[Any, Any]) -> list[ConfigIssue]:
+    """Cross-check entries whose relevant fields are valid, so all problems show at once."""
+
+    def valid(model: type[BaseModel], value: Any, keys: tuple[str, ...] = ()) -> Any:
+        if keys and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k in keys}
+        try:
+            return model.model_validate(value)
+        except ValidationError:
+            return None
+
+    def items(key: str) -> list[Any]:
+        value = data.get(key)
+        return value if isinstance(value, list) else []
+
+    clinic = valid(ClinicSettings, data.get("clinic"))
+    therapists = [valid(Therapist, t, ("code", "display_name")) for t in items("therapists")]
+    clients = [valid(Client, c, ("code", "therapist", "language")) for c in items("clients")]
+    return cross_field_issues(clinic, therapists, clients)
+
 
 #: The model of each section, by the key it is under (for "did you mean" hints).
 _MODELS: dict[str | None, type[BaseModel]] = {
