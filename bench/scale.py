@@ -46,8 +46,9 @@ from bench.sandbox_process import TOKEN, Server
 from bench.seed import scale_clinic, scale_yaml, seed_scale
 from bot.application import tick
 from bot.chart import render_chart
+from bot.config.watch import ConfigWatch
 from bot.crypto import make_cipher, new_key
-from bot.services import Services, file_stamp
+from bot.services import Services
 from bot.sync import reload_if_changed
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
@@ -156,8 +157,7 @@ async def measure(
                 config=config,
                 database=database,
                 clock=FixedClock(now),
-                config_path=config_path,
-                config_stamp=file_stamp(config_path),
+                config_watch=ConfigWatch.of(config_path),
             )
             async with Server(rate_limited=False) as sandbox:
                 bot = Bot(TOKEN, base_url=f"{sandbox.api_root}/bot")

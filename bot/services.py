@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.config.watch import ConfigWatch
 from bot.crypto import make_cipher
 from bot.metrics import PrometheusMetrics
 from core.clinic import ClinicConfig
@@ -39,12 +39,7 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
-    config_path: Path | None = None  # reloaded when it changes; None: never reloaded
-    config_stamp: str | None = None  # SHA-256 of the file the config was loaded from
-    # (size, mtime_ns) of the file when it was last hashed, if that mtime was settled;
-    # while they stay the same the file is not hashed again (see ``bot.sync``).
-    config_stat: tuple[int, int] | None = None
-    config_hashed_at: float = 0.0  # time.monotonic() of that hashing
+    config_watch: ConfigWatch | None = None  # the file reloaded when it changes; or never
     people: People = field(init=False)
     checkins: Checkins = field(init=False)
     reminders: Reminders = field(init=False)
@@ -98,15 +93,6 @@ class Services:
         return crisis_line(clinic.crisis_contacts, language, clinic.language)
 
 
-def file_stamp(path: Path) -> str:
-    """A fingerprint of a file's content, to notice edits (an mtime can stay the same).
-
-    Reading and hashing a 100,000-client file takes milliseconds, so the tick calls this
-    only when the file's size or mtime changed, or a while has passed (``bot.sync``).
-    """
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def bootstrap(
     config: ClinicConfig,
     database_url: str,
@@ -126,9 +112,7 @@ def bootstrap(
         config=config,
         database=Database.connect(database_url, cipher=cipher),
         clock=clock or SystemClock(),
-        config_path=config_path,
+        config_watch=None if config_path is None else ConfigWatch.of(config_path),
     )
-    if config_path is not None:
-        services.config_stamp = file_stamp(config_path)
     services.people.sync(config)
     return services

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.config.watch import ConfigWatch
 from bot.invites import invite_link
 from bot.sync import reload_if_changed
 from core.audit import AuditKind
@@ -206,7 +207,7 @@ async def test_a_running_bot_keeps_its_config_when_an_edit_brings_back_a_retired
 ) -> None:
     path = tmp_path / "clinic.yaml"
     path.write_text(CLINIC_FILE.replace("C102", "C199"), encoding="utf-8")
-    clinic.services.config_path = path
+    clinic.services.config_watch = ConfigWatch.of(path)
     clinic.services.people.retire("C102", None, clinic.clock.now())
     before = clinic.services.config
 

@@ -106,7 +106,8 @@ def test_the_running_bot_reloads_an_edited_file_and_ignores_an_invalid_one(
     )
     try:
         assert reload_if_changed(services) is None  # unchanged
-        assert services.config_path == clinic_file
+        assert services.config_watch is not None
+        assert services.config_watch.path == clinic_file
         plan(services)
         clinic_file.write_text(CONFIG.format(date="2030-01-09T15:00"), encoding="utf-8")
         counts = reload_if_changed(services)

@@ -11,10 +11,12 @@ from typing import Any, cast
 
 import pytest
 
+import bot.config.watch
 import bot.sync
 from bot.config.problems import ClinicConfigError
-from bot.services import Services, file_stamp
-from bot.sync import REHASH_SECONDS, reload_if_changed
+from bot.config.watch import REHASH_SECONDS, ConfigWatch, file_stamp
+from bot.services import Services
+from bot.sync import reload_if_changed
 
 
 @pytest.fixture
@@ -29,15 +31,13 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     def invalid(path: Path) -> Any:
         raise ClinicConfigError([])
 
-    monkeypatch.setattr(bot.sync, "file_stamp", counting)
+    monkeypatch.setattr(bot.config.watch, "file_stamp", counting)
     monkeypatch.setattr(bot.sync, "load_clinic_config", invalid)
     return hashed
 
 
 def _watching(path: Path) -> Any:
-    return SimpleNamespace(
-        config_path=path, config_stamp=file_stamp(path), config_stat=None, config_hashed_at=0.0
-    )
+    return SimpleNamespace(config_watch=ConfigWatch(path, file_stamp(path)))
 
 
 def _write(path: Path, text: str, mtime_ns: int) -> None:
@@ -59,13 +59,13 @@ def test_an_unchanged_size_and_mtime_skip_hashing_until_the_rehash_interval(
     _write(path, "clinic: b\n", old)  # an edit that keeps size and mtime
     assert reload_if_changed(cast(Services, services)) is None
     assert len(hashes) == 1
-    before = services.config_stamp
+    before = services.config_watch.stamp
 
     later = time.monotonic() + REHASH_SECONDS + 1
     monkeypatch.setattr(time_module, "monotonic", lambda: later)
     assert reload_if_changed(cast(Services, services)) is None  # seen, but invalid here
     assert len(hashes) == 2
-    assert services.config_stamp == file_stamp(path) != before
+    assert services.config_watch.stamp == file_stamp(path) != before
 
 
 def test_a_new_mtime_or_size_is_hashed_at_once(tmp_path: Path, hashes: list[Path]) -> None:
@@ -79,7 +79,7 @@ def test_a_new_mtime_or_size_is_hashed_at_once(tmp_path: Path, hashes: list[Path
     _write(path, "clinic: bb\n", old + 10**9)
     reload_if_changed(cast(Services, services))
     assert len(hashes) == 3
-    assert services.config_stamp == file_stamp(path)
+    assert services.config_watch.stamp == file_stamp(path)
 
 
 def test_a_recently_modified_file_is_hashed_every_tick(tmp_path: Path, hashes: list[Path]) -> None:
