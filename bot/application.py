@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
@@ -79,6 +79,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     Tests that drive time with their own clock pass ``schedule_jobs=False`` and call
     ``plan`` and ``tick`` themselves.
     """
+    hooks = Hooks(services, settings)
     application = (
         Application.builder()
         .token(settings.require_token())
@@ -88,8 +89,8 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .get_updates_request(HTTPXRequest(connect_timeout=5, read_timeout=40))
         .rate_limiter(ChatSpacedRateLimiter(retrying=Retrying(budget=settings.reply_retry_seconds)))
         .concurrent_updates(ChatOrderedProcessor())
-        .post_init(partial(_post_init, settings))
-        .post_shutdown(_post_shutdown)
+        .post_init(hooks.post_init)
+        .post_shutdown(hooks.post_shutdown)
         .build()
     )
     enrolment = EnrolmentHandlers(services)
@@ -122,9 +123,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
             ChatMemberHandler(membership.changed, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
-    application.add_error_handler(_log_error)
-    application.bot_data["services"] = services
-    application.bot_data["lease"] = timedelta(seconds=settings.claim_lease_seconds)
+    application.add_error_handler(hooks.log_error)
     if schedule_jobs:
         jobs = application.job_queue
         assert jobs is not None, "python-telegram-bot must be installed with the job-queue extra"
@@ -132,32 +131,84 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         # a late tick or plan must still run, once.
         late_is_fine = {"misfire_grace_time": None, "coalesce": True}
         jobs.run_repeating(
-            _plan_job, interval=PLAN_EVERY, first=PLAN_EVERY, name="plan", job_kwargs=late_is_fine
+            hooks.plan_job,
+            interval=PLAN_EVERY,
+            first=PLAN_EVERY,
+            name="plan",
+            job_kwargs=late_is_fine,
         )
         jobs.run_repeating(
-            _tick_job,
+            hooks.tick_job,
             interval=settings.tick_seconds,
             first=settings.tick_seconds,
             name="tick",
             job_kwargs=late_is_fine,
         )
         jobs.run_repeating(
-            _purge_job, interval=PURGE_EVERY, first=60, name="purge", job_kwargs=late_is_fine
+            hooks.purge_job, interval=PURGE_EVERY, first=60, name="purge", job_kwargs=late_is_fine
         )
     return application
 
 
-async def _post_init(settings: Settings, application: App) -> None:
-    """Plan check-ins once, serve /healthz and /metrics, publish the command menu.
+@dataclass
+class Hooks:
+    """What PTB calls besides handlers (start-up, shutdown, the repeating jobs, the error
+    handler), each with typed access to the services it needs."""
 
-    Neither a port that is taken nor a refused command menu stops the bot: check-ins
-    matter more; both are logged.
-    """
-    services: Services = application.bot_data["services"]
-    plan(services)  # after downtime too: the first tick then sends what is due, once
-    if settings.health_port:
-        await start_health_server(application, settings, settings.health_port)
-    await publish_commands(application.bot, services)
+    services: Services
+    settings: Settings
+    health: HealthServer | None = None  # serving /healthz and /metrics, while it runs
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim on due work holds (``ALLIANCE_CLAIM_LEASE_SECONDS``)."""
+        return timedelta(seconds=self.settings.claim_lease_seconds)
+
+    async def post_init(self, application: App) -> None:
+        """Plan check-ins once, serve /healthz and /metrics, publish the command menu.
+
+        Neither a port that is taken nor a refused command menu stops the bot: check-ins
+        matter more; both are logged.
+        """
+        plan(self.services)  # after downtime too: the first tick then sends what is due, once
+        if self.settings.health_port:
+            self.health = await start_health_server(
+                self.services, self.settings, self.settings.health_port
+            )
+        await publish_commands(application.bot, self.services)
+
+    async def post_shutdown(self, _application: App) -> None:
+        """Stop serving /healthz and /metrics."""
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
+
+    async def plan_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Hourly: re-plan (a changed config file is reloaded, which re-plans)."""
+        if reload_if_changed(self.services) is None:
+            plan(self.services)
+
+    async def tick_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every tick: an edited config reaches pending sends within a tick, then send."""
+        reload_if_changed(self.services)
+        await tick(context.bot, self.services, self.lease)
+
+    async def purge_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Daily: answers and notes past the retention period go."""
+        purge_now(self.services)
+
+    async def log_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the error's type and the update id only (never message text), then answer
+        the person: a tap is never left spinning, a command gets "please try again"."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        error = context.error
+        log.error(
+            "update failed",
+            extra={"update_id": update_id, "error": type(error).__name__},
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+        if isinstance(update, Update):
+            await apologise(update, self.services.config.clinic.language)
 
 
 async def publish_commands(bot: Bot, services: Services) -> None:
@@ -178,24 +229,17 @@ def command_menu(language: str) -> list[BotCommand]:
     return [BotCommand(name, plain(language, COMMANDS[name])) for name in COMMANDS]
 
 
-async def start_health_server(application: App, settings: Settings, port: int) -> int | None:
-    """Serve /healthz and /metrics in the bot's event loop; returns the bound port."""
-    services: Services = application.bot_data["services"]
+async def start_health_server(
+    services: Services, settings: Settings, port: int
+) -> HealthServer | None:
+    """Serve /healthz and /metrics in the bot's event loop (port 0: any free port)."""
     server = HealthServer(services, services.metrics, settings.tick_seconds)
     try:
-        bound = await server.start(settings.health_host, port)
+        await server.start(settings.health_host, port)
     except OSError as error:
         log.error("health server not started", extra={"port": port, "error": type(error).__name__})
         return None
-    application.bot_data["health_server"] = server
-    return bound
-
-
-async def _post_shutdown(application: App) -> None:
-    """Stop serving /healthz and /metrics."""
-    server: HealthServer | None = application.bot_data.pop("health_server", None)
-    if server is not None:
-        await server.stop()
+    return server
 
 
 async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickReport:
@@ -226,6 +270,7 @@ async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickRe
         services.histories,
         notifier,
         lease=lease,
+        plans=services.report_plans,
     )
     report.digests, report.briefs = reports.digests, reports.briefs
     for _ in range(reports.digests):
@@ -246,34 +291,3 @@ def purge_now(services: Services) -> None:
     purged = purge(services.database, services.config, services.clock.now())
     if purged.answers or purged.notes:
         log.info("purged", extra={"answers": purged.answers, "notes": purged.notes})
-
-
-async def _plan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.bot_data["services"]
-    if reload_if_changed(services) is None:
-        plan(services)
-
-
-async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.bot_data["services"]
-    reload_if_changed(services)  # an edited config reaches pending sends within a tick
-    await tick(context.bot, services, context.bot_data.get("lease", LEASE))
-
-
-async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    purge_now(context.bot_data["services"])
-
-
-async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error's type and the update id only (never message text), then answer the
-    person: a tap is never left spinning, and a command gets a short "please try again"."""
-    update_id = update.update_id if isinstance(update, Update) else None
-    error = context.error
-    log.error(
-        "update failed",
-        extra={"update_id": update_id, "error": type(error).__name__},
-        exc_info=(type(error), error, error.__traceback__) if error else None,
-    )
-    if isinstance(update, Update):
-        services: Services = context.bot_data["services"]
-        await apologise(update, services.config.clinic.language)

@@ -66,6 +66,7 @@ class HealthServer:
         self._tick_seconds = tick_seconds
         self._started_at = services.clock.now()
         self._runner: web.AppRunner | None = None
+        self.port: int | None = None  # the port bound, while listening
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics_page)
@@ -78,13 +79,14 @@ class HealthServer:
         await web.TCPSite(self._runner, host, port).start()
         bound = int(self._runner.addresses[0][1])
         log.info("health server listening", extra={"host": host, "port": bound})
+        self.port = bound
         return bound
 
     async def stop(self) -> None:
         """Stop listening."""
         if self._runner is not None:
             await self._runner.cleanup()
-            self._runner = None
+            self._runner, self.port = None, None
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         try:

@@ -16,6 +16,7 @@ from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
 from core.risk import RiskMatcher
 from messages.render import crisis_line
 from messages.risk import risk_matcher
+from scheduler.reports import ReportPlans
 from storage.audit import Audit
 from storage.cancellations import Cancellations
 from storage.checkins import Checkins
@@ -51,6 +52,7 @@ class Services:
     client_data: ClientData = field(init=False)
     risk_notes: RiskNotes = field(init=False)
     therapist_messages: TherapistMessages = field(init=False)
+    report_plans: ReportPlans = field(default_factory=ReportPlans)
     risk: RiskMatcher = field(init=False)
 
     def __post_init__(self) -> None:

@@ -142,7 +142,6 @@ class ReportPlan:
 
 #: A report plan is rebuilt when the config changes, or a day after it was built.
 PLAN_REUSED_FOR = timedelta(days=1)
-_plan: ReportPlan | None = None
 
 
 def _look_ahead(config: ClinicConfig) -> timedelta:
@@ -150,16 +149,26 @@ def _look_ahead(config: ClinicConfig) -> timedelta:
     return timedelta(minutes=config.digests.brief_minutes_before, days=1)
 
 
-def report_plan(config: ClinicConfig, now: datetime) -> ReportPlan:
-    """The report plan for ``config`` at ``now``, built again only when it no longer serves."""
-    global _plan  # one plan per process, rebuilt on a new config or a new day
-    if _plan is None or not _plan.serves(config, now):
-        _plan = ReportPlan.build(config, now)
-    return _plan
+class ReportPlans:
+    """The report plan of one running bot, kept between ticks (the application owns it)."""
+
+    def __init__(self) -> None:
+        self._plan: ReportPlan | None = None
+
+    def plan(self, config: ClinicConfig, now: datetime) -> ReportPlan:
+        """The plan for ``config`` at ``now``, built again only when it no longer serves:
+        on a new config or a new day."""
+        if self._plan is None or not self._plan.serves(config, now):
+            self._plan = ReportPlan.build(config, now)
+        return self._plan
 
 
 def record_due(
-    config: ClinicConfig, deliveries: Deliveries, histories: Histories, now: datetime
+    config: ClinicConfig,
+    deliveries: Deliveries,
+    histories: Histories,
+    now: datetime,
+    plans: ReportPlans,
 ) -> None:
     """Record the latest digest of each enrolled therapist and every brief now due.
 
@@ -167,7 +176,7 @@ def record_due(
     recorded yet (one query per digest timing), the deliveries already recorded are read in
     one query for the briefs due, and only the missing ones are inserted.
     """
-    plan = report_plan(config, now)
+    plan = plans.plan(config, now)
     by_timing: dict[ReportTiming, list[str]] = {}
     for code, timing in plan.timings.items():
         by_timing.setdefault(timing, []).append(code)
@@ -221,16 +230,19 @@ async def run_reports(
     notifier: Notifier,
     lease: timedelta = LEASE,
     jitter: Jitter = random.random,
+    plans: ReportPlans | None = None,
 ) -> ReportTick:
     """Record what is due, then send it; safe to run from several workers at once.
 
     ``lease``: how long a claim holds (``ALLIANCE_CLAIM_LEASE_SECONDS``, as for check-ins).
     A report that fails in any way is recorded and the round goes on with the next one.
-    ``jitter`` draws the jitter of retry times (random unless a test fixes it).
+    ``jitter`` draws the jitter of retry times (random unless a test fixes it). ``plans``
+    keeps the report plan from one call to the next (a running bot passes its own; without
+    it the plan is built for this call).
     """
     now = clock.now()
     deliveries.tidy(now)
-    record_due(config, deliveries, histories, now)
+    record_due(config, deliveries, histories, now, plans or ReportPlans())
     tick = ReportTick()
     for _ in range(MAX_REPORTS_PER_TICK):
         job = deliveries.claim_due(clock.now(), lease)

@@ -20,10 +20,10 @@ DUE = datetime(2026, 11, 25, 14, 50, tzinfo=UTC)
 @pytest.fixture
 async def base(clinic: Clinic) -> AsyncIterator[str]:
     """The health server on a free port of 127.0.0.1, and its address."""
-    port = await start_health_server(clinic.application, clinic.settings, 0)
-    assert port is not None
-    yield f"http://127.0.0.1:{port}"
-    await clinic.application.bot_data.pop("health_server").stop()
+    server = await start_health_server(clinic.services, clinic.settings, 0)
+    assert server is not None
+    yield f"http://127.0.0.1:{server.port}"
+    await server.stop()
 
 
 async def get(url: str) -> tuple[int, str]:

@@ -9,7 +9,7 @@ from core.clinic import ClinicConfig
 from core.report_times import brief_time, timing_for
 from core.schedule import session_starts
 from scheduler.planning import pattern_of
-from scheduler.reports import PLAN_REUSED_FOR, ReportPlan, report_plan
+from scheduler.reports import PLAN_REUSED_FOR, ReportPlan, ReportPlans
 
 START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # a Monday
 
@@ -74,11 +74,11 @@ def per_client(config: ClinicConfig, now: datetime) -> set[tuple[str, datetime, 
 
 
 def test_the_briefs_due_are_the_ones_every_client_computed_at_every_quarter_hour() -> None:
-    config = clinic()
+    config, plans = clinic(), ReportPlans()
     seen = 0
     for quarter in range(4 * 72):
         now = START + timedelta(minutes=15 * quarter)
-        plan = report_plan(config, now)
+        plan = plans.plan(config, now)
         due = {(b.client_code, b.session_start, b.at) for b in plan.briefs_due(now)}
         assert due == per_client(config, now), now
         seen += len(due)
@@ -93,10 +93,11 @@ def test_no_briefs_are_planned_when_briefs_are_off() -> None:
 
 
 def test_the_plan_is_reused_for_a_day_and_rebuilt_for_a_new_config() -> None:
-    config = clinic()
-    plan = report_plan(config, START)
+    config, plans = clinic(), ReportPlans()
+    plan = plans.plan(config, START)
 
-    assert report_plan(config, START + timedelta(hours=5)) is plan
-    assert report_plan(config, START + PLAN_REUSED_FOR + timedelta(minutes=1)) is not plan
-    assert report_plan(clinic(), START).config is not config
-    assert report_plan(config, START - timedelta(minutes=1)).start == START - timedelta(minutes=1)
+    assert plans.plan(config, START + timedelta(hours=5)) is plan
+    assert plans.plan(config, START + PLAN_REUSED_FOR + timedelta(minutes=1)) is not plan
+    assert plans.plan(clinic(), START).config is not config
+    assert plans.plan(config, START - timedelta(minutes=1)).start == START - timedelta(minutes=1)
+    assert ReportPlans().plan(config, START) is not plans.plan(config, START)  # one per bot
