@@ -31,10 +31,10 @@ from telegram.request import HTTPXRequest
 
 from bench.sandbox_process import TOKEN, Server
 from bench.seed import FIRST_CHAT, clinic, seed_due_checkins
-from bot.application import tick
-from bot.ratelimit import ChatSpacedRateLimiter
-from bot.services import Services
-from bot.views import View, checkin_view
+from bot.adapter.application import tick
+from bot.adapter.ratelimit import ChatSpacedRateLimiter
+from bot.adapter.views import View, checkin_view
+from bot.process.services import Services
 from core.clock import FixedClock
 from storage.database import Database
 from storage.tables import Base, CheckinRow

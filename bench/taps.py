@@ -17,7 +17,7 @@ Bots, each in a fresh sandbox with fresh check-ins, in every run:
 - ``answer``: a PTB application whose one ``CallbackQueryHandler`` calls ``query.answer()``;
 - ``edit``: the same, then edits the message to a next question with a keyboard of the
   same shape (like for like on "tap to edited message");
-- ``full``: the real bot, ``bot.application.build_application`` over a SQLite file.
+- ``full``: the real bot, ``bot.adapter.application.build_application`` over a SQLite file.
 
 Per bot: taps answered per second (wall clock, first tap to last edit), p50 and p99 of
 tap → edited message (the ``tap`` call returns with the callback answer, then ``wait``
@@ -53,8 +53,8 @@ from telegram.request import HTTPXRequest
 
 from bench.sandbox_process import TOKEN, Server, cpu_seconds
 from bench.seed import FIRST_CHAT, clinic, seed_due_checkins
-from bot.application import App, build_application
-from bot.polling import polling
+from bot.adapter.application import App, build_application
+from bot.adapter.polling import polling
 from core.model import CheckinStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
 
@@ -112,8 +112,8 @@ def _minimal_markup(token: str, step: int) -> InlineKeyboardMarkup | None:
 def _application(kind: str, api_root: str, database_url: str, clients: int) -> App:
     """The bot under test; the minimal ones with the production bot's HTTP settings."""
     if kind == "full":
-        from bot.services import Services
-        from bot.settings import Settings
+        from bot.process.services import Services
+        from bot.process.settings import Settings
         from core.clock import FixedClock
         from storage.database import Database
 
@@ -327,8 +327,8 @@ def _step(data: str) -> int:
 
 async def send_checkins(root: str, database_url: str, count: int) -> None:
     """Seed ``count`` due check-ins and send them all to the sandbox (no rate limit)."""
-    from bot.notifier import TelegramNotifier
-    from bot.services import Services
+    from bot.adapter.notifier import TelegramNotifier
+    from bot.process.services import Services
     from core.clock import FixedClock
     from scheduler.tick import run_tick
     from storage.database import Database

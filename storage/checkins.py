@@ -21,7 +21,7 @@ from storage.checkin_rows import (
     to_checkin,
 )
 from storage.database import Database
-from storage.db import update_rows
+from storage.engine import update_rows
 from storage.lease_queue import Leased, rowcount
 from storage.planned import PlanCounts, cancel_pending, replan
 from storage.tables import CheckinRow, ClientRow

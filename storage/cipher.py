@@ -1,6 +1,6 @@
 """Encryption of free text at rest: the port storage encrypts through, and its plain default.
 
-The bot passes a real cipher (Fernet, ``bot/crypto.py``) into ``Database.connect``; the
+The bot passes a real cipher (Fernet, ``bot/process/crypto.py``) into ``Database.connect``; the
 ``notes.text`` column then holds only ciphertext, marked with ``SEALED_PREFIX``. Without a
 key (only where the clinic allows it) text is stored marked with ``PLAIN_PREFIX``, so a
 note whose own text starts with ``fernet:`` is never mistaken for ciphertext; plaintext

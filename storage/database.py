@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import migrate
 from storage.cipher import TextCipher
-from storage.db import make_engine, use_cipher
+from storage.engine import make_engine, use_cipher
 
 
 class Database:
@@ -27,7 +27,7 @@ class Database:
         """Open ``url`` and, unless told otherwise, bring its schema up to date.
 
         ``cipher`` encrypts notes at rest; without one they are stored as plaintext, which
-        the bot allows only when the clinic config says so (``bot/crypto.py``).
+        the bot allows only when the clinic config says so (``bot/process/crypto.py``).
         """
         engine = make_engine(url)
         if cipher is not None:

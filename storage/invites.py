@@ -22,7 +22,7 @@ from core.audit import Actor, AuditKind
 from core.enrolment import Role
 from core.model import CheckinStatus, ClientRecord, ClientStatus, TherapistRecord
 from storage.audit import add_entry
-from storage.db import update_rows
+from storage.engine import update_rows
 from storage.tables import CheckinRow, ClientRow, InviteRow, RetiredCodeRow, TherapistRow
 
 

@@ -14,7 +14,7 @@ from core.enrolment import Invite, Role
 from core.model import CheckinStatus, ClientRecord, ClientStatus, TherapistRecord
 from storage.audit import add_entry
 from storage.database import Database
-from storage.db import update_rows
+from storage.engine import update_rows
 from storage.invites import (
     CodeRetiredError,
     Redeemed,

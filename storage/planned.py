@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.model import CheckinStatus
 from core.schedule import PlannedCheckin
-from storage.db import update_rows
+from storage.engine import update_rows
 from storage.lease_queue import rowcount
 from storage.tables import CheckinRow
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.model import Checkin, CheckinStatus, ClientStatus
 from storage.checkin_rows import checkin_view, to_checkin
 from storage.database import Database
-from storage.db import update_rows
+from storage.engine import update_rows
 from storage.lease_queue import rowcount
 from storage.tables import CheckinRow, ClientRow
 

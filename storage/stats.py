@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from core.model import CheckinStatus, ClientStatus
 from core.stats import CheckinFacts, ClientFacts
 from storage.database import Database
-from storage.export import ALL, ExportFilter, filtered
+from storage.export_rows import ALL, ExportFilter, filtered
 from storage.tables import AnswerRow, CheckinRow, ClientRow, TherapistRow
 
 

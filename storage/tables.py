@@ -23,7 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.elements import Grouping
 
 from core.model import CheckinStatus
-from storage.db import SealedText, UTCDateTime
+from storage.engine import SealedText, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

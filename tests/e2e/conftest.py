@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from bot.application import App, PlanCounts, build_application, plan, tick
-from bot.crypto import new_key
-from bot.invites import invite_link
-from bot.polling import polling
-from bot.services import Services, bootstrap
-from bot.settings import Settings
-from bot.sync import reconfigure
+from bot.adapter.application import App, PlanCounts, build_application, plan, tick
+from bot.adapter.invites import invite_link
+from bot.adapter.polling import polling
+from bot.process.crypto import new_key
+from bot.process.reload import reconfigure
+from bot.process.services import Services, bootstrap
+from bot.process.settings import Settings
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from sandbox import BotApiSandbox, SandboxMessage, SimUser

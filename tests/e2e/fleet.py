@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 from bot.config.loader import load_clinic_config
-from bot.crypto import new_key
-from bot.services import bootstrap
-from bot.sync import plan
+from bot.process.crypto import new_key
+from bot.process.reload import plan
+from bot.process.services import bootstrap
 from core.model import ClientStatus
 from sandbox import BotApiSandbox
 from storage.tables import ClientRow
@@ -30,7 +30,7 @@ from storage.tables import ClientRow
 KEY = new_key()
 
 TOKEN = "515151:FLEET-TEST-TOKEN"
-ALLIANCE = [sys.executable, "-m", "bot.cli"]
+ALLIANCE = [sys.executable, "-m", "bot.cli.main"]
 FIRST_CHAT = 70_000_000
 QUESTION = "question 1 of 4"
 

@@ -11,8 +11,8 @@ import pytest
 from telegram import Bot
 
 from bot.config.loader import load_clinic_config
-from bot.crypto import new_key
-from bot.services import Services, bootstrap
+from bot.process.crypto import new_key
+from bot.process.services import Services, bootstrap
 from core.clock import SystemClock
 from core.enrolment import CONSENT_VERSION, Role, new_invite
 from sandbox import BotApiSandbox

@@ -11,8 +11,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from bot.cli import main
-from bot.crypto import FernetCipher, new_key
+from bot.cli.main import main
+from bot.process.crypto import FernetCipher, new_key
 from core.audit import AuditKind
 from core.clinic import ClinicConfig
 from core.flow import NoteText, apply
@@ -166,8 +166,8 @@ async def test_run_without_a_key_refuses_to_start_and_says_how_to_fix_it(
 def test_without_a_key_the_bot_starts_only_when_the_config_allows_plaintext(
     tmp_path: Path,
 ) -> None:
-    from bot.services import bootstrap
-    from bot.settings import MissingSettingError
+    from bot.process.services import bootstrap
+    from bot.process.settings import MissingSettingError
     from tests.conftest import clinic_config
 
     url = f"sqlite:///{tmp_path / 'a.db'}"

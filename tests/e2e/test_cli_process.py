@@ -24,14 +24,14 @@ import aiohttp
 import pytest
 import zxingcpp
 
-from bot.crypto import new_key
+from bot.process.crypto import new_key
 from sandbox import BotApiSandbox
 from tests.e2e.conftest import shows_step
 from tests.png import grey_pixels
 
 TOKEN = "424242:PROCESS-TEST-TOKEN"
 BERLIN = ZoneInfo("Europe/Berlin")
-ALLIANCE = [sys.executable, "-m", "bot.cli"]
+ALLIANCE = [sys.executable, "-m", "bot.cli.main"]
 #: Seconds to wait for the bot process: generous, a loaded machine starts processes slowly.
 WAIT = 60.0
 

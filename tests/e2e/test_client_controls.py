@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.application import publish_commands
+from bot.adapter.application import publish_commands
 from core.audit import AuditKind
 from core.clinic import ClinicConfig, PrivacySettings
 from core.model import ClientStatus

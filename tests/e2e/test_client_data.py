@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
-from bot.export import write_csv
+from bot.cli.csv_export import write_csv
 from core.audit import AuditKind
 from sandbox import SimUser
 from storage.tables import AnswerRow, NoteRow

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.notifier import TelegramNotifier
-from bot.ratelimit import ChatSpacedRateLimiter
+from bot.adapter.notifier import TelegramNotifier
+from bot.adapter.ratelimit import ChatSpacedRateLimiter
 from core.model import CheckinStatus
 from scheduler.tick import TickReport, run_tick
 from storage.tables import CheckinRow

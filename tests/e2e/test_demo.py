@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import run_demo
+from bot.cli.demo_story import run_demo
 
 
 def test_demo_shows_each_conversation_and_where_the_data_is(

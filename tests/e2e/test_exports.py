@@ -14,13 +14,13 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from bot.cli import main
-from bot.commands.export import operator
-from bot.export import write_csv
-from bot.fhir import CLIENT_CODE_SYSTEM, fhir_bundle
+from bot.cli.commands.export import operator
+from bot.cli.csv_export import write_csv
+from bot.cli.fhir_export import CLIENT_CODE_SYSTEM, fhir_bundle
+from bot.cli.main import main
 from core.audit import Actor, AuditKind
 from storage.audit import Audit
-from storage.export import ExportFilter
+from storage.export_rows import ExportFilter
 from tests.e2e.conftest import KEY, Clinic, shows_step
 
 #: Wednesday 25 November, 15:50 Berlin: a day after Tuesday's sessions.

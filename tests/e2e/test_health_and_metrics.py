@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from bot import health
-from bot.application import start_health_server
+from bot.adapter.application import start_health_server
+from bot.process import health
 from tests.e2e.conftest import Clinic, shows_step
 
 DUE = datetime(2026, 11, 25, 14, 50, tzinfo=UTC)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.adapter.invites import invite_link
+from bot.cli.main import main
 from bot.config.watch import ConfigWatch
-from bot.invites import invite_link
-from bot.sync import reload_if_changed
+from bot.process.reload import reload_if_changed
 from core.audit import AuditKind
 from core.model import ClientStatus
 from sandbox import SandboxMessage

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.cli import main
+from bot.cli.main import main
 
 GARBAGE = [
     b"not json at all",

@@ -15,7 +15,7 @@ from functools import partial
 
 import pytest
 
-from bot.updates import BACKLOG
+from bot.adapter.updates import BACKLOG
 from core.clinic import ClinicConfig
 from core.model import ClientStatus
 from sandbox import SandboxMessage, SimUser
@@ -61,7 +61,7 @@ async def test_a_flooding_stranger_does_not_slow_a_client_tapping_through_a_chec
     checkin = client.last_message()
     quiet = await _tap_seconds(client, checkin, "8", 2)
 
-    with caplog.at_level(logging.WARNING, logger="bot.updates"):
+    with caplog.at_level(logging.WARNING, logger="bot.adapter.updates"):
         for n in range(FLOOD):
             await stranger.send_text(f"hello {n}")
         await stranger.wait_for_message()  # the bot is working through the flood now

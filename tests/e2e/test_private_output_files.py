@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.crypto import new_key
+from bot.cli.main import main
+from bot.process.crypto import new_key
 from sandbox import BotApiSandbox
 from tests.e2e.test_cli_privacy import NOTE, store_old_note
 from tests.e2e.test_cli_process import CONFIG, TOKEN, alliance

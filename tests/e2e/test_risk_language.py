@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import bot.safety
-from bot.handlers.common import reply as plain_reply
-from bot.retry import is_urgent
+import bot.adapter.safety
+from bot.adapter.handlers.common import reply as plain_reply
+from bot.adapter.retry import is_urgent
 from core.clinic import ClinicConfig
 from sandbox import SandboxMessage, SimUser
 from storage.tables import NoteRow
@@ -238,7 +238,7 @@ async def test_the_crisis_reply_and_the_alert_are_sent_as_urgent(
     await enrol_staff(clinic, therapist, "T01")
     await note_prompt(clinic, client)
     marks: list[tuple[str, bool]] = []
-    alert_one = bot.safety._alert_one
+    alert_one = bot.adapter.safety._alert_one
 
     async def reply(*args: Any, **kwargs: Any) -> Any:
         marks.append(("crisis", is_urgent()))
@@ -248,8 +248,8 @@ async def test_the_crisis_reply_and_the_alert_are_sent_as_urgent(
         marks.append(("alert", is_urgent()))
         return await alert_one(*args, **kwargs)
 
-    monkeypatch.setattr(bot.safety, "reply", reply)
-    monkeypatch.setattr(bot.safety, "_alert_one", one)
+    monkeypatch.setattr(bot.adapter.safety, "reply", reply)
+    monkeypatch.setattr(bot.adapter.safety, "_alert_one", one)
 
     await client.send_text("I want to die")
     await therapist.wait_for_message(lambda m: "alert" in (m.text or ""))

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.cli import main
+from bot.cli.main import main
+from bot.cli.schedule_preview import run_preview
 from bot.config.loader import load_clinic_config
-from bot.crypto import new_key
-from bot.schedule_cli import run_preview
-from bot.services import bootstrap
-from bot.settings import Settings
-from bot.sync import plan, reload_if_changed
+from bot.process.crypto import new_key
+from bot.process.reload import plan, reload_if_changed
+from bot.process.services import bootstrap
+from bot.process.settings import Settings
 from core.clock import FixedClock
 from core.model import CheckinStatus
 from storage.database import Database

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-import bot.application
+import bot.adapter.application
 import scheduler.reports
-from bot.safety import send_pending_alerts
-from bot.services import Services
+from bot.adapter.safety import send_pending_alerts
+from bot.process.services import Services
 from core.delivery import MAX_UNKNOWN_SENDS
 from core.digest import Digest
 from core.model import CheckinStatus
@@ -86,7 +86,7 @@ async def test_a_report_that_raises_stops_neither_risk_alerts_nor_the_other_repo
         order.append("digest")
         raise RuntimeError("a bug in building the digest")
 
-    monkeypatch.setattr(bot.application, "send_pending_alerts", alerts)
+    monkeypatch.setattr(bot.adapter.application, "send_pending_alerts", alerts)
     monkeypatch.setattr(scheduler.reports, "digest_now", broken_digest)
     clinic.clock.set(BRIEF_TIME)
 

@@ -16,12 +16,12 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from bot.application import ALLOWED_UPDATES, App, build_application
-from bot.cli import main
-from bot.crypto import new_key
-from bot.services import bootstrap
-from bot.settings import Settings
-from bot.webhook import MAX_BODY, SECRET_HEADER, WebhookReceiver
+from bot.adapter.application import ALLOWED_UPDATES, App, build_application
+from bot.adapter.webhook import MAX_BODY, SECRET_HEADER, WebhookReceiver
+from bot.cli.main import main
+from bot.process.crypto import new_key
+from bot.process.services import bootstrap
+from bot.process.settings import Settings
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from sandbox import BotApiSandbox

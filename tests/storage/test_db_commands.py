@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from storage import migrate
-from storage.db import make_engine
+from storage.engine import make_engine
 
 
 def test_an_empty_database_is_behind_until_upgraded_then_current(

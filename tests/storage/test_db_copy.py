@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from bot.cli import main
-from bot.crypto import FernetCipher, new_key
+from bot.cli.main import main
+from bot.process.crypto import FernetCipher, new_key
 from core.audit import AuditKind
 from core.clinic import ClinicConfig
 from core.clock import FixedClock

@@ -6,9 +6,10 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 
 from core.model import CheckinStatus, ClientStatus
-from storage import export, stats
+from storage import export_rows as export
+from storage import stats
 from storage.database import Database
-from storage.export import ExportFilter
+from storage.export_rows import ExportFilter
 from storage.tables import AnswerRow, CheckinRow, ClientRow, NoteRow, TherapistRow
 
 #: 23:30 UTC on 30 November is already 1 December in Tokyo, still 30 November in New York.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect, text
 
 from storage import migrate
-from storage.db import make_engine
+from storage.engine import make_engine
 
 
 def test_0004_upgrades_existing_data_and_downgrades_cleanly(database_url: str) -> None:

@@ -6,7 +6,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from storage import migrate
-from storage.db import make_engine
+from storage.engine import make_engine
 from storage.tables import Base
 
 #: Indexes declared in ``storage/tables.py`` that later migrations add.

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert, text
 from core.model import CheckinStatus
 from storage import migrate
 from storage.database import Database
-from storage.db import make_engine
+from storage.engine import make_engine
 from storage.monitoring import queue_depth
 from storage.tables import CheckinRow, ClientRow
 

@@ -6,7 +6,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from storage import migrate
-from storage.db import make_engine
+from storage.engine import make_engine
 
 NOTES = ("fernet:gAAAA-ciphertext", "written before encryption", "")
 

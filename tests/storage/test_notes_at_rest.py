@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from bot.crypto import FernetCipher, new_key
+from bot.process.crypto import FernetCipher, new_key
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from core.enrolment import CONSENT_VERSION, Role, new_invite

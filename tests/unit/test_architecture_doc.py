@@ -2,7 +2,7 @@
 table lists every migration, in order.
 
 Where a name is read from: in a row of the package table (first cell a folder, such as
-`` `bot/` ``), from that folder (``handlers/invite.py`` is ``bot/handlers/invite.py``); in a
+`` `bot/` ``), from that folder (``handlers/invite.py`` is ``bot/adapter/handlers/invite.py``); in a
 row of the migrations table (first cell a number), from the migrations folder; anywhere
 else, from the repository root, so prose names files by their full path.
 """

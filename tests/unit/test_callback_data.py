@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import callback_data as cd
+from bot.adapter import callback_data as cd
 from core.flow import ItemAnswer, NoteText, ShareChoice, SkipNote, Stage, stage_of
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
 

@@ -16,7 +16,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.notifier import classify
+from bot.adapter.notifier import classify
 from core.delivery import (
     MAX_UNKNOWN_SENDS,
     Delivered,

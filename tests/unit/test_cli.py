@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.cli import main
-from bot.commands import COMMANDS
-from bot.commands.base import Command, build_parser
-from bot.settings import Settings
+from bot.cli.commands import COMMANDS
+from bot.cli.commands.base import Command, build_parser
+from bot.cli.main import main
+from bot.process.settings import Settings
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

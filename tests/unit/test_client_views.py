@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.handlers.controls import parse_weeks
-from bot.my_data import data_document, preview_text
+from bot.adapter.handlers.controls import parse_weeks
+from bot.adapter.my_data import data_document, preview_text
 from core.model import CheckinStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from storage.audit import AuditEntry

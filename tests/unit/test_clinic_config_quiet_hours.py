@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.commands.config import clinic_schema
+from bot.cli.commands.config import clinic_schema
 from bot.config.loader import load_clinic_config
 from bot.config.problems import ClinicConfigError
 from core.clinic import ClinicConfig

@@ -12,11 +12,11 @@ from typing import Any, cast
 import pytest
 
 import bot.config.watch
-import bot.sync
+import bot.process.reload
 from bot.config.problems import ClinicConfigError
 from bot.config.watch import REHASH_SECONDS, ConfigWatch, file_stamp
-from bot.services import Services
-from bot.sync import reload_if_changed
+from bot.process.reload import reload_if_changed
+from bot.process.services import Services
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         raise ClinicConfigError([])
 
     monkeypatch.setattr(bot.config.watch, "file_stamp", counting)
-    monkeypatch.setattr(bot.sync, "load_clinic_config", invalid)
+    monkeypatch.setattr(bot.process.reload, "load_clinic_config", invalid)
     return hashed
 
 

@@ -11,12 +11,12 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.cli import main
-from bot.commands.config import clinic_schema
+from bot.cli.commands.config import clinic_schema
+from bot.cli.main import main
 from core.clinic import ClinicConfig
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = [REPO / "clinic.example.yaml", REPO / "bot" / "demo_clinic.yaml"]
+EXAMPLES = [REPO / "clinic.example.yaml", REPO / "bot" / "cli" / "demo_clinic.yaml"]
 
 
 def _validator() -> jsonschema.Draft202012Validator:

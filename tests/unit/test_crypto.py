@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.crypto import FernetCipher, make_cipher, new_key, parse_keys
-from bot.settings import MissingSettingError
+from bot.process.crypto import FernetCipher, make_cipher, new_key, parse_keys
+from bot.process.settings import MissingSettingError
 from storage.cipher import SEALED_PREFIX, CipherError, PlaintextCipher
 
 NOTE = "Ich möchte über das Ende der Therapie sprechen 🌧️ <b>&"

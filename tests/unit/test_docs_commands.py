@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.commands import COMMANDS
-from bot.commands.base import build_parser
+from bot.cli.commands import COMMANDS
+from bot.cli.commands.base import build_parser
+from bot.cli.main import main
 from tests.markdown import shell_lines
 
 REPO = Path(__file__).resolve().parents[2]

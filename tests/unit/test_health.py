@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.health import assess
+from bot.process.health import assess
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

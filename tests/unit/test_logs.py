@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from bot.logs import FactsFormatter, JsonFormatter, wants_json
+from bot.process.logs import FactsFormatter, JsonFormatter, wants_json
 
 
 def _record(exc: BaseException | None = None) -> logging.LogRecord:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.pacing import Pacer, TurnTooFarError
+from bot.adapter.pacing import Pacer, TurnTooFarError
 
 
 class FakeTime:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.errors import CommandError
-from bot.schedule_cli import render_table, run_preview
-from bot.settings import Settings
+from bot.cli.errors import CommandError
+from bot.cli.schedule_preview import render_table, run_preview
+from bot.process.settings import Settings
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from scheduler.preview import preview

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.private_files import open_private_binary, open_private_text
-from bot.qr import write_qr_png
+from bot.adapter.qr import write_qr_png
+from bot.cli.private_files import open_private_binary, open_private_text
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.progress import terminal, untracked
+from bot.cli.progress import terminal, untracked
 
 
 class Terminal(io.StringIO):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import zxingcpp
 
-from bot.qr import write_qr_png
+from bot.adapter.qr import write_qr_png
 from tests.png import grey_pixels
 
 LINK = "https://t.me/riverside_checkin_bot?start=Zx9_-aB3cD4eF5gH6iJ7kL8mN9oP0qR1"

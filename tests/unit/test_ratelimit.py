@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import OVERALL, ChatSpacedRateLimiter
+from bot.adapter.ratelimit import OVERALL, ChatSpacedRateLimiter
 
 
 async def _done() -> bool:

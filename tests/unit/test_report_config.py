@@ -42,7 +42,7 @@ def problems(tmp_path: Path, body: str) -> list[str]:
 
 
 def test_a_config_without_the_new_sections_gets_the_documented_defaults(tmp_path: Path) -> None:
-    config = load_clinic_config(REPO / "bot" / "demo_clinic.yaml")
+    config = load_clinic_config(REPO / "bot" / "cli" / "demo_clinic.yaml")
     assert config.flags == FlagSettings()
     assert config.digests == DigestSettings()
     assert (config.digests.day, config.digests.time) == ("monday", dt.time(8, 0))

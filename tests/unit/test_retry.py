@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.ratelimit import ChatSpacedRateLimiter
-from bot.retry import (
+from bot.adapter.ratelimit import ChatSpacedRateLimiter
+from bot.adapter.retry import (
     BACKOFF_CAP,
     REPLY_BUDGET,
     Retrying,

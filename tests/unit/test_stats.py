@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.commands.stats import as_json, as_table
+from bot.cli.commands.stats import as_json, as_table
 from core.model import CheckinStatus as S
 from core.model import ClientStatus as C
 from core.stats import CheckinFacts, ClientFacts, TherapistStats, per_therapist, short_duration

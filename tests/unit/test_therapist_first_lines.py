@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services import Services
+from bot.process.services import Services
 from core.clinic import ClinicConfig
 from core.digest import build_brief, build_digest
 from core.history import SharedNote
@@ -24,7 +24,7 @@ from messages.catalog import available_languages, html_text
 from messages.digest import render_brief, render_digest
 from messages.risk import THERAPIST_STATUS, escalation_alert, risk_alert
 from storage.database import Database
-from storage.db import make_engine
+from storage.engine import make_engine
 from tests.conftest import clinic_config
 from tests.unit.test_digest_text import dropped
 from tests.unit.test_flags import FIRST_SESSION

@@ -11,9 +11,9 @@ from typing import Any, cast
 import pytest
 from telegram import Bot, CallbackQuery, Chat, Message, Update, User
 
-import bot.updates
-from bot.retry import is_replying
-from bot.updates import ChatOrderedProcessor
+import bot.adapter.updates
+from bot.adapter.retry import is_replying
+from bot.adapter.updates import ChatOrderedProcessor
 
 _WHEN = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -126,7 +126,7 @@ async def test_a_flooding_chat_gets_at_most_its_share_a_minute_and_others_are_un
         handled.append(chat)
 
     async with ChatOrderedProcessor(per_minute=3, clock=clock) as processor:
-        with caplog.at_level(logging.WARNING, logger="bot.updates"):
+        with caplog.at_level(logging.WARNING, logger="bot.adapter.updates"):
             for n in range(12):
                 await processor.process_update(_message(66, n), handle(66))
         await processor.process_update(_message(5, 99), handle(5))
@@ -179,7 +179,7 @@ async def test_a_dropped_tap_is_still_answered_at_once_without_text() -> None:
 async def test_idle_chats_are_forgotten_so_memory_stays_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(bot.updates, "_REMEMBER", 5)
+    monkeypatch.setattr(bot.adapter.updates, "_REMEMBER", 5)
     clock = FakeClock()
 
     async def handle() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import storage.db
+import storage.engine
 
 revision = "0001"
 down_revision = None
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=True),
-    sa.Column('enrolled_at', storage.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('enrolled_at', storage.engine.UTCDateTime(timezone=True), nullable=True),
     sa.Column('in_config', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clients')),
     sa.UniqueConstraint('chat_id', name=op.f('uq_clients_chat_id')),
@@ -40,9 +40,9 @@ def upgrade() -> None:
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('created_at', storage.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', storage.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', storage.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storage.engine.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', storage.engine.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', storage.engine.UTCDateTime(timezone=True), nullable=True),
     sa.Column('used_by_chat', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invites')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_invites_token_hash'))
@@ -52,7 +52,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=True),
-    sa.Column('enrolled_at', storage.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('enrolled_at', storage.engine.UTCDateTime(timezone=True), nullable=True),
     sa.Column('in_config', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_therapists')),
     sa.UniqueConstraint('chat_id', name=op.f('uq_therapists_chat_id')),
@@ -63,19 +63,19 @@ def upgrade() -> None:
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=16), nullable=False),
     sa.Column('questionnaire', sa.String(length=32), nullable=False),
-    sa.Column('session_start', storage.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('session_end', storage.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', storage.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', storage.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('session_start', storage.engine.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('session_end', storage.engine.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', storage.engine.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', storage.engine.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('step', sa.Integer(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', storage.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('claimed_until', storage.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', storage.engine.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_until', storage.engine.UTCDateTime(timezone=True), nullable=True),
     sa.Column('chat_id', sa.BigInteger(), nullable=True),
     sa.Column('message_id', sa.BigInteger(), nullable=True),
-    sa.Column('sent_at', storage.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', storage.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', storage.engine.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', storage.engine.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_checkins_client_id_clients')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checkins')),
@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.String(length=32), nullable=False),
     sa.Column('given', sa.Boolean(), nullable=False),
-    sa.Column('at', storage.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', storage.engine.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_consents_client_id_clients')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consents'))
     )
@@ -103,7 +103,7 @@ def upgrade() -> None:
     sa.Column('checkin_id', sa.Integer(), nullable=False),
     sa.Column('item_key', sa.String(length=32), nullable=False),
     sa.Column('value', sa.Integer(), nullable=True),
-    sa.Column('answered_at', storage.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', storage.engine.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['checkin_id'], ['checkins.id'], name=op.f('fk_answers_checkin_id_checkins')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_answers')),
     sa.UniqueConstraint('checkin_id', 'item_key', name=op.f('uq_answers_checkin_id'))
@@ -113,7 +113,7 @@ def upgrade() -> None:
     sa.Column('checkin_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('shared', sa.Boolean(), nullable=True),
-    sa.Column('created_at', storage.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', storage.engine.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['checkin_id'], ['checkins.id'], name=op.f('fk_notes_checkin_id_checkins')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notes')),
     sa.UniqueConstraint('checkin_id', name=op.f('uq_notes_checkin_id'))

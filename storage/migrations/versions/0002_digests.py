@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import storage.db
+import storage.engine
 
 revision = "0002"
 down_revision = "0001"
@@ -27,15 +27,15 @@ def upgrade() -> None:
     sa.Column('therapist_id', sa.Integer(), nullable=False),
     sa.Column('period_key', sa.String(length=96), nullable=False),
     sa.Column('client_code', sa.String(length=32), nullable=True),
-    sa.Column('session_start', storage.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('due_at', storage.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', storage.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('session_start', storage.engine.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', storage.engine.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', storage.engine.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('parts_sent', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', storage.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('claimed_until', storage.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', storage.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', storage.engine.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_until', storage.engine.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', storage.engine.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['therapist_id'], ['therapists.id'], name=op.f('fk_deliveries_therapist_id_therapists')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
@@ -48,7 +48,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('note_id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=16), nullable=False),
-    sa.Column('discussed_at', storage.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('discussed_at', storage.engine.UTCDateTime(timezone=True), nullable=True),
     sa.Column('discussed_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['discussed_by'], ['therapists.id'], name=op.f('fk_concerns_discussed_by_therapists')),
     sa.ForeignKeyConstraint(['note_id'], ['notes.id'], name=op.f('fk_concerns_note_id_notes')),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import storage.db
+import storage.engine
 
 revision = "0003"
 down_revision = "0002"
@@ -24,17 +24,17 @@ def upgrade() -> None:
     op.create_table('session_cancellations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('session_start', storage.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('session_start', storage.engine.UTCDateTime(timezone=True), nullable=False),
     sa.Column('therapist_code', sa.String(length=32), nullable=False),
-    sa.Column('created_at', storage.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', storage.engine.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_session_cancellations_client_id_clients')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_session_cancellations')),
     sa.UniqueConstraint('client_id', 'session_start', name=op.f('uq_session_cancellations_client_id'))
     )
     with op.batch_alter_table('checkins', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('remind_at', storage.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('remind_at', storage.engine.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('reminders_sent', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('reminded_at', storage.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('reminded_at', storage.engine.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_checkins_status_remind', ['status', 'remind_at'], unique=False)
 
     # ### end Alembic commands ###

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import storage.db
+import storage.engine
 
 revision = "0004"
 down_revision = "0003"
@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", storage.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", storage.engine.UTCDateTime(timezone=True), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("actor", sa.String(length=16), nullable=False),
         sa.Column("client_code", sa.String(length=32), nullable=True),
@@ -55,7 +55,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("paused_until", storage.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("paused_until", storage.engine.UTCDateTime(timezone=True), nullable=True)
         )
 
     with op.batch_alter_table("consents", schema=None) as batch_op:
@@ -69,7 +69,7 @@ def upgrade() -> None:
             sa.Column("risk", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(
-            sa.Column("alerted_at", storage.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("alerted_at", storage.engine.UTCDateTime(timezone=True), nullable=True)
         )
 
 

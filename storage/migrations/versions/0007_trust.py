@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 from alembic.operations import BatchOperations
 
-import storage.db
+import storage.engine
 
 revision = "0007"
 down_revision = "0006"
@@ -62,7 +62,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("invites", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("revoked_at", storage.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("revoked_at", storage.engine.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
             sa.Column("relink", sa.Boolean(), server_default=sa.false(), nullable=False)
@@ -77,7 +77,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=False),
-        sa.Column("sent_at", storage.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", storage.engine.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"], ["clients.id"], name=op.f("fk_therapist_messages_client_id_clients")
         ),
@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("retired_at", storage.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retired_at", storage.engine.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_retired_codes")),
         sa.UniqueConstraint("code", name=op.f("uq_retired_codes_code")),
     )

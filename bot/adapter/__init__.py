@@ -1,0 +1,1 @@
+"""The Telegram adapter: the PTB application, handlers, views, sending, limits, retries."""

@@ -1,0 +1,293 @@
+"""The composition root: the PTB application with its handlers and the scheduler's jobs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.adapter.handlers.cancel import CancelHandlers
+from bot.adapter.handlers.chat import MembershipHandlers
+from bot.adapter.handlers.checkin import CheckinHandlers
+from bot.adapter.handlers.common import apologise
+from bot.adapter.handlers.controls import ControlHandlers
+from bot.adapter.handlers.data import DataHandlers
+from bot.adapter.handlers.enrolment import EnrolmentHandlers
+from bot.adapter.handlers.invite import InviteHandlers
+from bot.adapter.handlers.therapist import TherapistHandlers, show_therapist_menu
+from bot.adapter.notifier import TelegramNotifier
+from bot.adapter.ratelimit import ChatSpacedRateLimiter
+from bot.adapter.retry import Retrying
+from bot.adapter.safety import send_pending_alerts
+from bot.adapter.updates import RUNNING, ChatOrderedProcessor
+from bot.process.health import HealthServer
+from bot.process.maintenance import purge
+from bot.process.reload import plan, reload_if_changed
+from bot.process.services import Services
+from bot.process.settings import Settings
+from messages.catalog import available_languages, plain
+from scheduler.planning import policy
+from scheduler.reports import run_reports
+from scheduler.tick import LEASE, TickReport, run_tick
+from storage.monitoring import queue_depth
+from storage.planned import PlanCounts
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ALLOWED_UPDATES", "App", "PlanCounts", "build_application", "plan", "tick"]
+
+#: How often sessions in the config are planned into check-ins (also once at start).
+PLAN_EVERY = timedelta(hours=1)
+#: How often answers and notes past the retention period are purged (first: soon after start).
+PURGE_EVERY = timedelta(days=1)
+#: The command menu, in this order, with the key of each command's description.
+COMMANDS = {
+    "start": "command.start",
+    "help": "command.help",
+    "pause": "command.pause",
+    "resume": "command.resume",
+    "stop": "command.stop",
+    "mydata": "command.mydata",
+    "preview": "command.preview",
+    "delete": "command.delete",
+}
+#: HTTP connections: one for each update handled at once, and room for the tick's sends.
+POOL = RUNNING + 8
+#: The updates the bot asks Telegram for.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+#: The application with PTB's default context types.
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(settings: Settings, services: Services, *, schedule_jobs: bool = True) -> App:
+    """Wire the bot: HTTP client, handlers, error handler and the repeating jobs.
+
+    Tests that drive time with their own clock pass ``schedule_jobs=False`` and call
+    ``plan`` and ``tick`` themselves.
+    """
+    hooks = Hooks(services, settings)
+    application = (
+        Application.builder()
+        .token(settings.require_token())
+        .base_url(settings.api_base_url)
+        .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
+        .request(HTTPXRequest(connection_pool_size=POOL, connect_timeout=5, read_timeout=15))
+        .get_updates_request(HTTPXRequest(connect_timeout=5, read_timeout=40))
+        .rate_limiter(ChatSpacedRateLimiter(retrying=Retrying(budget=settings.reply_retry_seconds)))
+        .concurrent_updates(ChatOrderedProcessor())
+        .post_init(hooks.post_init)
+        .post_shutdown(hooks.post_shutdown)
+        .build()
+    )
+    enrolment = EnrolmentHandlers(services)
+    therapist = TherapistHandlers(services)
+    checkin = CheckinHandlers(services, enrolment, therapist)
+    membership = MembershipHandlers(services)
+    controls = ControlHandlers(services)
+    data = DataHandlers(services, controls)
+    cancel = CancelHandlers(services)
+    private = filters.ChatType.PRIVATE
+    application.add_handlers(
+        [
+            CommandHandler("start", enrolment.start, filters=private),
+            CommandHandler("help", enrolment.help, filters=private),
+            CommandHandler("pause", controls.pause, filters=private),
+            CommandHandler("resume", controls.resume, filters=private),
+            CommandHandler("stop", controls.stop, filters=private),
+            CommandHandler("mydata", data.mydata, filters=private),
+            CommandHandler("preview", data.preview, filters=private),
+            CommandHandler("delete", data.delete, filters=private),
+            CommandHandler("cancel", cancel.cancel, filters=private),
+            CommandHandler("digest", therapist.digest, filters=private),
+            CommandHandler("clients", therapist.clients, filters=private),
+            CommandHandler("history", therapist.history, filters=private),
+            CommandHandler("invite", InviteHandlers(services).invite, filters=private),
+            CallbackQueryHandler(data.confirm, pattern=r"^e:[yn]$"),
+            CallbackQueryHandler(checkin.tap),
+            MessageHandler(private & ~filters.COMMAND, checkin.text),
+            MessageHandler(private & filters.COMMAND, enrolment.help),
+            ChatMemberHandler(membership.changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        ]
+    )
+    application.add_error_handler(hooks.log_error)
+    if schedule_jobs:
+        jobs = application.job_queue
+        assert jobs is not None, "python-telegram-bot must be installed with the job-queue extra"
+        # APScheduler silently skips a run that starts more than its grace time late;
+        # a late tick or plan must still run, once.
+        late_is_fine = {"misfire_grace_time": None, "coalesce": True}
+        jobs.run_repeating(
+            hooks.plan_job,
+            interval=PLAN_EVERY,
+            first=PLAN_EVERY,
+            name="plan",
+            job_kwargs=late_is_fine,
+        )
+        jobs.run_repeating(
+            hooks.tick_job,
+            interval=settings.tick_seconds,
+            first=settings.tick_seconds,
+            name="tick",
+            job_kwargs=late_is_fine,
+        )
+        jobs.run_repeating(
+            hooks.purge_job, interval=PURGE_EVERY, first=60, name="purge", job_kwargs=late_is_fine
+        )
+    return application
+
+
+@dataclass
+class Hooks:
+    """What PTB calls besides handlers (start-up, shutdown, the repeating jobs, the error
+    handler), each with typed access to the services it needs."""
+
+    services: Services
+    settings: Settings
+    health: HealthServer | None = None  # serving /healthz and /metrics, while it runs
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim on due work holds (``ALLIANCE_CLAIM_LEASE_SECONDS``)."""
+        return timedelta(seconds=self.settings.claim_lease_seconds)
+
+    async def post_init(self, application: App) -> None:
+        """Plan check-ins once, serve /healthz and /metrics, publish the command menu.
+
+        Neither a port that is taken nor a refused command menu stops the bot: check-ins
+        matter more; both are logged.
+        """
+        plan(self.services)  # after downtime too: the first tick then sends what is due, once
+        if self.settings.health_port:
+            self.health = await start_health_server(
+                self.services, self.settings, self.settings.health_port
+            )
+        await publish_commands(application.bot, self.services)
+
+    async def post_shutdown(self, _application: App) -> None:
+        """Stop serving /healthz and /metrics."""
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
+
+    async def plan_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Hourly: re-plan (a changed config file is reloaded, which re-plans)."""
+        if reload_if_changed(self.services) is None:
+            plan(self.services)
+
+    async def tick_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every tick: an edited config reaches pending sends within a tick, then send."""
+        reload_if_changed(self.services)
+        await tick(context.bot, self.services, self.lease)
+
+    async def purge_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Daily: answers and notes past the retention period go."""
+        purge_now(self.services)
+
+    async def log_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the error's type and the update id only (never message text), then answer
+        the person: a tap is never left spinning, a command gets "please try again"."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        error = context.error
+        log.error(
+            "update failed",
+            extra={"update_id": update_id, "error": type(error).__name__},
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+        if isinstance(update, Update):
+            await apologise(update, self.services.config.clinic.language)
+
+
+async def publish_commands(bot: Bot, services: Services) -> None:
+    """The default menu in the clinic's language, and one per language for clients whose
+    Telegram app is set to it. A refusal is logged and does not stop the bot."""
+    try:
+        await bot.set_my_commands(command_menu(services.config.clinic.language))
+        for language in available_languages():
+            await bot.set_my_commands(command_menu(language), language_code=language)
+    except TelegramError as error:
+        log.warning("command menu not set", extra={"error": type(error).__name__})
+    for therapist in services.deliveries.enrolled_therapists():
+        await show_therapist_menu(bot, therapist.chat_id, services.config.clinic.language)
+
+
+def command_menu(language: str) -> list[BotCommand]:
+    """Every command with its description in ``language``."""
+    return [BotCommand(name, plain(language, COMMANDS[name])) for name in COMMANDS]
+
+
+async def start_health_server(
+    services: Services, settings: Settings, port: int
+) -> HealthServer | None:
+    """Serve /healthz and /metrics in the bot's event loop (port 0: any free port)."""
+    server = HealthServer(services, services.metrics, settings.tick_seconds)
+    try:
+        await server.start(settings.health_host, port)
+    except OSError as error:
+        log.error("health server not started", extra={"port": port, "error": type(error).__name__})
+        return None
+    return server
+
+
+async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickReport:
+    """Send what is due through ``bot``: check-ins and reminders first, then late risk
+    alerts, then digests and briefs (a report that fails never stops the others).
+
+    ``lease``: how long a claim on a check-in, digest or brief holds before a crashed
+    worker's sends go back to the queue.
+    """
+    notifier = TelegramNotifier(bot, services)
+    config, metrics = services.config, services.metrics
+    report = await run_tick(
+        services.clock,
+        services.checkins,
+        services.people,
+        notifier,
+        metrics,
+        policy=lambda code: policy(config, code),
+        reminders=services.reminders,
+        lease=lease,
+    )
+    if alerts := await send_pending_alerts(bot, services):
+        log.info("risk alerts sent late", extra={"alerts": alerts})
+    reports = await run_reports(
+        services.clock,
+        services.config,
+        services.deliveries,
+        services.histories,
+        notifier,
+        lease=lease,
+        plans=services.report_plans,
+    )
+    report.digests, report.briefs = reports.digests, reports.briefs
+    for _ in range(reports.digests):
+        metrics.digest_sent()
+    now = services.clock.now()
+    metrics.ticked(now, queue_depth(services.database, now))
+    if any(vars(report).values()) or reports.retried or reports.failed:
+        extra = vars(report) | {
+            "reports_retried": reports.retried,
+            "reports_failed": reports.failed,
+        }
+        log.info("tick", extra=extra)
+    return report
+
+
+def purge_now(services: Services) -> None:
+    """Remove answers and notes past the clinic's retention period."""
+    purged = purge(services.database, services.config, services.clock.now())
+    if purged.answers or purged.notes:
+        log.info("purged", extra={"answers": purged.answers, "notes": purged.notes})

@@ -1,0 +1,1 @@
+"""The command line: ``alliance`` and its commands, exports, the demo."""

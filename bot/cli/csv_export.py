@@ -1,0 +1,88 @@
+"""CSV export: one row per answer, then one row per note, with plain column names."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.cli.progress import Track, untracked
+from storage import export_rows as export
+from storage.database import Database
+from storage.export_rows import ALL, ExportFilter
+
+COLUMNS = (
+    "record",
+    "client_code",
+    "therapist_code",
+    "session_start",
+    "item_key",
+    "value",
+    "answered_at",
+    "note_text",
+    "note_shared",
+)
+
+
+def write_csv(
+    database: Database,
+    out: TextIO,
+    *,
+    include_private_notes: bool = False,
+    only: ExportFilter = ALL,
+    track: Track = untracked,
+) -> int:
+    """Write every answer and note ``only`` keeps; returns the number of data rows.
+
+    Times are ISO 8601 in the client's own time zone, with the offset. A note the client
+    kept private (or has not decided on yet) is listed with its choice but without its
+    text unless ``include_private_notes`` is set, as for the client's own access request.
+    A note that starts like a spreadsheet formula gets a leading apostrophe.
+    """
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    rows = 0
+    total = export.count(database, "answers", only)
+    for answer in track(export.answers(database, only), total, "answers"):
+        writer.writerow(
+            {
+                "record": "answer",
+                "client_code": answer.client_code,
+                "therapist_code": answer.therapist_code,
+                "session_start": _local(answer.session_start, answer.timezone),
+                "item_key": answer.item_key,
+                "value": "" if answer.value is None else answer.value,
+                "answered_at": _local(answer.answered_at, answer.timezone),
+            }
+        )
+        rows += 1
+    total = export.count(database, "notes", only)
+    for note in track(export.notes(database, only), total, "notes"):
+        visible = note.shared is True or include_private_notes
+        writer.writerow(
+            {
+                "record": "note",
+                "client_code": note.client_code,
+                "therapist_code": note.therapist_code,
+                "session_start": _local(note.session_start, note.timezone),
+                "item_key": "note",
+                "answered_at": _local(note.written_at, note.timezone),
+                "note_text": _cell(note.text) if visible else "",
+                "note_shared": {True: "shared", False: "private", None: "undecided"}[note.shared],
+            }
+        )
+        rows += 1
+    return rows
+
+
+def _cell(text: str) -> str:
+    """Keep spreadsheet programs from running a note as a formula (CSV injection)."""
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _local(instant: datetime, timezone: str) -> str:
+    return instant.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")

@@ -1,0 +1,204 @@
+"""``alliance demo``: the whole check-in loop, offline, against the local Telegram sandbox.
+
+The real bot (PTB application, handlers, scheduler tick, SQLite) talks HTTP to the
+sandbox; simulated people enrol and answer. Time is simulated: the demo moves its clock
+from the session to the day after and beyond instead of waiting. It ends with the
+therapist's weekly digest and its trend chart (saved as ``demo-output/digest.png``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+from bot.adapter.application import App, build_application, plan, tick
+from bot.adapter.invites import invite_link
+from bot.adapter.polling import polling
+from bot.cli.csv_export import write_csv
+from bot.config.loader import load_clinic_config
+from bot.process.crypto import new_key
+from bot.process.services import Services, bootstrap
+from bot.process.settings import Settings
+from core.clinic import ClinicConfig
+from core.clock import FixedClock
+from sandbox import BotApiSandbox, SandboxMessage, SimUser
+
+OUTPUT = Path("demo-output")
+CONFIG = Path(__file__).with_name("demo_clinic.yaml")
+TOKEN = "100200:DEMO-TOKEN"  # noqa: S105 - the sandbox accepts any token
+#: Tuesday 24 November 2026, 18:00 in Berlin: every demo session is over.
+START = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+#: Friday 27 November, 11:00 in Berlin: an hour before C103's second session.
+BRIEF_AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+#: Monday 30 November, 08:00 in Berlin: the therapist's weekly digest is due.
+DIGEST_AT = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+_TAG = re.compile(r"</?[a-z-]+[^>]*>")
+
+
+def run_demo() -> int:
+    """Run the demo and print what each person sees; returns the exit status."""
+    OUTPUT.mkdir(exist_ok=True)
+    database = OUTPUT / "alliance-demo.db"
+    database.unlink(missing_ok=True)
+    asyncio.run(_demo(f"sqlite:///{database}"))
+    return 0
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _show(who: str, message: SandboxMessage) -> None:
+    text = html.unescape(_TAG.sub("", message.text or message.caption or ""))
+    _say(f"  ┌─ bot → {who}" + (" (a picture)" if message.photo else ""))
+    for line in text.splitlines():
+        _say(f"  │ {line}")
+    if message.buttons:
+        _say("  │ " + " ".join(f"[{label}]" for label in message.button_labels))
+    _say("  └─")
+
+
+async def _demo(database_url: str) -> None:
+    config = load_clinic_config(CONFIG)
+    clock = FixedClock(START)
+    async with BotApiSandbox(token=TOKEN, username="riverside_checkin_bot") as sandbox:
+        # The demo makes its own encryption key for this run; notes in its database are
+        # encrypted like a clinic's (the key is forgotten when the demo ends).
+        settings = Settings(
+            bot_token=TOKEN,
+            database_url=database_url,
+            telegram_api_url=sandbox.api_root,
+            encryption_key=new_key(),
+        )
+        services = bootstrap(config, database_url, clock, encryption_key=settings.encryption_keys())
+        application = build_application(settings, services, schedule_jobs=False)
+        async with polling(application):
+            await _script(sandbox, settings, services, application, clock)
+    export = OUTPUT / "answers.csv"
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        rows = write_csv(services.database, handle)
+    services.database.close()
+    _say("== Where the data is ==")
+    _say(f"Database (SQLite): {database_url.removeprefix('sqlite:///')}")
+    _say(f"CSV export ({rows} rows): {export}")
+    _say(f"The therapist's trend chart: {OUTPUT / 'digest.png'}")
+    _say(f"Notes are encrypted with this run's key: {settings.encryption_keys()}")
+    _say(
+        f"Try: ALLIANCE_ENCRYPTION_KEY={settings.encryption_keys()} "
+        "ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export"
+    )
+
+
+async def _script(
+    sandbox: BotApiSandbox,
+    settings: Settings,
+    services: Services,
+    application: App,
+    clock: FixedClock,
+) -> None:
+    """Enrolment, a day passing, three clients answering and one not, a brief, a digest."""
+    config = services.config
+    people = {code: sandbox.user(2000 + n) for n, code in enumerate(_CLIENTS)}
+    therapist = sandbox.user(3001)
+    _say("== Enrolment: each person opens their invite link ==")
+    await _enrol(settings, config, "T01", therapist, consent=False)
+    for code, user in people.items():
+        await _enrol(settings, config, code, user, consent=True)
+    plan(services)
+    clock.set(START + timedelta(days=1))
+    _say(f"\n== Simulated time: {clock.now():%A %d %B %H:%M} UTC, a day later ==")
+    report = await tick(application.bot, services)
+    _say(f"The scheduler sent {report.sent} check-ins.\n")
+    await _answer(people["C101"], "C101", ["9", "9", "8", "9"], None)
+    await _answer(people["C102"], "C102", ["3", "2", "4", "3"], None)
+    await _answer(
+        people["C103"],
+        "C103",
+        ["8", "5", "Skip", "7"],
+        "I'd like to talk about whether we are working on the right things.",
+    )
+    _say("C104 does not answer.\n")
+    clock.set(BRIEF_AT)
+    _say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC, an hour before C103's session ==")
+    briefs = (await tick(application.bot, services)).briefs
+    _say(f"The scheduler sent {briefs} pre-session brief.")
+    _show(
+        "T01", await therapist.wait_for_message(lambda m: "Before your session" in (m.text or ""))
+    )
+    clock.set(START + timedelta(days=4))
+    closed = (await tick(application.bot, services)).closed
+    _say(f"== Three days later: {closed} unanswered check-in closed as missed ==\n")
+    _say("== Client controls: every client command is listed in /help ==")
+    await _command(people["C103"], "C103", "preview", "preview")
+    await _command(people["C104"], "C104", "stop", "stopped")
+    _show("T01", await therapist.wait_for_message(lambda m: "C104" in (m.text or "")))
+    _say()
+    clock.set(DIGEST_AT)
+    _say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC: Monday 08:00 in Berlin ==")
+    digests = (await tick(application.bot, services)).digests
+    _say(f"The scheduler sent {digests} weekly digest.")
+    _show("T01", await therapist.wait_for_message(lambda m: "weekly summary" in (m.text or "")))
+    chart = await therapist.wait_for_message(lambda m: m.photo is not None)
+    _show("T01", chart)
+    (OUTPUT / "digest.png").write_bytes(chart.file_bytes or b"")
+    _say(f"  (the picture is saved as {OUTPUT / 'digest.png'})\n")
+
+
+_CLIENTS = ("C101", "C102", "C103", "C104")
+
+
+async def _enrol(
+    settings: Settings, config: ClinicConfig, code: str, user: SimUser, *, consent: bool
+) -> None:
+    link, _ = await invite_link(settings, config, code)
+    _say(f"\n{code} opens {link.split('?')[0]}?start=…")
+    await user.send_command("start", link.rsplit("=", 1)[1])
+    welcome = await user.wait_for_message()
+    _show(code, welcome)
+    if consent:
+        await user.tap(welcome, text="I agree")
+        _say(f"  {code} taps [I agree]")
+        _show(code, await user.wait_for_message(lambda m: "Thank you" in (m.text or "")))
+
+
+async def _answer(user: SimUser, code: str, taps: list[str], note: str | None) -> None:
+    checkin = user.last_message()
+    _say(f"-- {code} --")
+    _show(code, checkin)
+    for number, label in enumerate(taps, start=2):
+        await user.tap(checkin, text=label)
+        _say(f"  {code} taps [{label}]")
+        checkin = await user.wait_for_message(partial(_at_step, number=number))
+    _show(code, checkin)
+    if note is None:
+        await user.tap(checkin, text="Skip")
+        _say(f"  {code} taps [Skip]")
+    else:
+        await user.send_text(note)
+        _say(f"  {code} types: {note}")
+        _show(code, await user.wait_for_message(lambda m: "Keep it private" in m.button_labels))
+        await user.tap(checkin, text="Share")
+        _say(f"  {code} taps [Share with my therapist]")
+    _show(code, await user.wait_for_message(lambda m: "answers are saved" in (m.text or "")))
+    _say()
+
+
+async def _command(user: SimUser, code: str, name: str, expect: str) -> None:
+    _say(f"  {code} sends /{name}")
+    await user.send_command(name)
+    _show(code, await user.wait_for_message(lambda m: expect in (m.text or "")))
+
+
+def _at_step(message: SandboxMessage, number: int) -> bool:
+    """Whether the check-in shows question ``number``, or the note prompt after the last."""
+    text = message.text or ""
+    return f"question {number} of" in text or "bring up next time" in text
+
+
+if __name__ == "__main__":
+    sys.exit(run_demo())

@@ -1,0 +1,1 @@
+"""Process plumbing: settings, services, logs, health, metrics, running and reloading."""

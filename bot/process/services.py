@@ -1,0 +1,120 @@
+"""The services every handler and job uses, built once in ``bootstrap``."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.config.watch import ConfigWatch
+from bot.process.crypto import make_cipher
+from bot.process.metrics import PrometheusMetrics
+from core.clinic import ClinicConfig
+from core.clock import Clock, SystemClock
+from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
+from core.risk import RiskMatcher
+from messages.render import crisis_line
+from messages.risk import risk_matcher
+from scheduler.reports import ReportPlans
+from storage.audit import Audit
+from storage.cancellations import Cancellations
+from storage.checkins import Checkins
+from storage.client_data import ClientData
+from storage.database import Database
+from storage.deliveries import Deliveries
+from storage.history import Histories
+from storage.participation import Participation
+from storage.people import People
+from storage.reminders import Reminders
+from storage.risk_notes import RiskNotes
+from storage.therapist_messages import TherapistMessages
+
+
+@dataclass
+class Services:
+    """Config, storage, the clock and the metrics, passed to handlers and jobs."""
+
+    config: ClinicConfig
+    database: Database
+    clock: Clock = field(default_factory=SystemClock)
+    questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
+    config_watch: ConfigWatch | None = None  # the file reloaded when it changes; or never
+    people: People = field(init=False)
+    checkins: Checkins = field(init=False)
+    reminders: Reminders = field(init=False)
+    cancellations: Cancellations = field(init=False)
+    deliveries: Deliveries = field(init=False)
+    histories: Histories = field(init=False)
+    audit: Audit = field(init=False)
+    participation: Participation = field(init=False)
+    client_data: ClientData = field(init=False)
+    risk_notes: RiskNotes = field(init=False)
+    therapist_messages: TherapistMessages = field(init=False)
+    report_plans: ReportPlans = field(default_factory=ReportPlans)
+    risk: RiskMatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.people = People(self.database)
+        self.checkins = Checkins(self.database)
+        self.reminders = Reminders(self.database)
+        self.cancellations = Cancellations(self.database)
+        self.deliveries = Deliveries(self.database)
+        self.histories = Histories(self.database, self.questionnaire)
+        self.audit = Audit(self.database)
+        self.participation = Participation(self.database)
+        self.client_data = ClientData(self.database)
+        self.risk_notes = RiskNotes(self.database)
+        self.therapist_messages = TherapistMessages(self.database)
+        self.risk = risk_matcher(self.config.safety)
+
+    def therapist_reading(self, therapist_code: str) -> tuple[str, ZoneInfo]:
+        """The language and time zone a therapist reads in (the clinic's language)."""
+        therapist = self.config.therapist(therapist_code)
+        tz = self.config.therapist_tz(therapist) if therapist else self.config.clinic.tz
+        return self.config.clinic.language, tz
+
+    def use_config(self, config: ClinicConfig) -> None:
+        """Switch to a reloaded config, and to the risk phrases it lists."""
+        self.config = config
+        self.risk = risk_matcher(config.safety)
+
+    def lock_screen(self, text: str) -> str:
+        """``text`` (Telegram HTML) with the clinic's neutral preview line first, if set.
+
+        Used on messages that arrive unasked (check-ins, messages to therapists): a lock
+        screen shows their first line.
+        """
+        line = self.config.privacy.preview_line
+        return text if not line else f"{html.escape(line, quote=False)}\n{text}"
+
+    def crisis(self, language: str) -> str:
+        """The clinic's crisis contacts for ``language``."""
+        clinic = self.config.clinic
+        return crisis_line(clinic.crisis_contacts, language, clinic.language)
+
+
+def bootstrap(
+    config: ClinicConfig,
+    database_url: str,
+    clock: Clock | None = None,
+    *,
+    encryption_key: str | None = None,
+    config_path: Path | None = None,
+) -> Services:
+    """Open the database (upgrading its schema) and sync the people in the config.
+
+    Notes are encrypted with ``encryption_key`` (``ALLIANCE_ENCRYPTION_KEY``); without one
+    this refuses (``MissingSettingError``) unless the config allows plaintext notes. With
+    ``config_path``, the file the config came from is watched for changes.
+    """
+    cipher = make_cipher(encryption_key, config.privacy.allow_plaintext_notes)
+    services = Services(
+        config=config,
+        database=Database.connect(database_url, cipher=cipher),
+        clock=clock or SystemClock(),
+        config_watch=None if config_path is None else ConfigWatch.of(config_path),
+    )
+    services.people.sync(config)
+    return services
