@@ -16,7 +16,7 @@ from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
 from core.risk import RiskMatcher
 from messages.render import crisis_line
 from messages.risk import risk_matcher
-from scheduler.reports import ReportPlans
+from scheduler.report_plan import ReportPlans
 from storage.audit import Audit
 from storage.cancellations import Cancellations
 from storage.checkins import Checkins

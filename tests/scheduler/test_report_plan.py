@@ -9,7 +9,7 @@ from core.clinic import ClinicConfig
 from core.report_times import brief_time, timing_for
 from core.schedule import session_starts
 from scheduler.planning import pattern_of
-from scheduler.reports import PLAN_REUSED_FOR, ReportPlan, ReportPlans
+from scheduler.report_plan import PLAN_REUSED_FOR, ReportPlan, ReportPlans
 
 START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # a Monday
 
