@@ -11,6 +11,7 @@ from telegram import Bot, BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -93,6 +94,15 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .post_shutdown(hooks.post_shutdown)
         .build()
     )
+    application.add_handlers(handler_table(services))
+    application.add_error_handler(hooks.log_error)
+    if schedule_jobs:
+        _schedule_jobs(application, hooks, settings.tick_seconds)
+    return application
+
+
+def handler_table(services: Services) -> list[BaseHandler[Update, Any, Any]]:
+    """Every command, tap and message the bot answers, in the order PTB tries them."""
     enrolment = EnrolmentHandlers(services)
     therapist = TherapistHandlers(services)
     checkin = CheckinHandlers(services, enrolment, therapist)
@@ -101,53 +111,40 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     data = DataHandlers(services, controls)
     cancel = CancelHandlers(services)
     private = filters.ChatType.PRIVATE
-    application.add_handlers(
-        [
-            CommandHandler("start", enrolment.start, filters=private),
-            CommandHandler("help", enrolment.help, filters=private),
-            CommandHandler("pause", controls.pause, filters=private),
-            CommandHandler("resume", controls.resume, filters=private),
-            CommandHandler("stop", controls.stop, filters=private),
-            CommandHandler("mydata", data.mydata, filters=private),
-            CommandHandler("preview", data.preview, filters=private),
-            CommandHandler("delete", data.delete, filters=private),
-            CommandHandler("cancel", cancel.cancel, filters=private),
-            CommandHandler("digest", therapist.digest, filters=private),
-            CommandHandler("clients", therapist.clients, filters=private),
-            CommandHandler("history", therapist.history, filters=private),
-            CommandHandler("invite", InviteHandlers(services).invite, filters=private),
-            CallbackQueryHandler(data.confirm, pattern=r"^e:[yn]$"),
-            CallbackQueryHandler(checkin.tap),
-            MessageHandler(private & ~filters.COMMAND, checkin.text),
-            MessageHandler(private & filters.COMMAND, enrolment.help),
-            ChatMemberHandler(membership.changed, ChatMemberHandler.MY_CHAT_MEMBER),
-        ]
+    return [
+        CommandHandler("start", enrolment.start, filters=private),
+        CommandHandler("help", enrolment.help, filters=private),
+        CommandHandler("pause", controls.pause, filters=private),
+        CommandHandler("resume", controls.resume, filters=private),
+        CommandHandler("stop", controls.stop, filters=private),
+        CommandHandler("mydata", data.mydata, filters=private),
+        CommandHandler("preview", data.preview, filters=private),
+        CommandHandler("delete", data.delete, filters=private),
+        CommandHandler("cancel", cancel.cancel, filters=private),
+        CommandHandler("digest", therapist.digest, filters=private),
+        CommandHandler("clients", therapist.clients, filters=private),
+        CommandHandler("history", therapist.history, filters=private),
+        CommandHandler("invite", InviteHandlers(services).invite, filters=private),
+        CallbackQueryHandler(data.confirm, pattern=r"^e:[yn]$"),
+        CallbackQueryHandler(checkin.tap),
+        MessageHandler(private & ~filters.COMMAND, checkin.text),
+        MessageHandler(private & filters.COMMAND, enrolment.help),
+        ChatMemberHandler(membership.changed, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]
+
+
+def _schedule_jobs(application: App, hooks: Hooks, tick_seconds: float) -> None:
+    """The repeating jobs: planning hourly, the tick, the daily purge."""
+    jobs = application.job_queue
+    assert jobs is not None, "python-telegram-bot must be installed with the job-queue extra"
+    # APScheduler silently skips a run that starts more than its grace time late;
+    # a late tick or plan must still run, once.
+    late = {"misfire_grace_time": None, "coalesce": True}
+    jobs.run_repeating(hooks.plan_job, PLAN_EVERY, first=PLAN_EVERY, name="plan", job_kwargs=late)
+    jobs.run_repeating(
+        hooks.tick_job, tick_seconds, first=tick_seconds, name="tick", job_kwargs=late
     )
-    application.add_error_handler(hooks.log_error)
-    if schedule_jobs:
-        jobs = application.job_queue
-        assert jobs is not None, "python-telegram-bot must be installed with the job-queue extra"
-        # APScheduler silently skips a run that starts more than its grace time late;
-        # a late tick or plan must still run, once.
-        late_is_fine = {"misfire_grace_time": None, "coalesce": True}
-        jobs.run_repeating(
-            hooks.plan_job,
-            interval=PLAN_EVERY,
-            first=PLAN_EVERY,
-            name="plan",
-            job_kwargs=late_is_fine,
-        )
-        jobs.run_repeating(
-            hooks.tick_job,
-            interval=settings.tick_seconds,
-            first=settings.tick_seconds,
-            name="tick",
-            job_kwargs=late_is_fine,
-        )
-        jobs.run_repeating(
-            hooks.purge_job, interval=PURGE_EVERY, first=60, name="purge", job_kwargs=late_is_fine
-        )
-    return application
+    jobs.run_repeating(hooks.purge_job, PURGE_EVERY, first=60, name="purge", job_kwargs=late)
 
 
 @dataclass
