@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from core.flags import Baseline, Fired, Rule, Severity, evaluate, usual_range
+from core.baseline import Baseline, usual_range
+from core.flags import Fired, Rule, Severity, evaluate
 from core.history import CheckinPoint, ClientHistory, SharedNote
 from core.report_config import FlagSettings
 

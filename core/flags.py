@@ -8,19 +8,15 @@ the latest answered check-in, however old it is; the digest says when it was giv
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from functools import lru_cache
 from itertools import pairwise
 
-from core.history import CheckinPoint, ClientHistory, item_series
+from core.baseline import MEAN, baseline, series, usual_range, value_of
+from core.history import ClientHistory, item_series
 from core.model import CheckinStatus
 from core.report_config import FlagSettings
-
-#: Evidence about the mean of the answered items rather than one item.
-MEAN = "mean"
 
 
 class Severity(IntEnum):
@@ -97,53 +93,6 @@ class Fired:
         return min(items, key=lambda e: e.value).item if items else None
 
 
-@dataclass(frozen=True)
-class Baseline:
-    """A client's usual level on one item: median, range, and the drop that counts."""
-
-    median: float
-    low: float
-    high: float
-    threshold: float
-
-    @property
-    def limit(self) -> float:
-        """A value at or below this is a drop from the usual level."""
-        return self.median - self.threshold
-
-
-def baseline(values: Sequence[float], settings: FlagSettings) -> Baseline | None:
-    """The usual level from earlier values, oldest first; None with too few of them."""
-    window = list(values)[-settings.baseline_window :]
-    if len(window) < settings.baseline_min_points:
-        return None
-    spread = _pstdev(tuple(window)) * settings.baseline_drop_sds
-    threshold = max(float(settings.baseline_drop_points), spread)
-    return Baseline(statistics.median(window), min(window), max(window), threshold)
-
-
-@lru_cache(maxsize=4096)
-def _pstdev(values: tuple[float, ...]) -> float:
-    # statistics.pstdev is exact (it sums fractions) and so slow that a digest spent most of
-    # its time here; clients' short windows of 0-10 answers repeat, so remember them.
-    return statistics.pstdev(values)
-
-
-def _series(points: Sequence[CheckinPoint], key: str) -> list[float]:
-    if key == MEAN:
-        return [p.mean for p in points if p.mean is not None]
-    return [float(v) for v in item_series(points, key)]
-
-
-def _value(point: CheckinPoint, key: str) -> float | None:
-    return point.mean if key == MEAN else point.values.get(key)
-
-
-def usual_range(history: ClientHistory, key: str, settings: FlagSettings) -> Baseline | None:
-    """The usual level of an item before the latest answered check-in."""
-    return baseline(_series(history.answered[:-1], key), settings)
-
-
 def _evidence(history: ClientHistory, key: str, value: float, settings: FlagSettings) -> Evidence:
     usual = usual_range(history, key, settings)
     if usual is None:
@@ -181,8 +130,8 @@ def baseline_drop(history: ClientHistory, settings: FlagSettings) -> Fired | Non
     latest, before = answered[-1], answered[:-1]
     dropped = []
     for key in (*history.item_keys, MEAN):
-        value = _value(latest, key)
-        usual = baseline(_series(before, key), settings)
+        value = value_of(latest, key)
+        usual = baseline(series(before, key), settings)
         if value is not None and usual is not None and value <= usual.limit:
             dropped.append(Evidence(key, value, usual.low, usual.high))
     return Fired(Rule.BASELINE_DROP, tuple(dropped)) if dropped else None
@@ -196,7 +145,7 @@ def unrepaired_dip(history: ClientHistory, settings: FlagSettings) -> Fired | No
     for key in history.item_keys:
         for k in range(len(answered) - 1):
             dip = answered[k].values.get(key)
-            usual = baseline(_series(answered[:k], key), settings)
+            usual = baseline(series(answered[:k], key), settings)
             if dip is None or usual is None or dip > usual.limit:
                 continue
             later = item_series(answered[k + 1 :], key)
@@ -209,7 +158,7 @@ def unrepaired_dip(history: ClientHistory, settings: FlagSettings) -> Fired | No
 
 def decline_run(history: ClientHistory, settings: FlagSettings) -> Fired | None:
     """The mean went down ``decline_run`` times in a row."""
-    means = _series(history.answered, MEAN)[-(settings.decline_run + 1) :]
+    means = series(history.answered, MEAN)[-(settings.decline_run + 1) :]
     if len(means) <= settings.decline_run or not all(b < a for a, b in pairwise(means)):
         return None
     return Fired(

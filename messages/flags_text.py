@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_timedelta
 
-from core.flags import MEAN, Baseline, Evidence, Fired, Rule
+from core.baseline import MEAN, Baseline
+from core.flags import Evidence, Fired, Rule
 from core.history import CheckinPoint
 from messages.catalog import SafeHtml, html_text, plain
 

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.baseline import MEAN, baseline
 from core.flags import (
-    MEAN,
     Evidence,
     Fired,
     Rule,
     Severity,
-    baseline,
     baseline_drop,
     ceiling,
     decline_run,
