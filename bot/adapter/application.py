@@ -21,10 +21,11 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.adapter import callback_data as cd
 from bot.adapter.handlers.cancel import CancelHandlers
 from bot.adapter.handlers.chat import MembershipHandlers
 from bot.adapter.handlers.checkin import CheckinHandlers
-from bot.adapter.handlers.common import apologise
+from bot.adapter.handlers.common import UnknownTaps, apologise
 from bot.adapter.handlers.controls import ControlHandlers
 from bot.adapter.handlers.data import DataHandlers
 from bot.adapter.handlers.enrolment import EnrolmentHandlers
@@ -105,7 +106,7 @@ def handler_table(services: Services) -> list[BaseHandler[Update, Any, Any]]:
     """Every command, tap and message the bot answers, in the order PTB tries them."""
     enrolment = EnrolmentHandlers(services)
     therapist = TherapistHandlers(services)
-    checkin = CheckinHandlers(services, enrolment, therapist)
+    checkin = CheckinHandlers(services)
     membership = MembershipHandlers(services)
     controls = ControlHandlers(services)
     data = DataHandlers(services, controls)
@@ -125,8 +126,11 @@ def handler_table(services: Services) -> list[BaseHandler[Update, Any, Any]]:
         CommandHandler("clients", therapist.clients, filters=private),
         CommandHandler("history", therapist.history, filters=private),
         CommandHandler("invite", InviteHandlers(services).invite, filters=private),
-        CallbackQueryHandler(data.confirm, pattern=r"^e:[yn]$"),
-        CallbackQueryHandler(checkin.tap),
+        CallbackQueryHandler(checkin.tap, pattern=cd.CHECKIN_TAPS),
+        CallbackQueryHandler(enrolment.consent, pattern=cd.CONSENT_TAPS),
+        CallbackQueryHandler(therapist.discussed, pattern=cd.DISCUSSED_TAPS),
+        CallbackQueryHandler(data.confirm, pattern=cd.ERASE_TAPS),
+        CallbackQueryHandler(UnknownTaps(lambda: services.config.clinic.language).answer),
         MessageHandler(private & ~filters.COMMAND, checkin.text),
         MessageHandler(private & filters.COMMAND, enrolment.help),
         ChatMemberHandler(membership.changed, ChatMemberHandler.MY_CHAT_MEMBER),

@@ -14,6 +14,13 @@ from dataclasses import dataclass
 
 from core.flow import Action, ItemAnswer, ShareChoice, SkipNote
 
+#: The callback data of each kind of tap, for the handler table. A tap whose data matches a
+#: prefix but not its shape (forged) decodes to None and is answered politely.
+CHECKIN_TAPS = r"^c:"
+CONSENT_TAPS = r"^k:"
+DISCUSSED_TAPS = r"^d:"
+ERASE_TAPS = r"^e:"
+
 _CHECKIN = re.compile(r"^c:([A-Za-z0-9_-]{1,16}):([0-9]{1,2}):([0-9]{1,2}|s|y|n)$")
 _DISCUSSED = re.compile(r"^d:([A-Za-z0-9_-]{1,16})$")
 

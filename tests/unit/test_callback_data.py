@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 
@@ -212,3 +213,18 @@ def test_every_decoded_button_maps_to_the_action_it_was_made_for() -> None:
             assert action == SkipNote(tap.step)
         else:
             assert isinstance(action, ShareChoice)
+
+
+def test_every_kind_of_button_matches_exactly_one_pattern_of_the_handler_table() -> None:
+    patterns = [cd.CHECKIN_TAPS, cd.CONSENT_TAPS, cd.DISCUSSED_TAPS, cd.ERASE_TAPS]
+    buttons = [
+        cd.item_value("tok", 0, 7),
+        cd.skip("tok", 4),
+        cd.share("tok", 5, shared=True),
+        cd.consent(True),
+        cd.discussed("tok"),
+        cd.delete(True),
+    ]
+    for data in buttons:
+        assert sum(bool(re.match(p, data)) for p in patterns) == 1, data
+    assert not any(re.match(p, "x:forged") for p in patterns)  # left to the catch-all

@@ -10,8 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.adapter import callback_data as cd
 from bot.adapter.handlers.common import edit, reply
-from bot.adapter.handlers.enrolment import EnrolmentHandlers
-from bot.adapter.handlers.therapist import TherapistHandlers
+from bot.adapter.handlers.enrolment import help_view
 from bot.adapter.safety import alert, send_crisis_reply
 from bot.adapter.views import View, checkin_view, closed_view
 from bot.process.services import Services
@@ -41,25 +40,17 @@ _REJECTION_TAPS = {Rejection.STALE: "tap.already", Rejection.INVALID: "tap.unkno
 class CheckinHandlers:
     """Every tap is answered; only a tap that fits the check-in's current step changes it."""
 
-    def __init__(
-        self, services: Services, enrolment: EnrolmentHandlers, therapist: TherapistHandlers
-    ) -> None:
+    def __init__(self, services: Services) -> None:
         self.s = services
-        self._enrolment = enrolment
-        self._therapist = therapist
 
-    async def tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Route a button tap by its callback data."""
+    async def tap(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tap on a check-in's button (``c:`` callback data)."""
         query = update.callback_query
         if query is None:
             return
         decoded = cd.decode(query.data)
-        if isinstance(decoded, cd.ConsentTap):
-            await self._enrolment.consent(update, context, decoded)
-        elif isinstance(decoded, cd.CheckinTap):
+        if isinstance(decoded, cd.CheckinTap):
             await self._checkin_tap(update, decoded)
-        elif isinstance(decoded, cd.DiscussedTap):
-            await self._therapist.discussed(update, decoded)
         else:
             await query.answer(plain(self.s.config.clinic.language, "tap.unknown"))
 
@@ -111,7 +102,7 @@ class CheckinHandlers:
             return
         person = self.s.people.by_chat(chat.id)
         if not isinstance(person, ClientRecord):
-            await self._enrolment.help(update, _context)
+            await reply(update, help_view(self.s, person))
             return
         if needs_consent(person.status):  # a chat linked (again) stores nothing until consent
             await reply(update, View(html_text(person.language, "consent.first")))

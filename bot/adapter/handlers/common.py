@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
@@ -50,3 +51,15 @@ async def apologise(update: Update, language: str) -> None:
             await update.effective_chat.send_message(text, protect_content=True)
     except TelegramError as error:
         log.info("apology not sent", extra={"error": type(error).__name__})
+
+
+class UnknownTaps:
+    """The last entry of the handler table: any other tap is answered, and changes nothing."""
+
+    def __init__(self, language: Callable[[], str]) -> None:
+        self._language = language
+
+    async def answer(self, update: Update, _context: object) -> None:
+        """Answer a tap whose button the bot does not know (forged, or from an old version)."""
+        if update.callback_query is not None:
+            await update.callback_query.answer(plain(self._language(), "tap.unknown"))

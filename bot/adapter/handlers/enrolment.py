@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.adapter.callback_data import ConsentTap
+from bot.adapter.callback_data import ConsentTap, decode
 from bot.adapter.handlers.common import edit, reply
 from bot.adapter.handlers.therapist import show_therapist_menu
 from bot.adapter.views import View, consent_view
@@ -115,16 +115,15 @@ class EnrolmentHandlers:
             html_text(language, policy_key, escalation=escalation),
         )
 
-    async def consent(
-        self, update: Update, _context: ContextTypes.DEFAULT_TYPE, tap: ConsentTap
-    ) -> None:
+    async def consent(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Record the client's answer to the consent question."""
         query = update.callback_query
         chat = update.effective_chat
         if query is None or chat is None:
             return
+        tap = decode(query.data)
         person = self.s.people.by_chat(chat.id)
-        if not isinstance(person, ClientRecord):
+        if not isinstance(tap, ConsentTap) or not isinstance(person, ClientRecord):
             await query.answer(plain(self.s.config.clinic.language, "tap.unknown"))
             return
         language = person.language
@@ -147,17 +146,20 @@ class EnrolmentHandlers:
         chat = update.effective_chat
         if chat is None:
             return
-        person = self.s.people.by_chat(chat.id)
-        if isinstance(person, ClientRecord):
-            text = html_text(person.language, "help.client", crisis=self.s.crisis(person.language))
-        elif isinstance(person, TherapistRecord):
-            language = self.s.config.clinic.language
-            commands = html_text(language, "help.therapist_commands")
-            usage = html_text(language, "cancel.usage")
-            text = SafeHtml(html_text(language, "help.therapist") + commands + "\n\n" + usage)
-        else:
-            text = html_text(self.s.config.clinic.language, "start.stranger")
-        await reply(update, View(text))
+        await reply(update, help_view(self.s, self.s.people.by_chat(chat.id)))
+
+
+def help_view(services: Services, person: ClientRecord | TherapistRecord | None) -> View:
+    """/help for a client, a therapist, or a stranger (who learns only that the bot is private)."""
+    if isinstance(person, ClientRecord):
+        crisis = services.crisis(person.language)
+        return View(html_text(person.language, "help.client", crisis=crisis))
+    language = services.config.clinic.language
+    if isinstance(person, TherapistRecord):
+        commands = html_text(language, "help.therapist_commands")
+        usage = html_text(language, "cancel.usage")
+        return View(SafeHtml(html_text(language, "help.therapist") + commands + "\n\n" + usage))
+    return View(html_text(language, "start.stranger"))
 
 
 async def _tell_replaced(bot: Bot, chat_id: int, language: str, services: Services) -> None:

@@ -14,7 +14,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup,
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.adapter.callback_data import DiscussedTap, discussed
+from bot.adapter.callback_data import DiscussedTap, decode, discussed
 from bot.adapter.chart import render_chart
 from bot.adapter.handlers.common import reply
 from bot.adapter.notifier import Outgoing, Photo, TelegramNotifier
@@ -103,12 +103,16 @@ class TherapistHandlers:
             out.append(Photo(png, plain(language, "report.chart.client", code=summary.code)))
         await self._send(update, out)
 
-    async def discussed(self, update: Update, tap: DiscussedTap) -> None:
+    async def discussed(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A tap on Discussed: mark the concern if it is this therapist's client's."""
         query, chat = update.callback_query, update.effective_chat
         if query is None or chat is None:
             return
         language = self.s.config.clinic.language
+        tap = decode(query.data)
+        if not isinstance(tap, DiscussedTap):
+            await query.answer(plain(language, "tap.unknown"))
+            return
         person = self.s.people.by_chat(chat.id)
         if not isinstance(person, TherapistRecord):
             await query.answer(plain(language, "tap.not_yours"))
