@@ -14,27 +14,24 @@ from bot.adapter.handlers.enrolment import help_view
 from bot.adapter.safety import alert, send_crisis_reply
 from bot.adapter.views import View, checkin_view, closed_view
 from bot.process.services import Services
-from core.enrolment import needs_consent
-from core.flow import (
-    NOTE_MAX_CHARS,
-    Accepted,
-    NoteText,
-    Rejection,
-    Stage,
-    apply,
-    clean_text,
-    stage_of,
-    utf16_length,
+from core.answering import (
+    Advance,
+    Closed,
+    Help,
+    Idle,
+    SaveNote,
+    Say,
+    Then,
+    on_tap,
+    on_text,
+    proves_delivery,
 )
-from core.model import Checkin, CheckinStatus, ClientRecord
+from core.flow import Accepted, Stage, stage_of
+from core.model import Checkin, ClientRecord
 from messages.catalog import html_text, plain
 from storage.risk_notes import RiskNote
 
 log = logging.getLogger(__name__)
-
-#: A check-in whose delivery is not recorded (yet) although the client can tap it.
-_BEING_SENT = (CheckinStatus.PLANNED, CheckinStatus.SENDING)
-_REJECTION_TAPS = {Rejection.STALE: "tap.already", Rejection.INVALID: "tap.unknown"}
 
 
 class CheckinHandlers:
@@ -55,45 +52,34 @@ class CheckinHandlers:
             await query.answer(plain(self.s.config.clinic.language, "tap.unknown"))
 
     async def _checkin_tap(self, update: Update, tap: cd.CheckinTap) -> None:
-        query = update.callback_query
-        chat = update.effective_chat
+        query, chat = update.callback_query, update.effective_chat
         assert query is not None
-        checkin = self.s.checkins.by_token(tap.token)
-        fallback = self.s.config.clinic.language
-        if checkin is None or chat is None:
-            await query.answer(plain(fallback, "tap.unknown"))
-            return
-        language = checkin.language
-        if checkin.chat_id != chat.id:
-            log.info("tap on another chat's check-in", extra={"checkin_id": checkin.id})
-            await query.answer(plain(fallback, "tap.not_yours"))
-            return
+        chat_id = chat.id if chat is not None else 0
+        message = query.message if isinstance(query.message, Message) else None
         now = self.s.clock.now()
-        if checkin.status in _BEING_SENT and isinstance(query.message, Message):
-            # A send that timed out, or is still being recorded, has arrived: this tap proves it.
-            adopted = self.s.checkins.adopt(checkin.id, chat.id, query.message.message_id, now)
+        checkin = self.s.checkins.by_token(tap.token)
+        if checkin is not None and message is not None and proves_delivery(checkin, chat_id):
+            adopted = self.s.checkins.adopt(checkin.id, chat_id, message.message_id, now)
             checkin = adopted or checkin
-        if checkin.status is CheckinStatus.COMPLETED:
-            await query.answer(plain(language, "tap.already"))
-            return
-        if checkin.status is not CheckinStatus.OPEN or checkin.expires_at <= now:
-            await query.answer(plain(language, "tap.closed"))
-            if isinstance(query.message, Message):
-                closed = closed_view(language)
-                await edit(query.message, View(self.s.lock_screen(closed.text)))
-            return
-        questionnaire = self.s.questionnaire
-        action = cd.to_action(tap, stage_of(questionnaire, tap.step) is Stage.ITEM)
-        decision = apply(questionnaire, checkin.step, action)
-        if isinstance(decision, Rejection):
-            await query.answer(plain(language, _REJECTION_TAPS.get(decision, "tap.unknown")))
-            return
-        if not self._advance(checkin, decision):
-            await query.answer(plain(language, "tap.already"))
-            return
-        await query.answer(plain(language, "tap.saved"))
-        if isinstance(query.message, Message):
-            await edit(query.message, self._view(checkin, decision.next_step))
+        item_stage = stage_of(self.s.questionnaire, tap.step) is Stage.ITEM
+        outcome = on_tap(checkin, chat_id, cd.to_action(tap, item_stage), self.s.questionnaire, now)
+        match outcome:
+            case Say(key=key):
+                if key == "tap.not_yours" and checkin is not None:
+                    log.info("tap on another chat's check-in", extra={"checkin_id": checkin.id})
+                await query.answer(self._plain(outcome))
+            case Closed(language=language):
+                await query.answer(plain(language, "tap.closed"))
+                if message is not None:
+                    closed = closed_view(language)
+                    await edit(message, View(self.s.lock_screen(closed.text)))
+            case Advance(checkin=checkin, decision=decision, language=language):
+                if not self._advance(checkin, decision, outcome.done):
+                    await query.answer(plain(language, "tap.already"))
+                    return
+                await query.answer(plain(language, "tap.saved"))
+                if message is not None:
+                    await edit(message, self._view(checkin, decision.next_step))
 
     async def text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed message: the note of an open check-in, or a polite word that nobody reads."""
@@ -101,37 +87,41 @@ class CheckinHandlers:
         if chat is None or message is None:
             return
         person = self.s.people.by_chat(chat.id)
-        if not isinstance(person, ClientRecord):
-            await reply(update, help_view(self.s, person))
-            return
-        if needs_consent(person.status):  # a chat linked (again) stores nothing until consent
-            await reply(update, View(html_text(person.language, "consent.first")))
-            return
         note_step = len(self.s.questionnaire.items)
         checkin = self.s.checkins.awaiting_note(chat.id, self.s.clock.now(), note_step)
-        if checkin is None:
-            if self.s.risk.matches(message.text or ""):
-                await send_crisis_reply(update, self.s, person.language, idle=True)
-                return
-            crisis = self.s.crisis(person.language)
-            await reply(update, View(html_text(person.language, "client.idle_text", crisis=crisis)))
-            return
-        decision = apply(self.s.questionnaire, checkin.step, NoteText(message.text or ""))
-        if decision is Rejection.TOO_LONG:
-            length = utf16_length(clean_text(message.text or "").strip())
-            text = html_text(person.language, "note.too_long", length=length, limit=NOTE_MAX_CHARS)
-            await reply(update, View(text))
-            return
-        if not isinstance(decision, Accepted):
-            await reply(update, View(html_text(person.language, "note.empty")))
-            return
-        risk = self.s.risk.matches(decision.note or "")
-        if not self._advance(checkin, decision, risk):
-            return
-        if risk:  # crisis contacts first, before anything else happens in the chat
+        typed = message.text or ""
+        outcome = on_text(person, checkin, typed, self.s.questionnaire, self.s.risk)
+        match outcome:
+            case Help():
+                await reply(update, help_view(self.s, person))
+            case Say(key=key, language=language, values=values):
+                language = language or self.s.config.clinic.language
+                await reply(update, View(html_text(language, key, **dict(values))))
+            case Idle(language=language, crisis=True):
+                await send_crisis_reply(update, self.s, language, idle=True)
+            case Idle(language=language):
+                crisis = self.s.crisis(language)
+                await reply(update, View(html_text(language, "client.idle_text", crisis=crisis)))
+            case SaveNote(client=client, checkin=checkin, decision=decision):
+                if not self._advance(checkin, decision, outcome.done, outcome.risk):
+                    return
+                for step in outcome.then:
+                    await self._then(step, update, checkin, client, decision)
+
+    async def _then(
+        self,
+        step: Then,
+        update: Update,
+        checkin: Checkin,
+        person: ClientRecord,
+        decision: Accepted,
+    ) -> None:
+        """One of the things that follow a recorded note."""
+        if step is Then.CRISIS_REPLY:
             await send_crisis_reply(update, self.s, person.language)
-        await self._show_progress(update, checkin, decision.next_step)
-        if risk:
+        elif step is Then.PROGRESS:
+            await self._show_progress(update, checkin, decision.next_step)
+        else:
             note = RiskNote(
                 checkin.id,
                 person.code,
@@ -143,8 +133,12 @@ class CheckinHandlers:
             await alert(update.get_bot(), self.s, note)
             log.info("risk alert", extra={"checkin_id": checkin.id})
 
-    def _advance(self, checkin: Checkin, decision: Accepted, risk: bool = False) -> bool:
-        done = stage_of(self.s.questionnaire, decision.next_step) is Stage.DONE
+    def _plain(self, outcome: Say) -> str:
+        return plain(outcome.language or self.s.config.clinic.language, outcome.key)
+
+    def _advance(
+        self, checkin: Checkin, decision: Accepted, done: bool, risk: bool = False
+    ) -> bool:
         moved = self.s.checkins.advance(checkin, decision, self.s.clock.now(), done, risk)
         if moved and done:
             self.s.metrics.answered()
