@@ -15,9 +15,11 @@ from core.clinic_checks import CrossFieldError as CrossFieldError
 from core.clinic_checks import Loc as Loc
 from core.clinic_checks import cross_field_issues as cross_field_issues
 from core.clinic_checks import format_loc as format_loc
+from core.clinic_values import SUPPORTED_LANGUAGES as SUPPORTED_LANGUAGES
 from core.clinic_values import (
     ClockTime,
     IcsPath,
+    Language,
     LocalDate,
     LocalDateTime,
     Reschedule,
@@ -26,6 +28,12 @@ from core.clinic_values import (
     Weekday,
     weekday_index,
 )
+from core.questionnaire_config import (
+    Instruments,
+    QuestionnaireEntry,
+    QuestionnaireKey,
+    questionnaire_issues,
+)
 from core.report_config import DigestSettings, FlagSettings, TherapistDigest
 from core.schema_hints import text_schema
 from core.timing import CheckinTiming, resolve_timing
@@ -33,9 +41,6 @@ from core.timing import CheckinTiming, resolve_timing
 #: The timing a clinic gets when it says nothing: one set of defaults, ``CheckinTiming``'s.
 _DEFAULTS = CheckinTiming()
 _HOUR = timedelta(hours=1)
-
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "de", "es")
-"""Languages the bot can speak to clients: each has a complete catalog in ``messages/``."""
 
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
@@ -55,13 +60,6 @@ def _session_zone(name: str) -> str:
     return name if name in ("client", "therapist") else _zone(name)
 
 
-def _language(code: str) -> str:
-    if code not in SUPPORTED_LANGUAGES:
-        supported = ", ".join(SUPPORTED_LANGUAGES)
-        raise ValueError(f"unsupported language {code!r} (supported: {supported})")
-    return code
-
-
 def _code(code: str) -> str:
     if not _CODE.fullmatch(code):
         raise ValueError(f"invalid code {code!r}: use 1-32 letters, digits, '_' or '-'")
@@ -72,9 +70,6 @@ TimeZoneName = Annotated[
     str,
     AfterValidator(_zone),
     text_schema("IANA time zone name", examples=["Europe/Berlin", "America/New_York"]),
-]
-Language = Annotated[
-    str, AfterValidator(_language), text_schema("language code", enum=list(SUPPORTED_LANGUAGES))
 ]
 Code = Annotated[
     str,
@@ -104,6 +99,7 @@ class ClinicSettings(_Model):
     therapist_invite_expiry_days: int = Field(default=3, ge=1, le=90, strict=True)
     timing: Timing = Field(default_factory=Timing)
     ics: IcsPath | None = None  # a calendar file with every therapist's sessions
+    questionnaire: QuestionnaireKey | None = None  # every client's, unless set closer
 
     @property
     def tz(self) -> ZoneInfo:
@@ -119,6 +115,7 @@ class Therapist(_Model):
     timezone: TimeZoneName | None = None
     ics: IcsPath | None = None  # a calendar file with this therapist's sessions
     digest: TherapistDigest | None = None
+    questionnaire: QuestionnaireKey | None = None  # for this therapist's clients
 
 
 class WeeklySession(_Model):
@@ -175,6 +172,7 @@ class Client(_Model):
     language: Language | None = None
     sessions: Sessions = Field(default_factory=Sessions)
     timing: Timing | None = None  # overrides the clinic's timing, field by field
+    questionnaire: QuestionnaireKey | None = None
 
 
 class PrivacySettings(_Model):
@@ -212,10 +210,12 @@ class ClinicConfig(_Model):
     digests: DigestSettings = Field(default_factory=DigestSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
+    questionnaires: list[QuestionnaireEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_check(self) -> ClinicConfig:
         issues = cross_field_issues(self.clinic, self.therapists, self.clients)
+        issues += questionnaire_issues(self)
         contact = self.safety.escalation_contact
         if contact is not None and self.therapist(contact) is None:
             known = ", ".join(t.code for t in self.therapists)
@@ -224,6 +224,11 @@ class ClinicConfig(_Model):
         if issues:
             raise CrossFieldError(issues)
         return self
+
+    @cached_property
+    def instruments(self) -> Instruments:
+        """The questionnaires by key, and which one each client answers."""
+        return Instruments(self)
 
     def therapist(self, code: str) -> Therapist | None:
         """The therapist with exactly this code, if any."""

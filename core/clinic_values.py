@@ -25,6 +25,21 @@ from pydantic_core import core_schema
 
 from core.schema_hints import any_case, text_schema
 
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "de", "es")
+"""Languages the bot can speak to clients: each has a complete catalog in ``messages/``."""
+
+
+def _language(code: str) -> str:
+    if code not in SUPPORTED_LANGUAGES:
+        supported = ", ".join(SUPPORTED_LANGUAGES)
+        raise ValueError(f"unsupported language {code!r} (supported: {supported})")
+    return code
+
+
+Language = Annotated[
+    str, AfterValidator(_language), text_schema("language code", enum=list(SUPPORTED_LANGUAGES))
+]
+
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HHMM = re.compile(r"(\d{1,2}):(\d{2})")
 _LOCAL_DT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")

@@ -117,6 +117,7 @@ class CheckinRow(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     token: Mapped[str] = mapped_column(String(16), unique=True)
     questionnaire: Mapped[str] = mapped_column(String(32))
+    questionnaire_version: Mapped[str] = mapped_column(String(16))
     session_start: Mapped[datetime]
     session_end: Mapped[datetime]
     due_at: Mapped[datetime]

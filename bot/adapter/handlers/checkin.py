@@ -94,9 +94,9 @@ class CheckinHandlers:
         match outcome:
             case Help():
                 await reply(update, help_view(self.s, person))
-            case Say(key=key, language=language, values=values):
+            case Say(language=language):
                 language = language or self.s.config.clinic.language
-                await reply(update, View(html_text(language, key, **dict(values))))
+                await reply(update, View(html_text(language, outcome.key, **dict(outcome.values))))
             case Idle(language=language, crisis=True):
                 await send_crisis_reply(update, self.s, language, idle=True)
             case Idle(language=language):
@@ -134,7 +134,8 @@ class CheckinHandlers:
             log.info("risk alert", extra={"checkin_id": checkin.id})
 
     def _plain(self, outcome: Say) -> str:
-        return plain(outcome.language or self.s.config.clinic.language, outcome.key)
+        language = outcome.language or self.s.config.clinic.language
+        return plain(language, outcome.key, **dict(outcome.values))
 
     def _advance(
         self, checkin: Checkin, decision: Accepted, done: bool, risk: bool = False

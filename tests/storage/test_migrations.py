@@ -1,10 +1,12 @@
-"""Migration 0007: concerns go with their notes, and plaintext notes are marked as such."""
+"""Migrations that move data: 0007 (concerns go with their notes, plaintext notes are marked)
+and 0008 (stored check-ins get the built-in questionnaire's version); and the chain itself."""
 
 from __future__ import annotations
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from storage import migrate
 from storage.engine import make_engine
 
@@ -64,10 +66,22 @@ def test_0007_marks_plaintext_notes_and_lets_a_seen_note_be_deleted(database_url
         engine.dispose()
 
 
-def test_the_migrations_form_one_chain_ending_in_0007() -> None:
+def test_0008_gives_stored_checkins_the_builtin_questionnaire_version(database_url: str) -> None:
+    _seed_notes(database_url)
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "head")
+        with engine.begin() as c:
+            versions = set(c.scalars(text("SELECT questionnaire_version FROM checkins")))
+        assert versions == {DEFAULT_QUESTIONNAIRE.version}
+    finally:
+        engine.dispose()
+
+
+def test_the_migrations_form_one_chain_ending_in_0008() -> None:
     script = ScriptDirectory.from_config(migrate._config())
 
-    assert script.get_heads() == ["0007"]
+    assert script.get_heads() == ["0008"]
     newest = next(iter(script.walk_revisions()))
-    assert (newest.revision, newest.down_revision) == ("0007", "0006")
-    assert migrate.head_revision() == "0007"
+    assert (newest.revision, newest.down_revision) == ("0008", "0007")
+    assert migrate.head_revision() == "0008"
