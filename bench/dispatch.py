@@ -104,7 +104,9 @@ def _sample_view(services: Services) -> View:
         token = s.scalar(select(CheckinRow.token).limit(1))
     sample = services.checkins.by_token(token or "")
     assert sample is not None
-    return checkin_view(sample, services.questionnaire, 0, services.crisis("en"))
+    questionnaire = services.questionnaire_of(sample)
+    assert questionnaire is not None
+    return checkin_view(sample, questionnaire, 0, services.crisis("en"))
 
 
 async def one_run(

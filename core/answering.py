@@ -10,6 +10,7 @@ therapist's alert).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -61,6 +62,7 @@ class Advance:
     """Record ``decision`` on ``checkin``; ``done`` when it completes the check-in."""
 
     checkin: Checkin
+    questionnaire: Questionnaire
     decision: Accepted
     done: bool
     language: str
@@ -82,10 +84,15 @@ def on_tap(
     checkin: Checkin | None,
     chat_id: int,
     action: Action,
-    questionnaire: Questionnaire,
+    questionnaire: Questionnaire | None,
     now: datetime,
 ) -> TapOutcome:
-    """What a tap on a check-in's button does, given the check-in as it now stands."""
+    """What a tap on a check-in's button does, given the check-in as it now stands.
+
+    ``questionnaire`` is the one the check-in asks, ``None`` when the clinic has changed or
+    removed it since the check-in was planned: then the check-in is closed, so that no
+    check-in holds answers of two versions.
+    """
     if checkin is None:
         return Say("tap.unknown")
     if checkin.chat_id != chat_id:
@@ -95,10 +102,13 @@ def on_tap(
         return Say("tap.already", language)
     if checkin.status is not CheckinStatus.OPEN or checkin.expires_at <= now:
         return Closed(language)
+    if questionnaire is None:
+        return Closed(language)
     decision = apply(questionnaire, checkin.step, action)
     if isinstance(decision, Rejection):
         return Say(_REJECTION_KEYS.get(decision, "tap.unknown"), language)
-    return Advance(checkin, decision, _completes(questionnaire, decision), language)
+    done = _completes(questionnaire, decision)
+    return Advance(checkin, questionnaire, decision, done, language)
 
 
 class Then(StrEnum):
@@ -128,6 +138,7 @@ class SaveNote:
 
     client: ClientRecord
     checkin: Checkin
+    questionnaire: Questionnaire
     decision: Accepted
     done: bool
     risk: bool
@@ -137,26 +148,37 @@ class SaveNote:
 TextOutcome = Help | Say | Idle | SaveNote
 
 
+def awaiting_note(
+    open_checkins: Sequence[Checkin], questionnaire_of: Callable[[Checkin], Questionnaire | None]
+) -> tuple[Checkin, Questionnaire] | None:
+    """The first of a chat's open check-ins that waits for a note, with its questionnaire."""
+    for checkin in open_checkins:
+        questionnaire = questionnaire_of(checkin)
+        if questionnaire is not None and stage_of(questionnaire, checkin.step) is Stage.NOTE:
+            return checkin, questionnaire
+    return None
+
+
 def on_text(
     person: ClientRecord | TherapistRecord | None,
-    awaiting_note: Checkin | None,
+    awaiting: tuple[Checkin, Questionnaire] | None,
     text: str,
-    questionnaire: Questionnaire,
     risk: RiskMatcher,
 ) -> TextOutcome:
     """What a typed message does: the note of an open check-in, or a reply nobody reads.
 
-    ``awaiting_note`` is the chat's check-in that waits for a note, if any; ``risk`` holds
-    the clinic's risk phrases, matched against the note as it will be stored.
+    ``awaiting`` is the chat's check-in that waits for a note (see ``awaiting_note``), if
+    any; ``risk`` holds the clinic's risk phrases, matched against the note as stored.
     """
     if not isinstance(person, ClientRecord):
         return Help()
     language = person.language
     if needs_consent(person.status):  # a chat linked (again) stores nothing until consent
         return Say("consent.first", language)
-    if awaiting_note is None:
+    if awaiting is None:
         return Idle(language, crisis=risk.matches(text))
-    decision = apply(questionnaire, awaiting_note.step, NoteText(text))
+    checkin, questionnaire = awaiting
+    decision = apply(questionnaire, checkin.step, NoteText(text))
     if decision is Rejection.TOO_LONG:
         length = utf16_length(clean_text(text).strip())
         return Say("note.too_long", language, (("length", length), ("limit", NOTE_MAX_CHARS)))
@@ -166,7 +188,7 @@ def on_text(
     # crisis contacts first, before anything else happens in the chat
     then = (Then.CRISIS_REPLY, Then.PROGRESS, Then.ALERT) if risky else (Then.PROGRESS,)
     done = _completes(questionnaire, decision)
-    return SaveNote(person, awaiting_note, decision, done, risky, then)
+    return SaveNote(person, checkin, questionnaire, decision, done, risky, then)
 
 
 def _completes(questionnaire: Questionnaire, decision: Accepted) -> bool:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.questionnaire import DEFAULT_QUESTIONNAIRE
+
 
 class ClientStatus(StrEnum):
     """Where a client stands with the bot."""
@@ -78,3 +80,5 @@ class Checkin:
     remind_at: datetime | None = None
     reminders_sent: int = 0
     unknown_sends: int = 0  # earlier sends whose fate is unknown
+    questionnaire: str = DEFAULT_QUESTIONNAIRE.key  # the questionnaire it asks ...
+    questionnaire_version: str = DEFAULT_QUESTIONNAIRE.version  # ... as it was when planned

@@ -10,6 +10,7 @@ from babel.dates import format_date, format_datetime
 from core.flow import Stage, stage_of
 from core.questionnaire import Questionnaire
 from messages.catalog import SafeHtml, html_text, plain
+from messages.instrument import item_html, scale_line
 
 #: Telegram's limit for one message's text, after entity parsing.
 MAX_MESSAGE_CHARS = 4096
@@ -58,11 +59,8 @@ def _checkin_text(
             total=len(questionnaire.items),
             session_date=_session_day(language, session_day),
             intro=html_text(language, "checkin.intro") if step == 0 else SafeHtml(""),
-            stem=html_text(language, f"item.{item.key}.stem"),
-            low_value=questionnaire.scale_min,
-            low=html_text(language, f"item.{item.key}.low"),
-            high_value=questionnaire.scale_max,
-            high=html_text(language, f"item.{item.key}.high"),
+            stem=item_html(language, questionnaire, item),
+            scale=scale_line(language, questionnaire, item),
         )
     if stage is Stage.NOTE:
         return html_text(language, "checkin.note", crisis=crisis)

@@ -9,7 +9,6 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from core.clinic import Client, ClinicConfig
-from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from core.schedule import (
     CheckinTiming,
     Session,
@@ -85,7 +84,8 @@ def plan_all(
             c.code: plan_checkins(pattern_of(config, c, extra), timings[c.code], now, HORIZON)
             for c in chunk
         }
-        counts += checkins.plan_many(plans, now, DEFAULT_QUESTIONNAIRE.key)
+        questionnaires = {c.code: config.instruments.of(c) for c in chunk}
+        counts += checkins.plan_many(plans, now, questionnaires)
         if reminders is not None:
             reminders.replan_many(
                 {c.code: partial(_next, config.client_tz(c), timings[c.code]) for c in chunk}

@@ -64,6 +64,8 @@ def checkin_view() -> Select[*tuple[Any, ...]]:
         CheckinRow.remind_at,
         CheckinRow.reminders_sent,
         CheckinRow.unknown_sends,
+        CheckinRow.questionnaire,
+        CheckinRow.questionnaire_version,
     ).join(ClientRow, ClientRow.id == CheckinRow.client_id)
 
 

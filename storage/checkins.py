@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.flow import Accepted
 from core.model import Checkin, CheckinStatus
+from core.questionnaire import Questionnaire
 from core.schedule import PlannedCheckin
 from storage.checkin_rows import (
     ADVANCE,
@@ -23,12 +24,14 @@ from storage.checkin_rows import (
 from storage.database import Database
 from storage.engine import update_rows
 from storage.lease_queue import Leased, rowcount
-from storage.planned import PlanCounts, cancel_pending, replan
+from storage.planned import Plan, PlanCounts, cancel_pending, replan
 from storage.tables import CheckinRow, ClientRow
 
 S = CheckinStatus
 #: Ids per ``IN (...)`` list: well under every database's limit on parameters.
 _IDS_PER_QUERY = 500
+#: Open check-ins of one chat looked at for a note: a chat rarely has more than one.
+_OPEN_IN_CHAT = 10
 
 
 class Checkins(Leased[Checkin]):
@@ -43,31 +46,33 @@ class Checkins(Leased[Checkin]):
     def __init__(self, database: Database) -> None:
         super().__init__(database, CHECKIN_QUEUE)
 
-    def plan(
-        self, client_code: str, planned: Sequence[PlannedCheckin], now: datetime, questionnaire: str
-    ) -> PlanCounts:
-        """Make this client's unsent check-ins match ``planned``; sent ones are untouched."""
-        return self.plan_many({client_code: planned}, now, questionnaire)
-
     def plan_many(
-        self, plans: Mapping[str, Sequence[PlannedCheckin]], now: datetime, questionnaire: str
+        self,
+        plans: Mapping[str, Sequence[PlannedCheckin]],
+        now: datetime,
+        questionnaires: Mapping[str, Questionnaire],
     ) -> PlanCounts:
         """Make each client's unsent check-ins match their plan, in one transaction.
 
         Idempotent: the (client, session start) key makes a second call change nothing.
         New sessions are inserted, unsent check-ins move to their new due and expiry, those
         no longer planned are cancelled, and cancelled ones planned again are revived.
-        Clients not in the database are left out.
+        Each client's check-ins ask the questionnaire in ``questionnaires`` under their code;
+        an unsent one moves to it when it changes. Clients not in the database are left out.
         """
         with self._db.transaction() as s:
             found = s.execute(
                 select(ClientRow.code, ClientRow.id).where(ClientRow.code.in_(list(plans)))
             )
             ids = {code: client_id for code, client_id in found}
-            by_id = {ids[code]: planned for code, planned in plans.items() if code in ids}
+            by_id = {
+                ids[code]: Plan(planned, questionnaires[code])
+                for code, planned in plans.items()
+                if code in ids
+            }
             if not by_id:
                 return PlanCounts()
-            return replan(s, by_id, now, questionnaire, self._db.is_postgresql)
+            return replan(s, by_id, now, self._db.is_postgresql)
 
     def cancel_others(self, client_codes: Collection[str], now: datetime) -> int:
         """Cancel the unsent check-ins of every client not in ``client_codes``."""
@@ -149,21 +154,20 @@ class Checkins(Leased[Checkin]):
             row = connection.execute(BY_TOKEN, {"b_token": token}).first()
             return None if row is None else to_checkin(row)
 
-    def awaiting_note(self, chat_id: int, now: datetime, step: int) -> Checkin | None:
-        """The open check-in in this chat that is waiting for a note, if any."""
+    def open_in_chat(self, chat_id: int, now: datetime) -> list[Checkin]:
+        """The open check-ins of this chat, the one sent last first."""
         with self._db.transaction() as s:
-            row = s.execute(
+            rows = s.execute(
                 checkin_view()
                 .where(
                     ClientRow.chat_id == chat_id,
                     CheckinRow.status == S.OPEN,
-                    CheckinRow.step == step,
                     CheckinRow.expires_at > now,
                 )
                 .order_by(CheckinRow.sent_at.desc())
-                .limit(1)
-            ).first()
-            return None if row is None else to_checkin(row)
+                .limit(_OPEN_IN_CHAT)
+            )
+            return [to_checkin(row) for row in rows]
 
     def advance(
         self, checkin: Checkin, accepted: Accepted, now: datetime, done: bool, risk: bool = False

@@ -6,12 +6,14 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.model import CheckinStatus
+from core.questionnaire import Questionnaire
 from core.schedule import PlannedCheckin
 from storage.engine import update_rows
 from storage.lease_queue import rowcount
@@ -59,22 +61,24 @@ def cancel_pending(s: Session, client_ids: Sequence[int], now: datetime) -> int:
     )
 
 
-def replan(
-    s: Session,
-    plans: Mapping[int, Sequence[PlannedCheckin]],
-    now: datetime,
-    questionnaire: str,
-    postgres: bool,
-) -> PlanCounts:
+@dataclass(frozen=True)
+class Plan:
+    """A client's wanted check-ins, and the questionnaire they ask."""
+
+    checkins: Sequence[PlannedCheckin]
+    questionnaire: Questionnaire
+
+
+def replan(s: Session, plans: Mapping[int, Plan], now: datetime, postgres: bool) -> PlanCounts:
     """For each client id in ``plans``: insert new check-ins, move unsent ones to their new
-    times, cancel unwanted ones.
+    times (and questionnaire), cancel unwanted ones.
 
     Sent, completed and closed check-ins are never changed; a check-in being sent right now
     (``sending``) is left to finish. A cancelled check-in whose session is wanted again is
     planned anew. The clients' rows are read in one query (by client id only, the index
     that narrows most) and compared here, so a plan that changed nothing costs no writes.
     """
-    wanted = {(c, p.session_start): p for c, planned in plans.items() for p in planned}
+    wanted = {(c, p.session_start): p for c, plan in plans.items() for p in plan.checkins}
     existing = s.execute(
         select(
             CheckinRow.id,
@@ -84,9 +88,31 @@ def replan(
             CheckinRow.due_at,
             CheckinRow.expires_at,
             CheckinRow.status,
+            CheckinRow.questionnaire,
+            CheckinRow.questionnaire_version,
         ).where(CheckinRow.client_id.in_(list(plans)))
     ).all()
-    counts = PlanCounts()
+    counts = PlanCounts(cancelled=_cancel_unwanted(s, existing, wanted, now))
+    found = {(row.client_id, row.session_start): row for row in existing}
+    new = []
+    for key, p in wanted.items():
+        row, questionnaire = found.get(key), plans[key[0]].questionnaire
+        if row is None:
+            new.append(_new_row(key[0], p, questionnaire))
+        elif row.status == S.CANCELLED:
+            counts.revived += _move(s, row.id, row.status, p, questionnaire, revive=True)
+        elif row.status == S.PLANNED and _differs(row, p, questionnaire):
+            counts.moved += _move(s, row.id, row.status, p, questionnaire, revive=False)
+    counts.inserted = _insert(s, new, postgres)
+    return counts
+
+
+def _cancel_unwanted(
+    s: Session,
+    existing: Sequence[Row[*tuple[Any, ...]]],
+    wanted: Mapping[tuple[int, datetime], Any],
+    now: datetime,
+) -> int:
     stale = [
         row.id
         for row in existing
@@ -94,29 +120,27 @@ def replan(
         and row.expires_at > now
         and (row.client_id, row.session_start) not in wanted
     ]
-    if stale:
-        counts.cancelled = rowcount(
-            s.execute(
-                update_rows(CheckinRow)
-                .where(CheckinRow.id.in_(stale), CheckinRow.status == S.PLANNED)
-                .values(status=S.CANCELLED)
-            )
+    if not stale:
+        return 0
+    return rowcount(
+        s.execute(
+            update_rows(CheckinRow)
+            .where(CheckinRow.id.in_(stale), CheckinRow.status == S.PLANNED)
+            .values(status=S.CANCELLED)
         )
-    found = {(row.client_id, row.session_start): row for row in existing}
-    new = []
-    for key, p in wanted.items():
-        row = found.get(key)
-        if row is None:
-            new.append(_new_row(key[0], p, questionnaire))
-        elif row.status == S.CANCELLED:
-            counts.revived += _move(s, row.id, row.status, p, revive=True)
-        elif row.status == S.PLANNED and (row.due_at, row.expires_at, row.session_end) != (
-            p.due_at,
-            p.expires_at,
-            p.session_end,
-        ):
-            counts.moved += _move(s, row.id, row.status, p, revive=False)
+    )
+
+
+def _differs(row: Row[*tuple[Any, ...]], p: PlannedCheckin, questionnaire: Questionnaire) -> bool:
+    """Whether an unsent check-in's times or questionnaire differ from the plan."""
+    stored = (row.due_at, row.expires_at, row.session_end, row.questionnaire)
+    planned = (p.due_at, p.expires_at, p.session_end, questionnaire.key)
+    return stored != planned or row.questionnaire_version != questionnaire.version
+
+
+def _insert(s: Session, new: Sequence[dict[str, object]], postgres: bool) -> int:
     insert = postgresql.insert if postgres else sqlite.insert
+    inserted = 0
     for start in range(0, len(new), _ROWS_PER_INSERT):
         result = s.execute(
             insert(CheckinRow)
@@ -124,15 +148,16 @@ def replan(
             .on_conflict_do_nothing(index_elements=["client_id", "session_start"])
             .returning(CheckinRow.id)
         )
-        counts.inserted += len(result.all())
-    return counts
+        inserted += len(result.all())
+    return inserted
 
 
-def _new_row(client_id: int, p: PlannedCheckin, questionnaire: str) -> dict[str, object]:
+def _new_row(client_id: int, p: PlannedCheckin, questionnaire: Questionnaire) -> dict[str, object]:
     return {
         "client_id": client_id,
         "token": secrets.token_urlsafe(8),
-        "questionnaire": questionnaire,
+        "questionnaire": questionnaire.key,
+        "questionnaire_version": questionnaire.version,
         "session_start": p.session_start,
         "session_end": p.session_end,
         "due_at": p.due_at,
@@ -143,12 +168,21 @@ def _new_row(client_id: int, p: PlannedCheckin, questionnaire: str) -> dict[str,
     }
 
 
-def _move(s: Session, row_id: int, status: str, p: PlannedCheckin, revive: bool) -> int:
+def _move(
+    s: Session,
+    row_id: int,
+    status: str,
+    p: PlannedCheckin,
+    questionnaire: Questionnaire,
+    revive: bool,
+) -> int:
     values: dict[str, object] = {
         "due_at": p.due_at,
         "expires_at": p.expires_at,
         "session_end": p.session_end,
         "status": S.PLANNED,
+        "questionnaire": questionnaire.key,
+        "questionnaire_version": questionnaire.version,
     }
     if revive:
         values.update(attempts=0, next_attempt_at=None, last_error=None)

@@ -21,7 +21,7 @@ CONSENT_TAPS = r"^k:"
 DISCUSSED_TAPS = r"^d:"
 ERASE_TAPS = r"^e:"
 
-_CHECKIN = re.compile(r"^c:([A-Za-z0-9_-]{1,16}):([0-9]{1,2}):([0-9]{1,2}|s|y|n)$")
+_CHECKIN = re.compile(r"^c:([A-Za-z0-9_-]{1,16}):([0-9]{1,2}):([0-9]{1,3}|s|y|n)$")
 _DISCUSSED = re.compile(r"^d:([A-Za-z0-9_-]{1,16})$")
 
 

@@ -39,6 +39,8 @@ class Photo:
 
 
 Outgoing = View | Photo
+#: A config change re-plans unsent check-ins at once, and hourly planning catches the rest.
+_REPLANNED_WITHIN = timedelta(minutes=5)
 
 
 class TelegramNotifier:
@@ -53,10 +55,12 @@ class TelegramNotifier:
         if checkin.chat_id is None:
             return Unreachable("NotEnrolled")
         services = self._services
+        questionnaire = services.questionnaire_of(checkin)
+        if questionnaire is None:  # changed since planned: the next planning moves it on
+            return RetryLater("QuestionnaireChanged", retry_after=_REPLANNED_WITHIN)
         try:  # building the view too: whatever fails, the outcome is recorded
-            view = checkin_view(
-                checkin, services.questionnaire, checkin.step, services.crisis(checkin.language)
-            )
+            crisis = services.crisis(checkin.language)
+            view = checkin_view(checkin, questionnaire, checkin.step, crisis)
             message = await self._bot.send_message(
                 checkin.chat_id,
                 services.lock_screen(view.text),

@@ -12,6 +12,7 @@ from bot.process.crypto import make_cipher
 from bot.process.metrics import PrometheusMetrics
 from core.clinic import ClinicConfig
 from core.clock import Clock, SystemClock
+from core.model import Checkin
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
 from core.risk import RiskMatcher
 from messages.render import crisis_line
@@ -38,7 +39,6 @@ class Services:
     config: ClinicConfig
     database: Database
     clock: Clock = field(default_factory=SystemClock)
-    questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
     config_watch: ConfigWatch | None = None  # the file reloaded when it changes; or never
     people: People = field(init=False)
@@ -61,7 +61,7 @@ class Services:
         self.reminders = Reminders(self.database)
         self.cancellations = Cancellations(self.database)
         self.deliveries = Deliveries(self.database)
-        self.histories = Histories(self.database, self.questionnaire)
+        self.histories = Histories(self.database, DEFAULT_QUESTIONNAIRE)
         self.audit = Audit(self.database)
         self.participation = Participation(self.database)
         self.client_data = ClientData(self.database)
@@ -79,6 +79,22 @@ class Services:
         """Switch to a reloaded config, and to the risk phrases it lists."""
         self.config = config
         self.risk = risk_matcher(config.safety)
+
+    def questionnaire_of(self, checkin: Checkin) -> Questionnaire | None:
+        """The questionnaire a check-in asks, as it was planned.
+
+        ``None`` when the config no longer has that questionnaire, or has changed it since:
+        such a check-in can no longer be answered, so no check-in mixes two versions.
+        """
+        questionnaire = self.config.instruments.by_key.get(checkin.questionnaire)
+        if questionnaire is None or questionnaire.version != checkin.questionnaire_version:
+            return None
+        return questionnaire
+
+    def questionnaire_for(self, client_code: str) -> Questionnaire:
+        """The questionnaire a client answers now (the built-in one for a removed client)."""
+        client = self.config.client(client_code)
+        return DEFAULT_QUESTIONNAIRE if client is None else self.config.instruments.of(client)
 
     def lock_screen(self, text: str) -> str:
         """``text`` (Telegram HTML) with the clinic's neutral preview line first, if set.

@@ -15,13 +15,14 @@ from core.answering import (
     SaveNote,
     Say,
     Then,
+    awaiting_note,
     on_tap,
     on_text,
     proves_delivery,
 )
 from core.flow import NOTE_MAX_CHARS, ItemAnswer, NoteText, ShareChoice, SkipNote
 from core.model import Checkin, CheckinStatus, ClientRecord, ClientStatus, TherapistRecord
-from core.questionnaire import DEFAULT_QUESTIONNAIRE
+from core.questionnaire import DEFAULT_QUESTIONNAIRE, Item, Questionnaire
 from core.risk import RiskMatcher
 
 Q = DEFAULT_QUESTIONNAIRE
@@ -127,37 +128,37 @@ def test_a_tap_proves_nothing_from_another_chat_or_for_a_recorded_delivery() -> 
 
 
 def test_someone_who_is_not_a_client_gets_help() -> None:
-    assert on_text(None, None, "hello", Q, RISK) == Help()
+    assert on_text(None, None, "hello", RISK) == Help()
     therapist = TherapistRecord(2, "T01", CHAT)
-    assert on_text(therapist, checkin(step=N), "hello", Q, RISK) == Help()
+    assert on_text(therapist, (checkin(step=N), Q), "hello", RISK) == Help()
 
 
 def test_a_chat_awaiting_consent_stores_no_note() -> None:
     relinked = client(ClientStatus.AWAITING_CONSENT)
-    assert on_text(relinked, checkin(step=N), "a note", Q, RISK) == Say("consent.first", "es")
+    assert on_text(relinked, (checkin(step=N), Q), "a note", RISK) == Say("consent.first", "es")
 
 
 def test_text_when_no_note_is_awaited_is_idle() -> None:
-    assert on_text(client(), None, "hello", Q, RISK) == Idle("es", crisis=False)
+    assert on_text(client(), None, "hello", RISK) == Idle("es", crisis=False)
 
 
 def test_a_risk_phrase_when_no_note_is_awaited_still_gets_crisis_contacts() -> None:
-    assert on_text(client(), None, "I want to HURT myself", Q, RISK) == Idle("es", crisis=True)
+    assert on_text(client(), None, "I want to HURT myself", RISK) == Idle("es", crisis=True)
 
 
 def test_a_note_over_the_limit_is_refused_with_its_length() -> None:
     text = "x" * (NOTE_MAX_CHARS + 1)
-    outcome = on_text(client(), checkin(step=N), text, Q, RISK)
+    outcome = on_text(client(), (checkin(step=N), Q), text, RISK)
     expected = (("length", NOTE_MAX_CHARS + 1), ("limit", NOTE_MAX_CHARS))
     assert outcome == Say("note.too_long", "es", expected)
 
 
 def test_a_note_with_nothing_visible_is_refused() -> None:
-    assert on_text(client(), checkin(step=N), " \u200b ", Q, RISK) == Say("note.empty", "es")
+    assert on_text(client(), (checkin(step=N), Q), " \u200b ", RISK) == Say("note.empty", "es")
 
 
 def test_a_plain_note_is_saved_then_the_checkin_moves_on() -> None:
-    outcome = on_text(client(), checkin(step=N), "  slept badly  ", Q, RISK)
+    outcome = on_text(client(), (checkin(step=N), Q), "  slept badly  ", RISK)
     assert isinstance(outcome, SaveNote)
     assert outcome.decision.next_step == N + 1
     assert outcome.decision.action == NoteText("  slept badly  ")
@@ -167,9 +168,39 @@ def test_a_plain_note_is_saved_then_the_checkin_moves_on() -> None:
 
 
 def test_a_risk_note_gets_crisis_contacts_first_then_progress_then_the_alert() -> None:
-    outcome = on_text(client(), checkin(step=N), "I might hurt myself", Q, RISK)
+    outcome = on_text(client(), (checkin(step=N), Q), "I might hurt myself", RISK)
     assert isinstance(outcome, SaveNote)
     assert outcome.risk
     assert outcome.then == (Then.CRISIS_REPLY, Then.PROGRESS, Then.ALERT)
     assert outcome.client.code == "C101"
     assert outcome.checkin.id == 7
+
+
+# Questionnaires ---------------------------------------------------------------------------
+
+SHORT = Questionnaire("brief", (Item("heard", "bond", {"en": "Heard?"}),), 1, 5, title={"en": "B"})
+
+
+def test_a_checkin_whose_questionnaire_changed_since_it_was_planned_is_closed() -> None:
+    assert on_tap(checkin(), CHAT, ItemAnswer(0, 5), None, NOW) == Closed("de")
+
+
+def test_a_tap_is_judged_on_the_checkins_own_scale() -> None:
+    short = checkin(questionnaire="brief", questionnaire_version=SHORT.version)
+    assert on_tap(short, CHAT, ItemAnswer(0, 6), SHORT, NOW) == Say("tap.unknown", "de")
+    outcome = on_tap(short, CHAT, ItemAnswer(0, 5), SHORT, NOW)
+    assert isinstance(outcome, Advance)
+    assert outcome.decision.next_step == 1  # one item: the note comes next
+    assert outcome.questionnaire is SHORT
+
+
+def test_the_note_goes_to_the_open_checkin_at_its_own_note_step() -> None:
+    short = checkin(id=8, questionnaire="brief", step=1)
+    builtin_at_item_two = checkin(id=9, step=1)
+    mapping = {"brief": SHORT, "alliance-v1": Q}
+    found = awaiting_note([builtin_at_item_two, short], lambda c: mapping[c.questionnaire])
+    assert found == (short, SHORT)
+
+
+def test_no_note_is_awaited_from_a_checkin_whose_questionnaire_changed() -> None:
+    assert awaiting_note([checkin(step=N)], lambda _c: None) is None

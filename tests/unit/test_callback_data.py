@@ -116,7 +116,7 @@ def test_any_well_formed_tap_round_trips(token: str, step: int, value: int) -> N
         "c:abc:-1:5",
         "c:abc:1:-5",
         "c:abc:100:5",
-        "c:abc:1:100",
+        "c:abc:1:1000",
         "c:abc:1.0:5",
         "c:abc:1:5\n",
         "c:abc:1:5\x00",

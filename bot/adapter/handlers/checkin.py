@@ -22,12 +22,14 @@ from core.answering import (
     SaveNote,
     Say,
     Then,
+    awaiting_note,
     on_tap,
     on_text,
     proves_delivery,
 )
 from core.flow import Accepted, Stage, stage_of
-from core.model import Checkin, ClientRecord
+from core.model import Checkin
+from core.questionnaire import Questionnaire
 from messages.catalog import html_text, plain
 from storage.risk_notes import RiskNote
 
@@ -61,8 +63,9 @@ class CheckinHandlers:
         if checkin is not None and message is not None and proves_delivery(checkin, chat_id):
             adopted = self.s.checkins.adopt(checkin.id, chat_id, message.message_id, now)
             checkin = adopted or checkin
-        item_stage = stage_of(self.s.questionnaire, tap.step) is Stage.ITEM
-        outcome = on_tap(checkin, chat_id, cd.to_action(tap, item_stage), self.s.questionnaire, now)
+        questionnaire = None if checkin is None else self.s.questionnaire_of(checkin)
+        item_stage = questionnaire is not None and stage_of(questionnaire, tap.step) is Stage.ITEM
+        outcome = on_tap(checkin, chat_id, cd.to_action(tap, item_stage), questionnaire, now)
         match outcome:
             case Say(key=key):
                 if key == "tap.not_yours" and checkin is not None:
@@ -79,7 +82,8 @@ class CheckinHandlers:
                     return
                 await query.answer(plain(language, "tap.saved"))
                 if message is not None:
-                    await edit(message, self._view(checkin, decision.next_step))
+                    view = self._view(checkin, outcome.questionnaire, decision.next_step)
+                    await edit(message, view)
 
     async def text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed message: the note of an open check-in, or a polite word that nobody reads."""
@@ -87,10 +91,9 @@ class CheckinHandlers:
         if chat is None or message is None:
             return
         person = self.s.people.by_chat(chat.id)
-        note_step = len(self.s.questionnaire.items)
-        checkin = self.s.checkins.awaiting_note(chat.id, self.s.clock.now(), note_step)
-        typed = message.text or ""
-        outcome = on_text(person, checkin, typed, self.s.questionnaire, self.s.risk)
+        open_checkins = self.s.checkins.open_in_chat(chat.id, self.s.clock.now())
+        awaiting = awaiting_note(open_checkins, self.s.questionnaire_of)
+        outcome = on_text(person, awaiting, message.text or "", self.s.risk)
         match outcome:
             case Help():
                 await reply(update, help_view(self.s, person))
@@ -102,31 +105,27 @@ class CheckinHandlers:
             case Idle(language=language):
                 crisis = self.s.crisis(language)
                 await reply(update, View(html_text(language, "client.idle_text", crisis=crisis)))
-            case SaveNote(client=client, checkin=checkin, decision=decision):
+            case SaveNote(checkin=checkin, decision=decision):
                 if not self._advance(checkin, decision, outcome.done, outcome.risk):
                     return
                 for step in outcome.then:
-                    await self._then(step, update, checkin, client, decision)
+                    await self._then(step, update, outcome)
 
-    async def _then(
-        self,
-        step: Then,
-        update: Update,
-        checkin: Checkin,
-        person: ClientRecord,
-        decision: Accepted,
-    ) -> None:
+    async def _then(self, step: Then, update: Update, saved: SaveNote) -> None:
         """One of the things that follow a recorded note."""
+        checkin, client = saved.checkin, saved.client
         if step is Then.CRISIS_REPLY:
-            await send_crisis_reply(update, self.s, person.language)
+            await send_crisis_reply(update, self.s, client.language)
         elif step is Then.PROGRESS:
-            await self._show_progress(update, checkin, decision.next_step)
+            await self._show_progress(
+                update, checkin, saved.questionnaire, saved.decision.next_step
+            )
         else:
             note = RiskNote(
                 checkin.id,
-                person.code,
-                person.therapist_code,
-                decision.note or "",
+                client.code,
+                client.therapist_code,
+                saved.decision.note or "",
                 None,
                 self.s.clock.now(),
             )
@@ -145,14 +144,16 @@ class CheckinHandlers:
             self.s.metrics.answered()
         return moved
 
-    def _view(self, checkin: Checkin, step: int) -> View:
+    def _view(self, checkin: Checkin, questionnaire: Questionnaire, step: int) -> View:
         crisis = self.s.crisis(checkin.language)
-        view = checkin_view(checkin, self.s.questionnaire, step, crisis)
+        view = checkin_view(checkin, questionnaire, step, crisis)
         return View(self.s.lock_screen(view.text), view.markup)
 
-    async def _show_progress(self, update: Update, checkin: Checkin, step: int) -> None:
+    async def _show_progress(
+        self, update: Update, checkin: Checkin, questionnaire: Questionnaire, step: int
+    ) -> None:
         """Edit the check-in message to the next step; send it anew if it cannot be edited."""
-        view = self._view(checkin, step)
+        view = self._view(checkin, questionnaire, step)
         bot = update.get_bot()
         if checkin.chat_id is not None and checkin.message_id is not None:
             try:

@@ -67,7 +67,7 @@ class DataHandlers:
         text = preview_text(
             client.language,
             client.timezone,
-            self.s.questionnaire,
+            self.s.questionnaire_for(client.code),
             self.s.client_data.latest(client.code),
             self.s.config.safety.risk_notes_to_therapist,
         )
