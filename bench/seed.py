@@ -83,7 +83,8 @@ def seed_due_checkins(database: Database, clients: int, now: datetime, therapist
                 {
                     "client_id": c + 1,
                     "token": secrets.token_urlsafe(8),
-                    "questionnaire": "alliance-v1",
+                    "questionnaire": DEFAULT_QUESTIONNAIRE.key,
+                    "questionnaire_version": DEFAULT_QUESTIONNAIRE.version,
                     "session_start": now - timedelta(days=1, hours=1),
                     "session_end": now - timedelta(days=1, minutes=10),
                     "due_at": now - timedelta(minutes=1),
@@ -303,6 +304,7 @@ def _checkin_row(
         "client_id": client_id,
         "token": secrets.token_urlsafe(8),
         "questionnaire": DEFAULT_QUESTIONNAIRE.key,
+        "questionnaire_version": DEFAULT_QUESTIONNAIRE.version,
         "session_start": planned.session_start,
         "session_end": planned.session_end,
         "due_at": planned.due_at,

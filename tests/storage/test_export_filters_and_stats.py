@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 
 from core.model import CheckinStatus, ClientStatus
+from core.questionnaire import DEFAULT_QUESTIONNAIRE as Q
 from storage import export_rows as export
 from storage import stats
 from storage.database import Database
@@ -39,7 +40,8 @@ def _checkin(
         row = CheckinRow(
             client_id=client_id,
             token=secrets.token_urlsafe(8),
-            questionnaire="alliance-v1",
+            questionnaire=Q.key,
+            questionnaire_version=Q.version,
             session_start=session_start,
             session_end=session_start + timedelta(minutes=50),
             due_at=sent,

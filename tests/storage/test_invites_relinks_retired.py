@@ -14,6 +14,7 @@ from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from core.enrolment import CONSENT_VERSION, Role, new_invite
 from core.model import CheckinStatus, ClientStatus
+from core.questionnaire import DEFAULT_QUESTIONNAIRE as Q
 from storage.audit import Audit
 from storage.database import Database
 from storage.people import CodeRetiredError, People, Redeemed
@@ -46,7 +47,8 @@ def _checkin(database: Database, status: CheckinStatus, due_at: datetime) -> int
         row = CheckinRow(
             client_id=client_id,
             token=secrets.token_urlsafe(8),
-            questionnaire="alliance-v1",
+            questionnaire=Q.key,
+            questionnaire_version=Q.version,
             session_start=due_at - timedelta(days=1),
             session_end=due_at - timedelta(days=1) + timedelta(minutes=50),
             due_at=due_at,

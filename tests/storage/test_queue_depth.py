@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert
 
 from core.model import CheckinStatus, ClientStatus
+from core.questionnaire import DEFAULT_QUESTIONNAIRE as Q
 from storage.database import Database
 from storage.monitoring import queue_depth
 from storage.tables import CheckinRow, ClientRow
@@ -50,7 +51,8 @@ def test_only_due_undelivered_check_ins_of_active_clients_count(database: Databa
                 {
                     "client_id": client_id,
                     "token": secrets.token_urlsafe(8),
-                    "questionnaire": "alliance-v1",
+                    "questionnaire": Q.key,
+                    "questionnaire_version": Q.version,
                     "session_start": NOW - timedelta(days=30 - n),
                     "session_end": NOW - timedelta(days=30 - n) + HOUR,
                     "due_at": due,

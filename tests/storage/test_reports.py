@@ -57,7 +57,8 @@ def add_checkin(
         row = CheckinRow(
             client_id=client_id,
             token=secrets.token_urlsafe(8),
-            questionnaire="alliance-v1",
+            questionnaire=DEFAULT_QUESTIONNAIRE.key,
+            questionnaire_version=DEFAULT_QUESTIONNAIRE.version,
             session_start=start,
             session_end=start + timedelta(minutes=50),
             due_at=start + timedelta(days=1),
