@@ -242,3 +242,43 @@ def test_a_tap_that_arrives_before_the_send_is_recorded_opens_the_checkin_once(
     assert opened is not None
     assert opened.status is CheckinStatus.OPEN
     assert opened.message_id == 42
+
+
+BRIEF = {
+    "key": "brief-3",
+    "title": {"en": "Session check"},
+    "scale": {"min": 1, "max": 5, "labels": {"en": {1: "Not at all", 5: "Completely"}}},
+    "items": [{"key": "heard", "dimension": "bond", "text": {"en": "I felt heard."}}],
+}
+
+
+def test_a_client_moved_to_another_questionnaire_gets_it_on_every_unsent_checkin(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    _active_client(database, config, clock)
+    checkins = Checkins(database)
+    plan_all(config, checkins, clock.now())
+    clock.set(WEDNESDAY_EVENING)
+    sent = checkins.claim_due(clock.now(), LEASE)
+    assert sent is not None
+    checkins.mark_sent(sent.id, CHAT, 42, clock.now())
+    raw = config.model_dump(exclude_none=True)
+    raw["questionnaires"] = [BRIEF]
+    raw["clients"][0]["questionnaire"] = "brief-3"
+    switched = ClinicConfig.model_validate(raw)
+    brief = switched.instruments.by_key["brief-3"]
+
+    counts = plan_all(switched, checkins, clock.now())
+
+    assert counts.moved > 0
+    with database.transaction() as s:
+        rows = s.execute(
+            select(CheckinRow.id, CheckinRow.status, CheckinRow.questionnaire_version)
+            .join(ClientRow, ClientRow.id == CheckinRow.client_id)
+            .where(ClientRow.code == "C101", CheckinRow.expires_at > clock.now())
+        ).all()
+    planned = {v for _id, status, v in rows if status == CheckinStatus.PLANNED}
+    assert planned == {brief.version}
+    opened = next(version for row_id, _s, version in rows if row_id == sent.id)
+    assert opened == DEFAULT_QUESTIONNAIRE.version  # a sent check-in keeps what it asks
+    assert not plan_all(switched, checkins, clock.now()).changed
