@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from functools import cached_property
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -15,6 +14,7 @@ from core.clinic_checks import CrossFieldError as CrossFieldError
 from core.clinic_checks import Loc as Loc
 from core.clinic_checks import cross_field_issues as cross_field_issues
 from core.clinic_checks import format_loc as format_loc
+from core.clinic_types import Code, CrisisText, Name, TimeZoneName, session_zone
 from core.clinic_values import SUPPORTED_LANGUAGES as SUPPORTED_LANGUAGES
 from core.clinic_values import (
     ClockTime,
@@ -35,49 +35,11 @@ from core.questionnaire_config import (
     questionnaire_issues,
 )
 from core.report_config import DigestSettings, FlagSettings, TherapistDigest
-from core.schema_hints import text_schema
 from core.timing import CheckinTiming, resolve_timing
 
 #: The timing a clinic gets when it says nothing: one set of defaults, ``CheckinTiming``'s.
 _DEFAULTS = CheckinTiming()
 _HOUR = timedelta(hours=1)
-
-_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
-
-
-def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-        known = name != "localtime"  # the server's own setting, not an IANA name
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        known = False
-    if not known:
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name like 'Europe/Berlin')")
-    return name
-
-
-def _session_zone(name: str) -> str:
-    return name if name in ("client", "therapist") else _zone(name)
-
-
-def _code(code: str) -> str:
-    if not _CODE.fullmatch(code):
-        raise ValueError(f"invalid code {code!r}: use 1-32 letters, digits, '_' or '-'")
-    return code
-
-
-TimeZoneName = Annotated[
-    str,
-    AfterValidator(_zone),
-    text_schema("IANA time zone name", examples=["Europe/Berlin", "America/New_York"]),
-]
-Code = Annotated[
-    str,
-    AfterValidator(_code),
-    text_schema("pseudonymous code, never a name", pattern=f"^{_CODE.pattern}$"),
-]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
-CrisisText = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class _Model(BaseModel):
@@ -100,6 +62,12 @@ class ClinicSettings(_Model):
     timing: Timing = Field(default_factory=Timing)
     ics: IcsPath | None = None  # a calendar file with every therapist's sessions
     questionnaire: QuestionnaireKey | None = None  # every client's, unless set closer
+    # Closing the loop (both off unless a clinic turns them on; see docs/closing-the-loop.md):
+    # the next check-in asks whether a discussed concern or a flag was taken up ...
+    repair_check: bool = Field(default=False, strict=True)
+    # ... and therapists guess each session's overall rating before the client answers.
+    therapist_estimate: bool = Field(default=False, strict=True)
+    estimate_after_minutes: int = Field(default=30, ge=0, le=720, strict=True)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -116,6 +84,8 @@ class Therapist(_Model):
     ics: IcsPath | None = None  # a calendar file with this therapist's sessions
     digest: TherapistDigest | None = None
     questionnaire: QuestionnaireKey | None = None  # for this therapist's clients
+    repair_check: bool | None = Field(default=None, strict=True)  # else the clinic's
+    therapist_estimate: bool | None = Field(default=None, strict=True)  # else the clinic's
 
 
 class WeeklySession(_Model):
@@ -150,7 +120,7 @@ class Sessions(_Model):
     cancelled: list[SessionRef] = Field(default_factory=list)
     rescheduled: list[Reschedule] = Field(default_factory=list)
     # The zone the times above are written in: the client's (default), "therapist", or IANA.
-    timezone: Annotated[str, AfterValidator(_session_zone)] | None = None
+    timezone: Annotated[str, AfterValidator(session_zone)] | None = None
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Sessions:
@@ -173,6 +143,7 @@ class Client(_Model):
     sessions: Sessions = Field(default_factory=Sessions)
     timing: Timing | None = None  # overrides the clinic's timing, field by field
     questionnaire: QuestionnaireKey | None = None
+    repair_check: bool | None = Field(default=None, strict=True)  # else the therapist's
 
 
 class PrivacySettings(_Model):
@@ -288,6 +259,21 @@ class ClinicConfig(_Model):
         return resolve_timing(
             [client.timing, clinic.timing], clinic.checkin_delay_days, clinic.checkin_expiry_hours
         )
+
+    def repair_check(self, client: Client) -> bool:
+        """Whether this client's check-ins ask if a repair landed: theirs, else the
+        therapist's, else the clinic's setting."""
+        if client.repair_check is not None:
+            return client.repair_check
+        therapist = self.therapist(client.therapist)
+        if therapist is not None and therapist.repair_check is not None:
+            return therapist.repair_check
+        return self.clinic.repair_check
+
+    def estimates(self, therapist: Therapist) -> bool:
+        """Whether this therapist is asked to estimate their clients' ratings."""
+        own = therapist.therapist_estimate
+        return self.clinic.therapist_estimate if own is None else own
 
     def client_language(self, client: Client) -> str:
         """The client's language, defaulting to the clinic's."""

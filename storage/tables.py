@@ -138,6 +138,8 @@ class CheckinRow(Base):
     remind_at: Mapped[datetime | None]
     reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     reminded_at: Mapped[datetime | None]
+    # The follow-up it asks after its items, if any: "concern" or "flag" (see FollowupRow).
+    repair: Mapped[str | None] = mapped_column(String(16))
 
 
 #: Statuses of check-ins still waiting to be delivered: the queue.
@@ -284,3 +286,43 @@ class RetiredCodeRow(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     retired_at: Mapped[datetime]
+
+
+class FollowupRow(Base):
+    """Something a client's next check-in asks about: did the repair land?
+
+    Raised when a therapist marks a shared concern as discussed (``concern``) or when a
+    needs-attention flag (``rule``) went out in a digest or brief (``flag``). ``checkin_id``
+    is the check-in that asked it; its answer is that check-in's ``repair`` answer.
+    """
+
+    __tablename__ = "followups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    concern_id: Mapped[int | None] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"))
+    rule: Mapped[str | None] = mapped_column(String(32))
+    raised_at: Mapped[datetime]
+    checkin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkins.id", ondelete="SET NULL"), index=True
+    )
+
+
+class EstimateRow(Base):
+    """A therapist's guess of a client's overall rating of one session, made before the
+    client answers: asked soon after the session, closed when the check-in is sent."""
+
+    __tablename__ = "estimates"
+    __table_args__ = (Index("ix_estimates_therapist_status", "therapist_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("checkins.id", ondelete="CASCADE"), unique=True
+    )
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int | None]
+    asked_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -4,7 +4,7 @@ and 0008 (stored check-ins get the built-in questionnaire's version); and the ch
 from __future__ import annotations
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from storage import migrate
@@ -78,10 +78,27 @@ def test_0008_gives_stored_checkins_the_builtin_questionnaire_version(database_u
         engine.dispose()
 
 
-def test_the_migrations_form_one_chain_ending_in_0008() -> None:
+def test_the_migrations_form_one_chain_ending_in_0009() -> None:
     script = ScriptDirectory.from_config(migrate._config())
 
-    assert script.get_heads() == ["0008"]
+    assert script.get_heads() == ["0009"]
     newest = next(iter(script.walk_revisions()))
-    assert (newest.revision, newest.down_revision) == ("0008", "0007")
-    assert migrate.head_revision() == "0008"
+    assert (newest.revision, newest.down_revision) == ("0009", "0008")
+    assert migrate.head_revision() == "0009"
+
+
+def test_0008_and_0009_downgrade_and_upgrade_again(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "head")
+        migrate.downgrade(engine, "0007")
+        with engine.begin() as c:
+            assert "followups" not in set(inspect(c).get_table_names())
+        migrate.upgrade(engine, "head")
+        with engine.begin() as c:
+            tables = set(inspect(c).get_table_names())
+            columns = {col["name"] for col in inspect(c).get_columns("checkins")}
+        assert {"followups", "estimates"} <= tables
+        assert {"repair", "questionnaire_version"} <= columns
+    finally:
+        engine.dispose()
