@@ -24,6 +24,7 @@ from storage.checkins import Checkins
 from storage.client_data import ClientData
 from storage.database import Database
 from storage.deliveries import Deliveries
+from storage.estimates import Estimates
 from storage.history import Histories
 from storage.participation import Participation
 from storage.people import People
@@ -52,6 +53,7 @@ class Services:
     client_data: ClientData = field(init=False)
     risk_notes: RiskNotes = field(init=False)
     therapist_messages: TherapistMessages = field(init=False)
+    estimates: Estimates = field(init=False)
     report_plans: ReportPlans = field(default_factory=ReportPlans)
     risk: RiskMatcher = field(init=False)
 
@@ -67,6 +69,7 @@ class Services:
         self.client_data = ClientData(self.database)
         self.risk_notes = RiskNotes(self.database)
         self.therapist_messages = TherapistMessages(self.database)
+        self.estimates = Estimates(self.database)
         self.risk = risk_matcher(self.config.safety)
 
     def therapist_reading(self, therapist_code: str) -> tuple[str, ZoneInfo]:
