@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from core.delivery import Delivery
 from core.digest import Report
+from core.estimate import Estimate
 from core.model import Checkin
 
 
@@ -33,6 +35,14 @@ class Notifier(Protocol):
 
     async def send_report(self, chat_id: int, report: Report, skip_parts: int) -> ReportSent:
         """Send a digest or brief to a therapist, leaving out the first ``skip_parts`` parts."""
+        ...
+
+
+class EstimateNotifier(Protocol):
+    """Asks a therapist for estimates (a port of its own: the tick's fakes need not know it)."""
+
+    async def send_estimates(self, chat_id: int, estimates: Sequence[Estimate]) -> Delivery:
+        """Send one message asking a therapist for ``estimates`` (one questionnaire's)."""
         ...
 
 

@@ -23,6 +23,7 @@ from core.timing import (
 )
 from scheduler.ports import NO_METRICS, Metrics, Notifier
 from storage.checkins import Checkins
+from storage.estimates import Estimates
 from storage.people import People
 from storage.reminders import Reminders
 
@@ -60,6 +61,7 @@ class TickReport:
 
     digests: int = 0
     briefs: int = 0
+    estimates: int = 0  # therapists' estimates asked
 
 
 def _no_policy(_code: str) -> CheckinTiming:
@@ -75,9 +77,13 @@ async def run_tick(
     policy: Policy = _no_policy,
     reminders: Reminders | None = None,
     lease: timedelta = LEASE,
+    estimates: Estimates | None = None,
 ) -> TickReport:
-    """Do the due work once; safe to run from several workers at the same time."""
-    tick = _Tick(clock, checkins, people, notifier, metrics, policy, lease)
+    """Do the due work once; safe to run from several workers at the same time.
+
+    ``estimates``: where a sent check-in closes its therapist's estimate (None: no
+    therapist is asked for estimates)."""
+    tick = _Tick(clock, checkins, people, notifier, metrics, policy, lease, estimates)
     now = clock.now()
     tick.report.resumed = people.end_due_pauses(now)  # before claiming: due ones go out now
     tidied = checkins.tidy(now)
@@ -116,6 +122,7 @@ class _Tick:
     metrics: Metrics
     policy: Policy
     lease: timedelta
+    estimates: Estimates | None = None
     report: TickReport = field(default_factory=TickReport)
     jitter: Jitter = random.random
 
@@ -140,6 +147,8 @@ class _Tick:
         if isinstance(outcome, Delivered):
             remind_at = next_reminder(now, tz, timing, checkin.expires_at, 0)
             self.checkins.mark_sent(checkin.id, outcome.chat_id, outcome.message_id, now, remind_at)
+            if self.estimates is not None:  # the client can answer now: too late to estimate
+                self.estimates.close_sent(checkin.id)
             self.report.sent += 1
             log.info("checkin sent", extra={"checkin_id": checkin.id, "seconds": round(took, 3)})
             return
