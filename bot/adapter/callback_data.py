@@ -4,7 +4,9 @@
 ``step`` the step the button was shown for, ``value`` a scale value, ``s`` (skip),
 ``y`` (share) or ``n`` (keep private). ``k:y`` and ``k:n`` answer the consent question.
 ``e:y`` and ``e:n`` confirm or cancel erasing the client's data (/delete);
-``d:<token>`` marks a shared concern as discussed (``token`` is the concern's random id).
+``d:<token>`` marks a shared concern as discussed (``token`` is the concern's random id);
+``x:<token>:<value>`` answers a therapist's estimate (``token`` is the estimate's random id,
+``value`` a scale value or ``s``, skip).
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ CHECKIN_TAPS = r"^c:"
 CONSENT_TAPS = r"^k:"
 DISCUSSED_TAPS = r"^d:"
 ERASE_TAPS = r"^e:"
+ESTIMATE_TAPS = r"^x:"
 
 _CHECKIN = re.compile(r"^c:([A-Za-z0-9_-]{1,16}):([0-9]{1,2}):([0-9]{1,3}|s|y|n)$")
 _DISCUSSED = re.compile(r"^d:([A-Za-z0-9_-]{1,16})$")
+_ESTIMATE = re.compile(r"^x:([A-Za-z0-9_-]{1,16}):([0-9]{1,3}|s)$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,14 @@ class DiscussedTap:
     """A therapist's tap on a shared concern's Discussed button."""
 
     token: str
+
+
+@dataclass(frozen=True)
+class EstimateTap:
+    """A therapist's tap on an estimate: which estimate, and the value (None: skipped)."""
+
+    token: str
+    value: int | None
 
 
 @dataclass(frozen=True)
@@ -80,12 +92,20 @@ def discussed(token: str) -> str:
     return f"d:{token}"
 
 
+def estimate(token: str, value: int | None) -> str:
+    """Data for an estimate's scale button, or its Skip (``value`` None)."""
+    return f"x:{token}:{'s' if value is None else value}"
+
+
 def delete(confirmed: bool) -> str:
     """Data for the /delete confirmation buttons."""
     return "e:y" if confirmed else "e:n"
 
 
-def decode(data: str | None) -> CheckinTap | ConsentTap | DiscussedTap | DeleteTap | None:
+Tap = CheckinTap | ConsentTap | DiscussedTap | DeleteTap | EstimateTap
+
+
+def decode(data: str | None) -> Tap | None:
     """Parse callback data; anything malformed or forged in shape is None."""
     if data in ("k:y", "k:n"):
         return ConsentTap(given=data == "k:y")
@@ -93,6 +113,8 @@ def decode(data: str | None) -> CheckinTap | ConsentTap | DiscussedTap | DeleteT
         return DeleteTap(confirmed=data == "e:y")
     if found := _DISCUSSED.fullmatch(data or ""):
         return DiscussedTap(token=found[1])
+    if found := _ESTIMATE.fullmatch(data or ""):
+        return EstimateTap(found[1], None if found[2] == "s" else int(found[2]))
     match = _CHECKIN.fullmatch(data or "")
     if match is None:
         return None

@@ -217,6 +217,7 @@ def test_every_decoded_button_maps_to_the_action_it_was_made_for() -> None:
 
 def test_every_kind_of_button_matches_exactly_one_pattern_of_the_handler_table() -> None:
     patterns = [cd.CHECKIN_TAPS, cd.CONSENT_TAPS, cd.DISCUSSED_TAPS, cd.ERASE_TAPS]
+    patterns.append(cd.ESTIMATE_TAPS)
     buttons = [
         cd.item_value("tok", 0, 7),
         cd.skip("tok", 4),
@@ -224,7 +225,35 @@ def test_every_kind_of_button_matches_exactly_one_pattern_of_the_handler_table()
         cd.consent(True),
         cd.discussed("tok"),
         cd.delete(True),
+        cd.estimate("tok", 7),
+        cd.estimate("tok", None),
     ]
     for data in buttons:
         assert sum(bool(re.match(p, data)) for p in patterns) == 1, data
-    assert not any(re.match(p, "x:forged") for p in patterns)  # left to the catch-all
+    assert not any(re.match(p, "z:forged") for p in patterns)  # left to the catch-all
+
+
+@pytest.mark.parametrize("token", [TOKEN, LONGEST_TOKEN])
+def test_estimate_buttons_fit_and_round_trip(token: str) -> None:
+    for value in [*range(0, 11), 100, 999, None]:
+        data = cd.estimate(token, value)
+        assert len(data.encode("utf-8")) <= TELEGRAM_LIMIT
+        assert cd.decode(data) == cd.EstimateTap(token, value)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "x:",
+        "x:abc",
+        "x:abc:",
+        "x::5",
+        "x:abc:-1",
+        "x:abc:1000",
+        "x:abc:S",
+        "x:abc:5:1",
+        "x:abc:\u0665",
+    ],
+)
+def test_malformed_estimate_taps_decode_to_none(data: str) -> None:
+    assert cd.decode(data) is None
