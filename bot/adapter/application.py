@@ -29,6 +29,7 @@ from bot.adapter.handlers.common import UnknownTaps, apologise
 from bot.adapter.handlers.controls import ControlHandlers
 from bot.adapter.handlers.data import DataHandlers
 from bot.adapter.handlers.enrolment import EnrolmentHandlers
+from bot.adapter.handlers.estimate import EstimateHandlers, ask_estimates, estimates_closer
 from bot.adapter.handlers.invite import InviteHandlers
 from bot.adapter.handlers.therapist import TherapistHandlers, show_therapist_menu
 from bot.adapter.notifier import TelegramNotifier
@@ -130,6 +131,7 @@ def handler_table(services: Services) -> list[BaseHandler[Update, Any, Any]]:
         CallbackQueryHandler(enrolment.consent, pattern=cd.CONSENT_TAPS),
         CallbackQueryHandler(therapist.discussed, pattern=cd.DISCUSSED_TAPS),
         CallbackQueryHandler(data.confirm, pattern=cd.ERASE_TAPS),
+        CallbackQueryHandler(EstimateHandlers(services).tap, pattern=cd.ESTIMATE_TAPS),
         CallbackQueryHandler(UnknownTaps(lambda: services.config.clinic.language).answer),
         MessageHandler(private & ~filters.COMMAND, checkin.text),
         MessageHandler(private & filters.COMMAND, enrolment.help),
@@ -261,9 +263,11 @@ async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickRe
         policy=lambda code: policy(config, code),
         reminders=services.reminders,
         lease=lease,
+        estimates=estimates_closer(services),
     )
     if alerts := await send_pending_alerts(bot, services):
         log.info("risk alerts sent late", extra={"alerts": alerts})
+    report.estimates = await ask_estimates(notifier, services, lease)
     reports = await run_reports(
         services.clock,
         services.config,

@@ -15,10 +15,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from bot.adapter.chart import render_chart
+from bot.adapter.estimate_views import estimate_view
 from bot.adapter.views import View, checkin_view, part_view, reminder_view
 from bot.process.services import Services
 from core.delivery import Delivered, Delivery, RetryLater, Unreachable
 from core.digest import Digest, Report
+from core.estimate import Estimate, questionnaire_of
 from core.model import Checkin
 from messages.catalog import plain
 from messages.digest import render_brief, render_digest
@@ -89,6 +91,20 @@ class TelegramNotifier:
                 reply_parameters=reply,
                 protect_content=True,
             )
+            return Delivered(chat_id=message.chat_id, message_id=message.message_id)
+        except Exception as error:
+            return classify(error)
+
+    async def send_estimates(self, chat_id: int, estimates: Sequence[Estimate]) -> Delivery:
+        """Ask a therapist for estimates of one questionnaire, in one message."""
+        services = self._services
+        try:  # building the view too: whatever fails, the estimates get an outcome
+            language, tz = services.therapist_reading(estimates[0].therapist_code)
+            questionnaire = questionnaire_of(services.config, estimates[0])
+            now = services.clock.now()
+            view = estimate_view(estimates, questionnaire, language, tz, now)
+            lock_screen = View(services.lock_screen(view.text), view.markup)
+            message = await self._send(chat_id, lock_screen)
             return Delivered(chat_id=message.chat_id, message_id=message.message_id)
         except Exception as error:
             return classify(error)
