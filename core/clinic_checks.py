@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from core.questionnaire import DEFAULT_QUESTIONNAIRE
 
 if TYPE_CHECKING:
     from core.clinic import Client, ClinicSettings, Therapist
@@ -31,6 +33,18 @@ class ConfigIssue:
 
 class CrossFieldError(ValueError):
     """All cross-field problems of a config, each with its own location."""
+
+    def __init__(self, issues: Sequence[ConfigIssue]) -> None:
+        self.issues = tuple(issues)
+        super().__init__("; ".join(f"{format_loc(i.loc)}: {i.message}" for i in self.issues))
+
+
+class ValueIssuesError(ValueError):
+    """Problems inside one value, each at a location relative to that value.
+
+    Raised by a model's own validator, which cannot know where the model is in the file:
+    the loader prefixes the value's location, so each problem names its own field.
+    """
 
     def __init__(self, issues: Sequence[ConfigIssue]) -> None:
         self.issues = tuple(issues)
@@ -91,3 +105,100 @@ def _duplicate(kind: str, i: int, code: str, earlier: tuple[str, str]) -> Config
     else:
         text = f"code {code!r} is already used by {where}; codes must all differ"
     return ConfigIssue((f"{kind}s", i, "code"), text)
+
+
+Gaps = Callable[[str], list[tuple[Loc, str]]]
+"""What a client speaking a language would miss of a questionnaire: (where, what) per gap."""
+
+
+@dataclass(frozen=True)
+class QuestionnaireDraft:
+    """What the checks need of one ``questionnaires:`` entry, however much of it is valid."""
+
+    key: str | None  # None when the key itself is invalid (or the entry is unread)
+    gaps: Gaps | None = None  # None when nothing of the wording could be checked
+    unread: str | None = None  # the path of a ``file:`` entry the loader did not read
+
+
+def questionnaire_key(client: Client, therapist: Therapist | None, clinic: ClinicSettings) -> str:
+    """The key of the questionnaire a client answers: their own, else their therapist's,
+    else the clinic's, else the built-in one."""
+    own = client.questionnaire or (therapist.questionnaire if therapist else None)
+    return own or clinic.questionnaire or DEFAULT_QUESTIONNAIRE.key
+
+
+def questionnaire_issues(
+    clinic: ClinicSettings | None,
+    therapists: Sequence[Therapist | None],
+    clients: Sequence[Client | None],
+    entries: Sequence[QuestionnaireDraft | None],
+) -> list[ConfigIssue]:
+    """Unknown, duplicate and unread questionnaires, and wording a client would miss.
+
+    ``None`` marks an entry that failed validation (its fields, for a person), so that the
+    checks also run on a config with other problems: every problem shows at once.
+    """
+    issues: list[ConfigIssue] = []
+    where: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        if entry is None or entry.key is None:
+            if entry is not None and entry.unread is not None:
+                text = f"{entry.unread!r} was not read: load the config with the alliance loader"
+                issues.append(ConfigIssue(("questionnaires", i, "file"), text))
+        elif entry.key == DEFAULT_QUESTIONNAIRE.key or entry.key in where:
+            text = f"duplicate questionnaire key {entry.key!r}"
+            issues.append(ConfigIssue(("questionnaires", i, "key"), text))
+        else:
+            where[entry.key] = i
+    known = ", ".join([DEFAULT_QUESTIONNAIRE.key, *where])
+    refs: list[tuple[Loc, str | None]] = [
+        (("clinic", "questionnaire"), clinic.questionnaire if clinic else None)
+    ]
+    refs += [(("therapists", i, "questionnaire"), _ref(t)) for i, t in enumerate(therapists)]
+    refs += [(("clients", i, "questionnaire"), _ref(c)) for i, c in enumerate(clients)]
+    for loc, key in refs:
+        if key is not None and key != DEFAULT_QUESTIONNAIRE.key and key not in where:
+            issues.append(ConfigIssue(loc, f"unknown questionnaire {key!r} (known: {known})"))
+    if clinic is not None:
+        drafts = {key: (i, entries[i]) for key, i in where.items()}
+        issues += _missing_wording(clinic, therapists, clients, drafts)
+    return issues
+
+
+def _ref(person: Therapist | Client | None) -> str | None:
+    return person.questionnaire if person is not None else None
+
+
+def _missing_wording(
+    clinic: ClinicSettings,
+    therapists: Sequence[Therapist | None],
+    clients: Sequence[Client | None],
+    drafts: dict[str, tuple[int, QuestionnaireDraft | None]],
+) -> list[ConfigIssue]:
+    """Gaps in the wording of each questionnaire for each language its clients speak.
+
+    Digests and exports are in the clinic's language, so it is always needed too. A client
+    whose therapist is unknown because that therapist's entry is invalid is left out.
+    """
+    by_code = {t.code: t for t in therapists if t is not None}
+    complete = None not in therapists
+    needed: dict[str, dict[str, str]] = {}  # key -> language -> first client who speaks it
+    for client in clients:
+        if client is None or (client.therapist not in by_code and not complete):
+            continue
+        key = questionnaire_key(client, by_code.get(client.therapist), clinic)
+        if key in drafts:
+            language = client.language or clinic.language
+            needed.setdefault(key, {clinic.language: "the clinic"}).setdefault(
+                language, f"client {client.code}"
+            )
+    issues = []
+    for key, languages in needed.items():
+        i, draft = drafts[key]
+        if draft is None or draft.gaps is None:
+            continue
+        for language, who in languages.items():
+            for loc, gap in draft.gaps(language):
+                text = f"{gap} ({who} uses {key!r} in {language!r})"
+                issues.append(ConfigIssue(("questionnaires", i, *loc), text))
+    return issues

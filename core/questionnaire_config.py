@@ -8,8 +8,9 @@ loader in ``bot/config`` replaces file entries by their content before validatio
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -18,10 +19,19 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    TypeAdapter,
+    ValidationError,
     model_validator,
 )
 
-from core.clinic_checks import ConfigIssue, Loc
+from core.clinic_checks import (
+    ConfigIssue,
+    Loc,
+    QuestionnaireDraft,
+    ValueIssuesError,
+    questionnaire_key,
+)
+from core.clinic_checks import questionnaire_issues as check_questionnaires
 from core.clinic_values import Language
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, MAX_ITEMS, MAX_POINTS, Item, Questionnaire
 from core.report_config import FlagSettings
@@ -30,6 +40,7 @@ from core.schema_hints import text_schema
 if TYPE_CHECKING:
     from core.clinic import Client, ClinicConfig
 
+_T = TypeVar("_T")
 _QUESTIONNAIRE_KEY = re.compile(r"[a-z0-9-]{1,32}")
 _ITEM_KEY = re.compile(r"[a-z0-9_]{1,24}")
 
@@ -56,6 +67,9 @@ ItemKey = Annotated[
 _Text = Annotated[str, Field(min_length=1, max_length=300)]
 _Short = Annotated[str, Field(min_length=1, max_length=24)]
 _Label = Annotated[str, Field(min_length=1, max_length=40)]
+_Title = Annotated[
+    dict[Language, Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1)
+]
 
 
 class _Model(BaseModel):
@@ -71,18 +85,26 @@ class ScaleSpec(_Model):
 
     @model_validator(mode="after")
     def _fits(self) -> ScaleSpec:
-        if self.min >= self.max:
-            raise ValueError(f"scale min ({self.min}) must be below max ({self.max})")
+        issues: list[ConfigIssue] = []
         points = self.max - self.min + 1
-        if points > MAX_POINTS:
-            raise ValueError(f"a scale has at most {MAX_POINTS} points, this one {points}")
-        for language, labels in self.labels.items():
-            outside = sorted(p for p in labels if not self.min <= p <= self.max)
-            if outside:
-                raise ValueError(
-                    f"labels.{language}: point {outside[0]} is outside the scale "
-                    f"{self.min}-{self.max}"
+        if self.min >= self.max:
+            text = f"scale min ({self.min}) must be below max ({self.max})"
+            issues.append(ConfigIssue(("max",), text))
+        elif points > MAX_POINTS:
+            text = f"a scale has at most {MAX_POINTS} points, {self.min}-{self.max} has {points}"
+            issues.append(ConfigIssue(("max",), text))
+        if not issues:  # labels only on a scale that is itself right
+            issues = [
+                ConfigIssue(
+                    ("labels", language, point),
+                    f"point {point} is outside the scale {self.min}-{self.max}",
                 )
+                for language, labels in self.labels.items()
+                for point in sorted(labels)
+                if not self.min <= point <= self.max
+            ]
+        if issues:
+            raise ValueIssuesError(issues)
         return self
 
 
@@ -100,7 +122,7 @@ class QuestionnaireSpec(_Model):
     """A questionnaire written in the config (or in a file of its own)."""
 
     key: QuestionnaireKey
-    title: dict[Language, Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=1)
+    title: _Title
     scale: ScaleSpec
     items: list[ItemSpec] = Field(min_length=1, max_length=MAX_ITEMS)
     licence: Annotated[str, Field(min_length=1, max_length=500)] | None = None
@@ -109,11 +131,15 @@ class QuestionnaireSpec(_Model):
 
     @model_validator(mode="after")
     def _unique_items(self) -> QuestionnaireSpec:
-        seen: set[str] = set()
-        for item in self.items:
+        seen: dict[str, int] = {}
+        issues: list[ConfigIssue] = []
+        for i, item in enumerate(self.items):
             if item.key in seen:
-                raise ValueError(f"duplicate item key {item.key!r}")
-            seen.add(item.key)
+                text = f"duplicate item key {item.key!r} (already items[{seen[item.key]}])"
+                issues.append(ConfigIssue(("items", i, "key"), text))
+            seen.setdefault(item.key, i)
+        if issues:
+            raise ValueIssuesError(issues)
         return self
 
     def questionnaire(self) -> Questionnaire:
@@ -130,19 +156,33 @@ class QuestionnaireSpec(_Model):
             licence=self.licence,
         )
 
-    def missing_wording(self, language: str) -> list[tuple[tuple[str | int, ...], str]]:
+    def missing_wording(self, language: str) -> list[tuple[Loc, str]]:
         """What a client speaking ``language`` would miss: (where, what) for each gap."""
-        gaps: list[tuple[tuple[str | int, ...], str]] = []
-        if language not in self.title:
+        return Wording(self.title, self.scale, self.items).gaps(language)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The parts of a questionnaire a language needs; None where a part did not validate."""
+
+    title: Mapping[str, str] | None
+    scale: ScaleSpec | None
+    items: Sequence[ItemSpec | None]
+
+    def gaps(self, language: str) -> list[tuple[Loc, str]]:
+        """What a client speaking ``language`` would miss: (where, what) for each gap."""
+        gaps: list[tuple[Loc, str]] = []
+        if self.title is not None and language not in self.title:
             gaps.append((("title",), f"no title in {language!r}"))
-        labels = self.scale.labels.get(language, {})
-        for end in (self.scale.min, self.scale.max):
-            if end not in labels:
-                gaps.append((("scale", "labels"), f"no {language!r} label for point {end}"))
+        if self.scale is not None:
+            labels = self.scale.labels.get(language, {})
+            for end in (self.scale.min, self.scale.max):
+                if end not in labels:
+                    gaps.append((("scale", "labels"), f"no {language!r} label for point {end}"))
         for i, item in enumerate(self.items):
-            if language not in item.text:
+            if item is not None and language not in item.text:
                 gaps.append((("items", i, "text"), f"no {language!r} text for {item.key!r}"))
-            if item.short and language not in item.short:
+            if item is not None and item.short and language not in item.short:
                 text = f"no {language!r} short name for {item.key!r}"
                 gaps.append((("items", i, "short"), text))
         return gaps
@@ -184,12 +224,8 @@ class Instruments:
 
     def key_of(self, client: Client) -> str:
         """The key of the questionnaire this client answers."""
-        if client.questionnaire:
-            return client.questionnaire
-        therapist = self._config.therapist(client.therapist)
-        if therapist is not None and therapist.questionnaire:
-            return therapist.questionnaire
-        return self._config.clinic.questionnaire or DEFAULT_QUESTIONNAIRE.key
+        config = self._config
+        return questionnaire_key(client, config.therapist(client.therapist), config.clinic)
 
     def of(self, client: Client) -> Questionnaire:
         """The questionnaire this client answers (the built-in one for an unknown key)."""
@@ -203,55 +239,49 @@ class Instruments:
 
 def questionnaire_issues(config: ClinicConfig) -> list[ConfigIssue]:
     """Unknown, duplicate and unread questionnaires, and wording a client would miss."""
-    issues: list[ConfigIssue] = []
-    where: dict[str, int] = {}
-    for i, entry in enumerate(config.questionnaires):
-        if isinstance(entry, QuestionnaireFile):
-            text = f"{entry.file!r} was not read: load the config with the alliance loader"
-            issues.append(ConfigIssue(("questionnaires", i, "file"), text))
-        elif entry.key == DEFAULT_QUESTIONNAIRE.key or entry.key in where:
-            text = f"duplicate questionnaire key {entry.key!r}"
-            issues.append(ConfigIssue(("questionnaires", i, "key"), text))
-        else:
-            where[entry.key] = i
-    known = ", ".join([DEFAULT_QUESTIONNAIRE.key, *where])
-    refs: list[tuple[Loc, str | None]] = [
-        (("clinic", "questionnaire"), config.clinic.questionnaire)
-    ]
-    refs += [
-        (("therapists", i, "questionnaire"), t.questionnaire)
-        for i, t in enumerate(config.therapists)
-    ]
-    refs += [
-        (("clients", i, "questionnaire"), c.questionnaire) for i, c in enumerate(config.clients)
-    ]
-    for loc, key in refs:
-        if key is not None and key != DEFAULT_QUESTIONNAIRE.key and key not in where:
-            issues.append(ConfigIssue(loc, f"unknown questionnaire {key!r} (known: {known})"))
-    if not issues:
-        issues += _missing_wording(config, where)
-    return issues
+    entries = [_draft_of(entry) for entry in config.questionnaires]
+    return check_questionnaires(config.clinic, config.therapists, config.clients, entries)
 
 
-def _missing_wording(config: ClinicConfig, where: Mapping[str, int]) -> list[ConfigIssue]:
-    """Gaps in the wording of each questionnaire for each language its clients speak.
+def _draft_of(entry: QuestionnaireSpec | QuestionnaireFile) -> QuestionnaireDraft:
+    if isinstance(entry, QuestionnaireFile):
+        return QuestionnaireDraft(None, unread=entry.file)
+    return QuestionnaireDraft(entry.key, entry.missing_wording)
 
-    Digests and exports are in the clinic's language, so it is always needed too.
+
+_ENTRY: TypeAdapter[QuestionnaireSpec | QuestionnaireFile] = TypeAdapter(QuestionnaireEntry)
+_KEY: TypeAdapter[str] = TypeAdapter(QuestionnaireKey)
+_TITLE: TypeAdapter[dict[str, str]] = TypeAdapter(_Title)
+_SCALE = TypeAdapter(ScaleSpec)
+_ITEM = TypeAdapter(ItemSpec)
+
+
+def draft(value: Any) -> QuestionnaireDraft | None:
+    """What the checks can use of an entry as written, valid or not (None: nothing).
+
+    So that a config with an invalid questionnaire still has its other problems found: the
+    clients using it, and the wording of the parts of it that are valid.
     """
-    instruments = Instruments(config)
-    needed: dict[str, dict[str, str]] = {}  # key -> language -> first client who speaks it
-    for client in config.clients:
-        key = instruments.key_of(client)
-        if key in where:
-            language = config.client_language(client)
-            needed.setdefault(key, {config.clinic.language: "the clinic"}).setdefault(
-                language, f"client {client.code}"
-            )
-    issues = []
-    for key, languages in needed.items():
-        spec = instruments.specs[key]
-        for language, who in languages.items():
-            for loc, gap in spec.missing_wording(language):
-                text = f"{gap} ({who} uses {key!r} in {language!r})"
-                issues.append(ConfigIssue(("questionnaires", where[key], *loc), text))
-    return issues
+    entry = _valid(_ENTRY, value)
+    if entry is not None:
+        return _draft_of(entry)
+    if not isinstance(value, dict) or "file" in value:
+        return None
+    key = _valid(_KEY, value.get("key"))
+    if key is None:
+        return None
+    items = value.get("items")
+    wording = Wording(
+        _valid(_TITLE, value.get("title")),
+        _valid(_SCALE, value.get("scale")),
+        [_valid(_ITEM, item) for item in items] if isinstance(items, list) else [],
+    )
+    return QuestionnaireDraft(key, wording.gaps)
+
+
+def _valid(adapter: TypeAdapter[_T], value: Any) -> _T | None:
+    """``value`` validated, or None if it is not valid."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
