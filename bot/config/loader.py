@@ -8,8 +8,20 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.config.calendars import resolve_calendars
-from bot.config.problems import ClinicConfigError, ConfigProblem, fail, validation_problems
-from bot.config.yaml_read import Way, read_yaml
+from bot.config.includes import (
+    MAX_QUESTIONNAIRE_BYTES,
+    Included,
+    include_questionnaires,
+    remember,
+)
+from bot.config.problems import (
+    ClinicConfigError,
+    ConfigProblem,
+    Where,
+    fail,
+    validation_problems,
+)
+from bot.config.yaml_read import Way, decode, read_yaml
 from core.clinic import Client, ClinicConfig
 from core.clinic_checks import format_loc
 
@@ -25,15 +37,47 @@ def load_clinic_config(path: str | os.PathLike[str], *, way: Way | None = None) 
     """Load and validate a clinic file, raising ClinicConfigError listing all problems.
 
     ``way`` forces how the YAML is read (see ``yaml_read.Way``); by default the size decides.
+    Questionnaire files it names are read too (see ``includes``).
     """
     file = os.fspath(path)
-    text = _read_text(file)
+    text = decode(file, _read_bytes(file, MAX_FILE_BYTES, "a clinic file"))
     try:
         where, data = read_yaml(file, text, Client.model_validate, way)
         lean = True
     except ValidationError:  # reported from the data as written, below
         where, data = read_yaml(file, text, None, way)
         lean = False
+    found, included = _resolve_files(file, where, data, way)
+    if not found and lean:
+        try:
+            config = _validate_client_by_client(data)
+        except ValidationError:  # report from the data as written, as always
+            where, data = read_yaml(file, text, None, way)
+            found, included = _resolve_files(file, where, data, way)
+        else:
+            remember(file, included)
+            return config
+    try:
+        config = ClinicConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = validation_problems(file, where, data, exc, included)
+        raise ClinicConfigError(found + problems) from None
+    if found:
+        raise ClinicConfigError(found)
+    remember(file, included)
+    return config
+
+
+def _resolve_files(
+    file: str, where: Where, data: Any, way: Way | None
+) -> tuple[list[ConfigProblem], list[Included]]:
+    """Read the questionnaire files and check the calendar files ``data`` names.
+
+    Returns the calendars' problems and the questionnaire files read. A questionnaire file
+    that cannot be read stops the load at once: without it, the config would only show
+    problems that are not there (an unknown questionnaire for each client using it).
+    """
+    included, unread = include_questionnaires(file, data, where, _read_questionnaire, way)
     calendars = resolve_calendars(file, data)
     found = [
         ConfigProblem(file, format_loc(loc), line, message)
@@ -41,26 +85,20 @@ def load_clinic_config(path: str | os.PathLike[str], *, way: Way | None = None) 
             calendars, where([loc for loc, _ in calendars]), strict=True
         )
     ]
-    if not found and lean:
-        try:
-            return _validate_client_by_client(data)
-        except ValidationError:  # report from the data as written, as always
-            where, data = read_yaml(file, text, None, way)
-            resolve_calendars(file, data)
-    try:
-        config = ClinicConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ClinicConfigError(found + validation_problems(file, where, data, exc)) from None
-    if found:
-        raise ClinicConfigError(found)
-    return config
+    if unread:
+        raise ClinicConfigError(found + unread)
+    return found, included
 
 
-def _read_text(file: str) -> str:
-    """The file's text, refusing a file that is missing, unreadable, too large or not UTF-8."""
+def _read_questionnaire(file: str) -> bytes:
+    return _read_bytes(file, MAX_QUESTIONNAIRE_BYTES, "a questionnaire file")
+
+
+def _read_bytes(file: str, limit: int, kind: str) -> bytes:
+    """The file's content, refusing a file that is missing, unreadable or over ``limit``."""
     try:
         with open(file, "rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+            raw = stream.read(limit + 1)
     except FileNotFoundError:
         raise fail(file, "file not found") from None
     except IsADirectoryError:
@@ -69,14 +107,10 @@ def _read_text(file: str) -> str:
         raise fail(file, "not readable (permission denied)") from None
     except OSError as exc:
         raise fail(file, f"cannot read the file ({exc.strerror or exc})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        limit = f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
-        raise fail(file, f"file is larger than {limit}; a clinic file should be far smaller")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise fail(file, "not UTF-8 text; save the file with UTF-8 encoding", line) from None
+    if len(raw) > limit:
+        size = f"{limit // (1024 * 1024)} MiB"
+        raise fail(file, f"file is larger than {size}; {kind} should be far smaller")
+    return raw
 
 
 def _validate_client_by_client(data: Any) -> ClinicConfig:

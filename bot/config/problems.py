@@ -7,7 +7,7 @@ problems are found even when other fields are invalid, so every problem shows at
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,17 @@ from core.clinic import (
     Therapist,
     WeeklySession,
 )
-from core.clinic_checks import ConfigIssue, CrossFieldError, Loc, cross_field_issues, format_loc
+from core.clinic_checks import (
+    ConfigIssue,
+    CrossFieldError,
+    Loc,
+    ValueIssuesError,
+    cross_field_issues,
+    format_loc,
+    questionnaire_issues,
+)
 from core.clinic_values import Reschedule, Timing
+from core.questionnaire_config import ItemSpec, QuestionnaireSpec, ScaleSpec, draft
 from core.report_config import DigestSettings, FlagSettings, QuietHours, TherapistDigest
 
 Where = Callable[[list[Loc]], list[tuple[int, int]]]
@@ -46,11 +55,24 @@ class ConfigProblem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Part:
+    """A part of the config read from a file of its own: what is at or below ``loc``."""
+
+    loc: Loc
+    file: str
+    where: Where
+
+
 class ClinicConfigError(Exception):
-    """The clinic file is unusable; ``problems`` lists every problem found."""
+    """The clinic file is unusable; ``problems`` lists every problem found.
+
+    They are in line order, file by file (in the order each file first has a problem).
+    """
 
     def __init__(self, problems: list[ConfigProblem]) -> None:
-        self.problems = sorted(problems, key=lambda p: p.line or 0)
+        files = {file: n for n, file in enumerate(dict.fromkeys(p.file for p in problems))}
+        self.problems = sorted(problems, key=lambda p: (files[p.file], p.line or 0))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -60,22 +82,51 @@ def fail(file: str, message: str, line: int | None = None) -> ClinicConfigError:
 
 
 def validation_problems(
-    file: str, where: Where, data: Any, exc: ValidationError
+    file: str, where: Where, data: Any, exc: ValidationError, parts: Sequence[Part] = ()
 ) -> list[ConfigProblem]:
-    """Every problem pydantic found in ``data``, in file order, plus the cross-field ones."""
+    """Every problem pydantic found in ``data``, in file order, plus the cross-field ones.
+
+    A problem at or below a ``part``'s location is reported in that part's file, with its
+    path inside that file.
+    """
     issues: list[ConfigIssue] = []
     for err in exc.errors():
         error = err.get("ctx", {}).get("error")
+        loc = _written(err["loc"])
         if isinstance(error, CrossFieldError):
             issues += error.issues
+        elif isinstance(error, ValueIssuesError):
+            issues += [ConfigIssue((*loc, *i.loc), i.message) for i in error.issues]
         else:
-            loc = tuple(p for p in err["loc"] if p != "[key]")
             issues.append(ConfigIssue(loc, problem_message(err, data)))
     if not any(isinstance(e.get("ctx", {}).get("error"), CrossFieldError) for e in exc.errors()):
         issues += _partial_cross_check(data)
-    positions = where([issue.loc for issue in issues])
-    ordered = sorted(zip(positions, issues, strict=True), key=lambda pair: pair[0])
-    return [ConfigProblem(file, format_loc(i.loc), at[0], i.message) for at, i in ordered]
+    return _placed(Part((), file, where), parts, issues)
+
+
+def _written(loc: tuple[str | int, ...]) -> Loc:
+    """A pydantic error's location as the file writes it: without the tag of a union's
+    member (``questionnaires.0.inline.key``) or the mark of a dict key."""
+    if len(loc) > 2 and loc[0] == "questionnaires" and loc[2] in ("inline", "file"):
+        loc = (*loc[:2], *loc[3:])
+    return tuple(p for p in loc if p != "[key]")
+
+
+def _placed(whole: Part, parts: Sequence[Part], issues: list[ConfigIssue]) -> list[ConfigProblem]:
+    """Each issue as a problem of the file it is in, the whole file's first, each in order."""
+    grouped: dict[Part, list[ConfigIssue]] = {whole: []}
+    for issue in issues:
+        part = next((p for p in parts if issue.loc[: len(p.loc)] == p.loc), whole)
+        inner = issue.loc[len(part.loc) :]
+        grouped.setdefault(part, []).append(ConfigIssue(inner, issue.message))
+    problems = []
+    for part, inside in grouped.items():
+        positions = part.where([issue.loc for issue in inside])
+        ordered = sorted(zip(positions, inside, strict=True), key=lambda pair: pair[0])
+        problems += [
+            ConfigProblem(part.file, format_loc(i.loc), at[0], i.message) for at, i in ordered
+        ]
+    return problems
 
 
 def _partial_cross_check(data: dict[Any, Any]) -> list[ConfigIssue]:
@@ -96,7 +147,15 @@ def _partial_cross_check(data: dict[Any, Any]) -> list[ConfigIssue]:
     clinic = valid(ClinicSettings, data.get("clinic"))
     therapists = [valid(Therapist, t, ("code", "display_name")) for t in items("therapists")]
     clients = [valid(Client, c, ("code", "therapist", "language")) for c in items("clients")]
-    return cross_field_issues(clinic, therapists, clients)
+    issues = cross_field_issues(clinic, therapists, clients)
+    # again with each person's questionnaire, which the checks above do without
+    therapists = [valid(Therapist, t, (*_PERSON, "display_name")) for t in items("therapists")]
+    clients = [valid(Client, c, (*_PERSON, "therapist", "language")) for c in items("clients")]
+    drafts = [draft(entry) for entry in items("questionnaires")]
+    return issues + questionnaire_issues(clinic, therapists, clients, drafts)
+
+
+_PERSON = ("code", "questionnaire")
 
 
 #: The model of each section, by the key it is under (for "did you mean" hints).
@@ -115,6 +174,9 @@ _MODELS: dict[str | None, type[BaseModel]] = {
     "digests": DigestSettings,
     "digest": TherapistDigest,
     "quiet_hours": QuietHours,
+    "questionnaires": QuestionnaireSpec,
+    "scale": ScaleSpec,
+    "items": ItemSpec,
 }
 _HINTS = {
     "clinic": "add a 'clinic:' section with name, timezone and crisis_contacts",
@@ -139,6 +201,10 @@ _PLAIN = {
     "less_than_equal": "must be at most {le}, got {input}",
     "string_too_short": "must not be empty",
     "string_too_long": "too long: at most {max_length} characters",
+    "too_long": "too many: at most {max_length} entries, got {actual_length}",
+    "literal_error": "expected one of {expected}, got {got}",
+    "int_parsing": "expected a whole number, got {got}",
+    "bool_type": "expected true or false, got {got}",
 }
 
 
@@ -153,7 +219,7 @@ def problem_message(err: ErrorDetails, data: Any) -> str:
         text = "required" if kind == "missing" else "must not be empty"
         return f"{text} ({hint})" if hint else text
     if kind == "extra_forbidden":
-        parent = next((p for p in reversed(err["loc"][:-1]) if isinstance(p, str)), None)
+        parent = next((p for p in reversed(_written(err["loc"])[:-1]) if isinstance(p, str)), None)
         fields = _MODELS[parent].model_fields if parent in _MODELS else {}
         allowed = [info.alias or name for name, info in fields.items()]
         close = difflib.get_close_matches(field, allowed, n=1)

@@ -47,16 +47,21 @@ class TreeLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
-def read_tree(file: str, text: str, loader_class: Any) -> tuple[Where, Any]:
+CLINIC_TOP = "'clinic:', 'therapists:' and 'clients:'"
+"""What the top level of a clinic file holds, for the messages about one that does not."""
+
+
+def read_tree(file: str, text: str, loader_class: Any, top: str = CLINIC_TOP) -> tuple[Where, Any]:
     """Plain data from the YAML, and where each location is in the file.
 
     ``loader_class`` is ``TreeLoader``, or libyaml's ``CSafeLoader`` for a large file whose
     events ``yaml_events`` has already read (and so refused aliases and deep nesting in).
+    ``top`` says what the top-level mapping holds, for a file without one.
     """
     try:
         loader = loader_class(text)
         try:
-            root = _checked_root(file, loader)
+            root = _checked_root(file, loader, top)
             try:
                 data = loader.construct_document(root)
             except MISFITS:
@@ -68,14 +73,13 @@ def read_tree(file: str, text: str, loader_class: Any) -> tuple[Where, Any]:
     return (lambda locs: positions(_spots(root), locs)), data
 
 
-def _checked_root(file: str, loader: Any) -> MappingNode:
+def _checked_root(file: str, loader: Any, top: str) -> MappingNode:
     """The document's top-level mapping, its duplicate keys refused and its times kept text."""
     root = loader.get_single_node()
     if root is None:
-        raise fail(file, "file is empty; expected 'clinic:', 'therapists:' and 'clients:'")
+        raise fail(file, f"file is empty; expected {top}")
     if not isinstance(root, MappingNode):
-        message = "expected 'clinic:', 'therapists:' and 'clients:' at the top level"
-        raise fail(file, message, position(root.start_mark)[0])
+        raise fail(file, f"expected {top} at the top level", position(root.start_mark)[0])
     duplicates: list[ConfigProblem] = []
     _check_nodes(file, root, (), duplicates)
     if duplicates:
