@@ -178,7 +178,8 @@ class Wording:
             labels = self.scale.labels.get(language, {})
             for end in (self.scale.min, self.scale.max):
                 if end not in labels:
-                    gaps.append((("scale", "labels"), f"no {language!r} label for point {end}"))
+                    text = f"no {language!r} label for point {end}"
+                    gaps.append((("scale", "labels", language), text))
         for i, item in enumerate(self.items):
             if item is not None and language not in item.text:
                 gaps.append((("items", i, "text"), f"no {language!r} text for {item.key!r}"))
