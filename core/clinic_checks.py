@@ -156,6 +156,8 @@ def questionnaire_issues(
     ]
     refs += [(("therapists", i, "questionnaire"), _ref(t)) for i, t in enumerate(therapists)]
     refs += [(("clients", i, "questionnaire"), _ref(c)) for i, c in enumerate(clients)]
+    # an entry whose key is not known may be the one a reference means
+    refs = refs if all(e is not None and e.key is not None for e in entries) else []
     for loc, key in refs:
         if key is not None and key != DEFAULT_QUESTIONNAIRE.key and key not in where:
             issues.append(ConfigIssue(loc, f"unknown questionnaire {key!r} (known: {known})"))

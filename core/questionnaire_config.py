@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,8 +19,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    TypeAdapter,
-    ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -40,7 +39,6 @@ from core.schema_hints import text_schema
 if TYPE_CHECKING:
     from core.clinic import Client, ClinicConfig
 
-_T = TypeVar("_T")
 _QUESTIONNAIRE_KEY = re.compile(r"[a-z0-9-]{1,32}")
 _ITEM_KEY = re.compile(r"[a-z0-9_]{1,24}")
 
@@ -67,8 +65,20 @@ ItemKey = Annotated[
 _Text = Annotated[str, Field(min_length=1, max_length=300)]
 _Short = Annotated[str, Field(min_length=1, max_length=24)]
 _Label = Annotated[str, Field(min_length=1, max_length=40)]
-_Title = Annotated[
-    dict[Language, Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1)
+_Points = Annotated[
+    dict[int, _Label],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "labels of points of the scale, such as {1: Not at all, 5: Fully}",
+            "propertyNames": {"pattern": "^[0-9]{1,3}$"},
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 40},
+        }
+    ),
+]
+Title = Annotated[
+    dict[Language, Annotated[str, Field(min_length=1, max_length=100)]],
+    Field(min_length=1, description="the questionnaire's name, by language"),
 ]
 
 
@@ -79,9 +89,11 @@ class _Model(BaseModel):
 class ScaleSpec(_Model):
     """The points every item is answered on, and what some of them mean, by language."""
 
-    min: int = Field(ge=0, le=100, strict=True)
-    max: int = Field(ge=0, le=100, strict=True)
-    labels: dict[Language, dict[int, _Label]] = Field(default_factory=dict)
+    min: int = Field(ge=0, le=100, strict=True, description="the lowest answer")
+    max: int = Field(ge=0, le=100, strict=True, description="the highest; at most 11 points")
+    labels: dict[Language, _Points] = Field(
+        default_factory=dict, description="by language: any points, at least min and max"
+    )
 
     @model_validator(mode="after")
     def _fits(self) -> ScaleSpec:
@@ -113,19 +125,25 @@ class ItemSpec(_Model):
 
     key: ItemKey
     dimension: Literal["bond", "goals", "tasks", "overall", "other"]
-    text: dict[Language, _Text] = Field(min_length=1)
-    short: dict[Language, _Short] = Field(default_factory=dict)  # for digests; else the key
-    reverse: bool = Field(default=False, strict=True)  # true: a higher answer means worse
+    text: dict[Language, _Text] = Field(min_length=1, description="the question, by language")
+    short: dict[Language, _Short] = Field(  # for digests; else the key
+        default_factory=dict, description="a short name for digests, by language"
+    )
+    reverse: bool = Field(  # stored as given, turned before rules and charts
+        default=False, strict=True, description="true: a higher answer means worse"
+    )
 
 
 class QuestionnaireSpec(_Model):
     """A questionnaire written in the config (or in a file of its own)."""
 
     key: QuestionnaireKey
-    title: _Title
+    title: Title
     scale: ScaleSpec
-    items: list[ItemSpec] = Field(min_length=1, max_length=MAX_ITEMS)
-    licence: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    items: list[ItemSpec] = Field(min_length=1, max_length=MAX_ITEMS, description="in order")
+    licence: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        default=None, description="the licence it is used under, shown in exports and /help"
+    )
     #: Flag thresholds on this questionnaire's own scale; else the clinic's, scaled from 0-10.
     flags: FlagSettings | None = None
 
@@ -192,7 +210,9 @@ class Wording:
 class QuestionnaireFile(_Model):
     """A questionnaire kept in a file of its own, relative to the clinic file."""
 
-    file: Annotated[str, Field(min_length=1, max_length=500)]
+    file: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        description="a questionnaire file, relative to the clinic file"
+    )
 
 
 def _entry_kind(value: Any) -> str:
@@ -240,49 +260,12 @@ class Instruments:
 
 def questionnaire_issues(config: ClinicConfig) -> list[ConfigIssue]:
     """Unknown, duplicate and unread questionnaires, and wording a client would miss."""
-    entries = [_draft_of(entry) for entry in config.questionnaires]
+    entries = [draft_of(entry) for entry in config.questionnaires]
     return check_questionnaires(config.clinic, config.therapists, config.clients, entries)
 
 
-def _draft_of(entry: QuestionnaireSpec | QuestionnaireFile) -> QuestionnaireDraft:
+def draft_of(entry: QuestionnaireSpec | QuestionnaireFile) -> QuestionnaireDraft:
+    """What the checks need of a valid entry."""
     if isinstance(entry, QuestionnaireFile):
         return QuestionnaireDraft(None, unread=entry.file)
     return QuestionnaireDraft(entry.key, entry.missing_wording)
-
-
-_ENTRY: TypeAdapter[QuestionnaireSpec | QuestionnaireFile] = TypeAdapter(QuestionnaireEntry)
-_KEY: TypeAdapter[str] = TypeAdapter(QuestionnaireKey)
-_TITLE: TypeAdapter[dict[str, str]] = TypeAdapter(_Title)
-_SCALE = TypeAdapter(ScaleSpec)
-_ITEM = TypeAdapter(ItemSpec)
-
-
-def draft(value: Any) -> QuestionnaireDraft | None:
-    """What the checks can use of an entry as written, valid or not (None: nothing).
-
-    So that a config with an invalid questionnaire still has its other problems found: the
-    clients using it, and the wording of the parts of it that are valid.
-    """
-    entry = _valid(_ENTRY, value)
-    if entry is not None:
-        return _draft_of(entry)
-    if not isinstance(value, dict) or "file" in value:
-        return None
-    key = _valid(_KEY, value.get("key"))
-    if key is None:
-        return None
-    items = value.get("items")
-    wording = Wording(
-        _valid(_TITLE, value.get("title")),
-        _valid(_SCALE, value.get("scale")),
-        [_valid(_ITEM, item) for item in items] if isinstance(items, list) else [],
-    )
-    return QuestionnaireDraft(key, wording.gaps)
-
-
-def _valid(adapter: TypeAdapter[_T], value: Any) -> _T | None:
-    """``value`` validated, or None if it is not valid."""
-    try:
-        return adapter.validate_python(value)
-    except ValidationError:
-        return None

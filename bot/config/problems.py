@@ -34,7 +34,8 @@ from core.clinic_checks import (
     questionnaire_issues,
 )
 from core.clinic_values import Reschedule, Timing
-from core.questionnaire_config import ItemSpec, QuestionnaireSpec, ScaleSpec, draft
+from core.questionnaire_config import ItemSpec, QuestionnaireFile, QuestionnaireSpec, ScaleSpec
+from core.questionnaire_drafts import draft
 from core.report_config import DigestSettings, FlagSettings, QuietHours, TherapistDigest
 
 Where = Callable[[list[Loc]], list[tuple[int, int]]]
@@ -175,6 +176,7 @@ _MODELS: dict[str | None, type[BaseModel]] = {
     "digest": TherapistDigest,
     "quiet_hours": QuietHours,
     "questionnaires": QuestionnaireSpec,
+    "file": QuestionnaireFile,  # the tag of a questionnaire entry's ``file:`` form
     "scale": ScaleSpec,
     "items": ItemSpec,
 }
@@ -204,7 +206,6 @@ _PLAIN = {
     "too_long": "too many: at most {max_length} entries, got {actual_length}",
     "literal_error": "expected one of {expected}, got {got}",
     "int_parsing": "expected a whole number, got {got}",
-    "bool_type": "expected true or false, got {got}",
 }
 
 
@@ -219,7 +220,8 @@ def problem_message(err: ErrorDetails, data: Any) -> str:
         text = "required" if kind == "missing" else "must not be empty"
         return f"{text} ({hint})" if hint else text
     if kind == "extra_forbidden":
-        parent = next((p for p in reversed(_written(err["loc"])[:-1]) if isinstance(p, str)), None)
+        parent = next((p for p in reversed(err["loc"][:-1]) if isinstance(p, str)), None)
+        parent = "questionnaires" if parent == "inline" else parent  # a union member's tag
         fields = _MODELS[parent].model_fields if parent in _MODELS else {}
         allowed = [info.alias or name for name, info in fields.items()]
         close = difflib.get_close_matches(field, allowed, n=1)
