@@ -148,7 +148,7 @@ class QuestionnaireSpec(_Model):
     flags: FlagSettings | None = None
 
     @model_validator(mode="after")
-    def _unique_items(self) -> QuestionnaireSpec:
+    def _consistent(self) -> QuestionnaireSpec:
         seen: dict[str, int] = {}
         issues: list[ConfigIssue] = []
         for i, item in enumerate(self.items):
@@ -156,9 +156,24 @@ class QuestionnaireSpec(_Model):
                 text = f"duplicate item key {item.key!r} (already items[{seen[item.key]}])"
                 issues.append(ConfigIssue(("items", i, "key"), text))
             seen.setdefault(item.key, i)
-        if issues:
-            raise ValueIssuesError(issues)
-        return self
+        if issues or self.flags is None:
+            return _refuse(issues, self)
+        # Its own flags are read as written, on its own scale: a level or a distance only
+        # fits 0-10 (as the ones left out, which keep their defaults) would flag every answer.
+        low, high = self.scale.min, self.scale.max
+        flags = self.flags
+        written = flags.model_fields_set
+        for name, value, top in (
+            ("low_item", flags.low_item, high),
+            ("low_mean", flags.low_mean, high),
+            ("baseline_drop_points", flags.baseline_drop_points, high - low),
+            ("last_drop_points", flags.last_drop_points, high - low),
+        ):
+            if value > top:
+                what = f"{value}" if name in written else f"the default {value} (for 0-10)"
+                text = f"{what} is beyond this questionnaire's scale {low}-{high}: set it on "
+                issues.append(ConfigIssue(("flags", name), text + "that scale"))
+        return _refuse(issues, self)
 
     def questionnaire(self) -> Questionnaire:
         """The questionnaire as the rest of the bot uses it."""
@@ -177,6 +192,12 @@ class QuestionnaireSpec(_Model):
     def missing_wording(self, language: str) -> list[tuple[Loc, str]]:
         """What a client speaking ``language`` would miss: (where, what) for each gap."""
         return Wording(self.title, self.scale, self.items).gaps(language)
+
+
+def _refuse(issues: list[ConfigIssue], spec: QuestionnaireSpec) -> QuestionnaireSpec:
+    if issues:
+        raise ValueIssuesError(issues)
+    return spec
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def test_the_schema_goes_to_stdout_or_to_a_file(
     assert "clinic.schema.json" in capsys.readouterr().err
 
 
-QUESTIONNAIRE = {
+QUESTIONNAIRE: dict[str, Any] = {
     "key": "brief-5",
     "title": {"en": "Session check"},
     "scale": {"min": 1, "max": 5, "labels": {"en": {1: "Not at all", 5: "Completely"}}},

@@ -278,3 +278,25 @@ def test_check_config_accepts_a_valid_questionnaire(capsys: pytest.CaptureFixtur
     assert main(["check-config", write(HEADER + BRIEF)]) == 0
 
     assert "clinic.yaml is valid" in capsys.readouterr().out
+
+
+def test_a_questionnaires_own_flags_are_on_its_own_scale() -> None:
+    own = "    flags: {low_item: 2, low_mean: 3.5}\n"
+
+    config = load_clinic_config(write(HEADER + BRIEF + own))
+
+    flags = config.instruments.flags_for(config.instruments.of(config.clients[0]))
+    assert flags is not None
+    assert (flags.low_item, flags.low_mean) == (2, 3.5)
+
+
+def test_own_flags_beyond_the_scale_are_refused_even_the_defaults_left_out() -> None:
+    """Own flags are read as written: the default low_mean 7.5 on 1-5 would flag everyone."""
+    text = HEADER + BRIEF + "    flags:\n      low_item: 6\n"
+
+    assert problems(text) == [
+        "clinic.yaml:32: questionnaires[0].flags.low_mean: the default 7.5 (for 0-10) is "
+        "beyond this questionnaire's scale 1-5: set it on that scale",
+        "clinic.yaml:33: questionnaires[0].flags.low_item: 6 is beyond this questionnaire's "
+        "scale 1-5: set it on that scale",
+    ]
