@@ -84,6 +84,13 @@ def test_a_valid_questionnaire_is_what_its_clients_answer() -> None:
     assert config.instruments.of(c102).key == "alliance-v1"
 
 
+_UNKNOWN = {
+    "clinic": ('an."}\n', 'an."}\n  questionnaire: brief-7\n'),
+    "therapist": ("Dr. Rivera\n", "Dr. Rivera\n    questionnaire: brief-7\n"),
+    "client": ("questionnaire: brief-5", "questionnaire: brief-7"),
+}
+
+
 @pytest.mark.parametrize(
     ("where", "line", "path"),
     [
@@ -95,17 +102,7 @@ def test_a_valid_questionnaire_is_what_its_clients_answer() -> None:
 def test_an_unknown_questionnaire_is_refused_where_it_is_named(
     where: str, line: int, path: str
 ) -> None:
-    text = HEADER + BRIEF
-    if where == "clinic":
-        text = text.replace(
-            '"Rufen Sie 112 an."}\n', '"Rufen Sie 112 an."}\n  questionnaire: brief-7\n'
-        )
-    elif where == "therapist":
-        text = text.replace("Dr. Rivera\n", "Dr. Rivera\n    questionnaire: brief-7\n")
-    else:
-        text = text.replace("questionnaire: brief-5", "questionnaire: brief-7")
-
-    found = problems(text)
+    found = problems((HEADER + BRIEF).replace(*_UNKNOWN[where], 1))
 
     expected = f"clinic.yaml:{line}: {path}: "
     assert found == [expected + "unknown questionnaire 'brief-7' (known: alliance-v1, brief-5)"]
