@@ -100,14 +100,19 @@ async def _unblock(user: SimUser, body: Body) -> object:
     return True
 
 
-def control_routes(sandbox: BotApiSandbox) -> list[web.RouteDef]:
-    """Routes of the control API bound to one sandbox."""
+class _Control:
+    """The control API's handlers, bound to one sandbox."""
 
-    def user_route(action: UserAction) -> Callable[[web.Request], Awaitable[web.Response]]:
+    def __init__(self, sandbox: BotApiSandbox) -> None:
+        self.sandbox = sandbox
+
+    def user_route(self, action: UserAction) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """A handler that runs ``action`` as the simulated user named in the path."""
+
         async def handle(request: web.Request) -> web.Response:
             try:
                 body = await _body(request) if request.method == "POST" else {}
-                user = sandbox.user(
+                user = self.sandbox.user(
                     int(request.match_info["user_id"]),
                     str(body.get("first_name", "Sim")),
                     str(body.get("language_code", "en")),
@@ -120,61 +125,67 @@ def control_routes(sandbox: BotApiSandbox) -> list[web.RouteDef]:
 
         return handle
 
-    async def stats(request: web.Request) -> web.Response:
-        return _ok(sandbox.stats.as_dict())
+    async def stats(self, _request: web.Request) -> web.Response:
+        return _ok(self.sandbox.stats.as_dict())
 
-    async def fail(request: web.Request) -> web.Response:
+    async def fail(self, request: web.Request) -> web.Response:
         try:
             body = await _body(request)
             if body.get("fraction") is not None:
-                sandbox.fail_randomly(
+                self.sandbox.fail_randomly(
                     str(body["method"]),
                     error_code=int(body["error_code"]),
                     fraction=float(body["fraction"]),
                     seed=int(body.get("seed", 0)),
                     description=body.get("description"),
                 )
-                return _ok(True)
-            sandbox.fail_next(
-                str(body["method"]),
-                error_code=int(body["error_code"]),
-                description=body.get("description"),
-                retry_after=body.get("retry_after"),
-                times=int(body.get("times", 1)),
-                seconds=None if body.get("seconds") is None else float(body["seconds"]),
-            )
+            else:
+                self.sandbox.fail_next(
+                    str(body["method"]),
+                    error_code=int(body["error_code"]),
+                    description=body.get("description"),
+                    retry_after=body.get("retry_after"),
+                    times=int(body.get("times", 1)),
+                    seconds=None if body.get("seconds") is None else float(body["seconds"]),
+                )
         except (KeyError, TypeError, ValueError) as error:
             return _fail(f"{type(error).__name__}: {error}", 400)
         return _ok(True)
 
-    async def clear(request: web.Request) -> web.Response:
-        sandbox.clear_faults()
+    async def clear(self, _request: web.Request) -> web.Response:
+        self.sandbox.clear_faults()
         return _ok(True)
 
-    async def delay(request: web.Request) -> web.Response:
+    async def delay(self, request: web.Request) -> web.Response:
         try:
             body = await _body(request)
             times = int(body.get("times", 1))
-            sandbox.delay_next(str(body["method"]), float(body["seconds"]), times)
+            self.sandbox.delay_next(str(body["method"]), float(body["seconds"]), times)
         except (KeyError, TypeError, ValueError) as error:
             return _fail(f"{type(error).__name__}: {error}", 400)
         return _ok(True)
 
+
+#: What a simulated user can be made to do, by the last part of the path.
+_USER_ACTIONS: dict[str, UserAction] = {
+    "text": _text,
+    "command": _command,
+    "tap": _tap,
+    "wait": _wait,
+    "block": _block,
+    "unblock": _unblock,
+}
+
+
+def control_routes(sandbox: BotApiSandbox) -> list[web.RouteDef]:
+    """Routes of the control API bound to one sandbox."""
+    control = _Control(sandbox)
     base = r"/sandbox/users/{user_id:-?\d+}"
-    actions: dict[str, UserAction] = {
-        "text": _text,
-        "command": _command,
-        "tap": _tap,
-        "wait": _wait,
-        "block": _block,
-        "unblock": _unblock,
-    }
-    routes = [web.post(f"{base}/{name}", user_route(action)) for name, action in actions.items()]
     return [
-        *routes,
-        web.get(f"{base}/messages", user_route(_messages)),
-        web.get("/sandbox/stats", stats),
-        web.post("/sandbox/fail", fail),
-        web.post("/sandbox/delay", delay),
-        web.post("/sandbox/clear", clear),
+        *(web.post(f"{base}/{name}", control.user_route(a)) for name, a in _USER_ACTIONS.items()),
+        web.get(f"{base}/messages", control.user_route(_messages)),
+        web.get("/sandbox/stats", control.stats),
+        web.post("/sandbox/fail", control.fail),
+        web.post("/sandbox/delay", control.delay),
+        web.post("/sandbox/clear", control.clear),
     ]
