@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Row, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.lease_queue import Leased, LeaseQueue, Statuses
@@ -194,22 +195,13 @@ class Deliveries(Leased[Job]):
         A new digest replaces older digests of the same therapist still waiting, so after
         downtime only the latest one is sent.
         """
-        insert = postgresql.insert if self._db.is_postgresql else sqlite.insert
         with self._db.transaction() as s:
             therapist_id = s.scalar(
                 select(TherapistRow.id).where(TherapistRow.code == therapist_code)
             )
-            if therapist_id is None:
-                return False
-            known = s.scalar(
-                select(DeliveryRow.id).where(
-                    DeliveryRow.kind == kind,
-                    DeliveryRow.therapist_id == therapist_id,
-                    DeliveryRow.period_key == period_key,
-                )
-            )
-            if known is not None:  # the usual case on every tick: a read, not a write
-                return False
+            if therapist_id is None or _recorded(s, kind, therapist_id, period_key):
+                return False  # the usual case on every tick: a read, not a write
+            insert = postgresql.insert if self._db.is_postgresql else sqlite.insert
             result = s.execute(
                 insert(DeliveryRow)
                 .values(
@@ -229,16 +221,7 @@ class Deliveries(Leased[Job]):
             )
             inserted = result.first() is not None
             if inserted and kind is Kind.DIGEST:
-                s.execute(
-                    update(DeliveryRow)
-                    .where(
-                        DeliveryRow.kind == kind,
-                        DeliveryRow.therapist_id == therapist_id,
-                        DeliveryRow.period_key != period_key,
-                        DeliveryRow.status == State.PENDING,
-                    )
-                    .values(status=State.SKIPPED, last_error="Superseded")
-                )
+                _supersede_digests(s, therapist_id, period_key)
             return inserted
 
     def finish(self, job_id: int, state: State, now: datetime, error: str | None = None) -> None:
@@ -280,3 +263,29 @@ class Deliveries(Leased[Job]):
                 )
             )
             return None if status is None else State(status)
+
+
+def _recorded(s: Session, kind: Kind, therapist_id: int, period_key: str) -> bool:
+    """Whether this (kind, therapist, period) already has a delivery."""
+    found = s.scalar(
+        select(DeliveryRow.id).where(
+            DeliveryRow.kind == kind,
+            DeliveryRow.therapist_id == therapist_id,
+            DeliveryRow.period_key == period_key,
+        )
+    )
+    return found is not None
+
+
+def _supersede_digests(s: Session, therapist_id: int, period_key: str) -> None:
+    """Skip the therapist's older digests still waiting: only the latest is worth sending."""
+    s.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.kind == Kind.DIGEST,
+            DeliveryRow.therapist_id == therapist_id,
+            DeliveryRow.period_key != period_key,
+            DeliveryRow.status == State.PENDING,
+        )
+        .values(status=State.SKIPPED, last_error="Superseded")
+    )
