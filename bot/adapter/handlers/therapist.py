@@ -91,12 +91,13 @@ class TherapistHandlers:
             await reply(update, View(html_text(language, "report.history.usage")))
             return
         code = context.args[0][:_MAX_CODE]
-        limit = self.s.config.flags.history_checkins
-        found = self.s.histories.for_client(therapist.code, code, limit)
+        config = self.s.config
+        limit, instruments = config.flags.history_checkins, config.instruments
+        found = self.s.histories.for_client(therapist.code, code, limit, instruments.by_key)
         if found is None:
             await reply(update, View(html_text(language, "report.history.unknown", code=code)))
             return
-        summary = summarize(found, self.s.config.flags)
+        summary = summarize(found, config.flags, instruments.flags_for)
         out: list[Outgoing] = [part_view(p) for p in render_history(summary, language, tz)]
         if summary.latest is not None:
             png = await asyncio.to_thread(render_chart, [summary], language, tz)
