@@ -4,12 +4,13 @@ charts name its items, read it on its scale, and say when the instrument changed
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 
 from core.clinic import ClinicConfig
-from sandbox import SimUser
+from sandbox import SandboxMessage, SimUser
 from tests.conftest import clinic_config
 from tests.e2e.conftest import Clinic
 from tests.e2e.test_digests import CHECKINS_DUE
@@ -47,14 +48,18 @@ def config() -> ClinicConfig:
     return with_brief_5(c101=False)
 
 
+def shows(step: str, message: SandboxMessage) -> bool:
+    """Whether a check-in message has come to ``step``."""
+    return step in (message.text or "")
+
+
 async def answer_brief_5(user: SimUser, values: list[str]) -> None:
     """Tap the three answers of a brief-5 check-in, then skip the note."""
     checkin = user.last_message()
-    for number, value in enumerate(values, start=2):
+    for number, value in enumerate(values, start=1):
         await user.tap(checkin, text=value)
-        if number <= len(values):
-            await user.wait_for_message(lambda m, n=number: f"question {n} of 3" in (m.text or ""))
-    await user.wait_for_message(lambda m: "bring up next time" in (m.text or ""))
+        step = f"question {number + 1} of 3" if number < len(values) else "bring up next time"
+        await user.wait_for_message(partial(shows, step))
     await user.tap(checkin, text="Skip")
     await user.wait_for_message(lambda m: "answers are saved" in (m.text or ""))
 
