@@ -34,8 +34,6 @@ from storage.tables import AnswerRow, CheckinRow, ClientRow, ConcernRow, NoteRow
 _CODES_PER_QUERY = 500
 #: Check-ins that reached the client.
 DELIVERED = (CheckinStatus.OPEN, CheckinStatus.COMPLETED, CheckinStatus.EXPIRED)
-
-
 #: Only the built-in questionnaire: what a history knows without the config's.
 BUILTIN_ONLY: Mapping[str, Questionnaire] = MappingProxyType(
     {DEFAULT_QUESTIONNAIRE.key: DEFAULT_QUESTIONNAIRE}
