@@ -3,6 +3,7 @@
 Alliance ratings pile up at the top of the scale, so flags compare a client with their
 own history (``CLINICAL.md``): the median of their last few answers, and a drop that
 counts, the larger of a number of points and a number of their own standard deviations.
+Everything here is on the scale of the client's instrument (``Limits`` are scaled to it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from core.history import CheckinPoint, ClientHistory, item_series
-from core.report_config import FlagSettings
+from core.report_config import Limits
 
 #: Evidence about the mean of the answered items rather than one item.
 MEAN = "mean"
@@ -34,7 +35,7 @@ class Baseline:
         return self.median - self.threshold
 
 
-def baseline(values: Sequence[float], settings: FlagSettings) -> Baseline | None:
+def baseline(values: Sequence[float], settings: Limits) -> Baseline | None:
     """The usual level from earlier values, oldest first; None with too few of them."""
     window = list(values)[-settings.baseline_window :]
     if len(window) < settings.baseline_min_points:
@@ -61,6 +62,6 @@ def value_of(point: CheckinPoint, key: str) -> float | None:
     return point.mean if key == MEAN else point.values.get(key)
 
 
-def usual_range(history: ClientHistory, key: str, settings: FlagSettings) -> Baseline | None:
+def usual_range(history: ClientHistory, key: str, settings: Limits) -> Baseline | None:
     """The usual level of an item before the latest answered check-in."""
     return baseline(series(history.answered[:-1], key), settings)

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.baseline import Baseline, usual_range
-from core.flags import Fired, Rule, Severity, evaluate
-from core.history import CheckinPoint, ClientHistory, SharedNote
+from core.flags import Fired, OwnFlags, Rule, Severity, evaluate, limits_for, no_own_flags
+from core.history import CheckinPoint, ClientHistory, InstrumentRun, SharedNote
+from core.questionnaire import Questionnaire
 from core.report_config import FlagSettings
 
 #: Statuses of clients who have not started taking part; they are left out of the rate.
@@ -39,7 +40,11 @@ _ORDER = {Category.ATTENTION: 0, Category.CHECK: 1, Category.STABLE: 2}
 
 @dataclass(frozen=True)
 class ClientSummary:
-    """One client as a therapist sees them in a digest or brief."""
+    """One client as a therapist sees them in a digest or brief.
+
+    ``points`` are the check-ins on the client's current ``questionnaire``; ``earlier``
+    holds the runs on the instruments before it, shown as history only.
+    """
 
     code: str
     status: str
@@ -50,12 +55,28 @@ class ClientSummary:
     concerns: tuple[SharedNote, ...]
     missed: int
     points: tuple[CheckinPoint, ...]
-    item_keys: tuple[str, ...]
+    questionnaire: Questionnaire
+    earlier: tuple[InstrumentRun, ...] = ()
+
+    @property
+    def item_keys(self) -> tuple[str, ...]:
+        """The current questionnaire's item keys, in its order."""
+        return tuple(item.key for item in self.questionnaire.items)
+
+    @property
+    def every_point(self) -> tuple[CheckinPoint, ...]:
+        """Every check-in read, whatever its instrument, oldest first."""
+        return (*(p for run in self.earlier for p in run.points), *self.points)
+
+    @property
+    def switched_at(self) -> datetime | None:
+        """When the current instrument's first check-in was, if an earlier one is read."""
+        return self.points[0].session_start if self.earlier and self.points else None
 
     @property
     def started(self) -> bool:
         """Whether the client takes part (or took part) in check-ins."""
-        return bool(self.points) or self.status not in NOT_STARTED
+        return bool(self.every_point) or self.status not in NOT_STARTED
 
 
 def _named_once(fired: Sequence[Fired]) -> tuple[Fired, ...]:
@@ -77,15 +98,22 @@ def _named_once(fired: Sequence[Fired]) -> tuple[Fired, ...]:
 _ITEM_RULES = (Rule.LOW_ITEM, Rule.LOW_MEAN, Rule.BASELINE_DROP, Rule.LAST_DROP)
 
 
-def summarize(history: ClientHistory, settings: FlagSettings) -> ClientSummary:
-    """Fire the rules for one client and gather what a digest shows about them."""
-    fired = _named_once(evaluate(history, settings))
+def summarize(
+    history: ClientHistory, settings: FlagSettings, own: OwnFlags = no_own_flags
+) -> ClientSummary:
+    """Fire the rules for one client and gather what a digest shows about them.
+
+    ``own`` gives a questionnaire's own thresholds, if it has any; else ``settings`` are
+    scaled to the client's instrument.
+    """
+    limits = limits_for(history, settings, own)
+    fired = _named_once(evaluate(history, limits))
     worst = max((f.severity for f in fired), default=Severity.NOTE)
     answered = history.answered
     usual = {
         key: found
         for key in history.item_keys
-        if (found := usual_range(history, key, settings)) is not None
+        if (found := usual_range(history, key, limits)) is not None
     }
     return ClientSummary(
         code=history.code,
@@ -95,9 +123,10 @@ def summarize(history: ClientHistory, settings: FlagSettings) -> ClientSummary:
         latest=answered[-1] if answered else None,
         usual=usual,
         concerns=tuple(history.open_concerns),
-        missed=sum(1 for p in history.points if p.missed),
+        missed=sum(1 for p in history.every_point if p.missed),
         points=tuple(history.points),
-        item_keys=tuple(history.item_keys),
+        questionnaire=history.questionnaire,
+        earlier=tuple(history.earlier),
     )
 
 
@@ -142,10 +171,11 @@ def build_digest(
     histories: Sequence[ClientHistory],
     settings: FlagSettings,
     now: datetime,
+    own: OwnFlags = no_own_flags,
 ) -> Digest:
     """The digest of ``histories``, which must all be this therapist's clients."""
     summaries = sorted(
-        (summarize(h, settings) for h in histories),
+        (summarize(h, settings, own) for h in histories),
         key=lambda c: (_ORDER[c.category], c.code.casefold()),
     )
     return Digest(therapist_code, now, tuple(summaries))
@@ -166,7 +196,7 @@ class Brief:
         since = self.since
         return tuple(
             p
-            for p in self.client.points
+            for p in self.client.every_point
             if (since is None or p.session_start >= since) and p.session_start < self.session_start
         )
 
@@ -177,9 +207,10 @@ def build_brief(
     settings: FlagSettings,
     session_start: datetime,
     since: datetime | None,
+    own: OwnFlags = no_own_flags,
 ) -> Brief:
     """The brief before the session at ``session_start``."""
-    return Brief(therapist_code, session_start, summarize(history, settings), since)
+    return Brief(therapist_code, session_start, summarize(history, settings, own), since)
 
 
 Report = Digest | Brief

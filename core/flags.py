@@ -2,21 +2,24 @@
 
 Each rule returns a ``Fired`` with the evidence a therapist needs to judge it ("Goals 5,
 usually 9-10"); the wording of reasons and next steps lives in ``messages/``. Thresholds
-come from ``FlagSettings``. Skipped items are left out, never counted as zero. Rules read
-the latest answered check-in, however old it is; the digest says when it was given.
+come from ``FlagSettings``, scaled to the client's instrument (``Limits``; ``limits_for``).
+Skipped items are left out, never counted as zero. Rules read the latest answered check-in
+on the client's current instrument, however old it is; the digest says when it was given.
+Answers to reverse items arrive turned, so a low value is a worse one on every item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from itertools import pairwise
 
 from core.baseline import MEAN, baseline, series, usual_range, value_of
 from core.history import ClientHistory, item_series
 from core.model import CheckinStatus
-from core.report_config import FlagSettings
+from core.questionnaire import Questionnaire
+from core.report_config import FlagSettings, Limits
 
 
 class Severity(IntEnum):
@@ -93,37 +96,37 @@ class Fired:
         return min(items, key=lambda e: e.value).item if items else None
 
 
-def _evidence(history: ClientHistory, key: str, value: float, settings: FlagSettings) -> Evidence:
-    usual = usual_range(history, key, settings)
+def _evidence(history: ClientHistory, key: str, value: float, limits: Limits) -> Evidence:
+    usual = usual_range(history, key, limits)
     if usual is None:
         return Evidence(key, value)
     return Evidence(key, value, usual.low, usual.high)
 
 
-def low_item(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+def low_item(history: ClientHistory, limits: Limits) -> Fired | None:
     """Any item of the latest check-in at or below ``low_item``."""
-    if not (answered := history.answered):
+    if not limits.absolute or not (answered := history.answered):
         return None
     values = answered[-1].values
     low = [
-        _evidence(history, key, values[key], settings)
+        _evidence(history, key, values[key], limits)
         for key in history.item_keys
-        if key in values and values[key] <= settings.low_item
+        if key in values and values[key] <= limits.low_item
     ]
     return Fired(Rule.LOW_ITEM, tuple(low)) if low else None
 
 
-def low_mean(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+def low_mean(history: ClientHistory, limits: Limits) -> Fired | None:
     """The mean of the latest check-in's answered items below ``low_mean``."""
-    if not (answered := history.answered):
+    if not limits.absolute or not (answered := history.answered):
         return None
     mean = answered[-1].mean
-    if mean is None or mean >= settings.low_mean:
+    if mean is None or mean >= limits.low_mean:
         return None
-    return Fired(Rule.LOW_MEAN, (_evidence(history, MEAN, mean, settings),))
+    return Fired(Rule.LOW_MEAN, (_evidence(history, MEAN, mean, limits),))
 
 
-def baseline_drop(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+def baseline_drop(history: ClientHistory, limits: Limits) -> Fired | None:
     """Items (or the mean) of the latest check-in clearly below the client's own median."""
     if not (answered := history.answered):
         return None
@@ -131,13 +134,13 @@ def baseline_drop(history: ClientHistory, settings: FlagSettings) -> Fired | Non
     dropped = []
     for key in (*history.item_keys, MEAN):
         value = value_of(latest, key)
-        usual = baseline(series(before, key), settings)
+        usual = baseline(series(before, key), limits)
         if value is not None and usual is not None and value <= usual.limit:
             dropped.append(Evidence(key, value, usual.low, usual.high))
     return Fired(Rule.BASELINE_DROP, tuple(dropped)) if dropped else None
 
 
-def unrepaired_dip(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+def unrepaired_dip(history: ClientHistory, limits: Limits) -> Fired | None:
     """A drop from the usual level that has not come back in ``dip_repair_checkins`` answers."""
     answered = history.answered
     found: list[Evidence] = []
@@ -145,45 +148,46 @@ def unrepaired_dip(history: ClientHistory, settings: FlagSettings) -> Fired | No
     for key in history.item_keys:
         for k in range(len(answered) - 1):
             dip = answered[k].values.get(key)
-            usual = baseline(series(answered[:k], key), settings)
+            usual = baseline(series(answered[:k], key), limits)
             if dip is None or usual is None or dip > usual.limit:
                 continue
             later = item_series(answered[k + 1 :], key)
-            if len(later) >= settings.dip_repair_checkins and all(v <= usual.limit for v in later):
+            if len(later) >= limits.dip_repair_checkins and all(v <= usual.limit for v in later):
                 found.append(Evidence(key, later[-1], usual.low, usual.high, before=dip))
                 since = max(since, len(later))
                 break  # the earliest unrepaired dip of this item says the most
     return Fired(Rule.UNREPAIRED_DIP, tuple(found), count=since) if found else None
 
 
-def decline_run(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+def decline_run(history: ClientHistory, limits: Limits) -> Fired | None:
     """The mean went down ``decline_run`` times in a row."""
-    means = series(history.answered, MEAN)[-(settings.decline_run + 1) :]
-    if len(means) <= settings.decline_run or not all(b < a for a, b in pairwise(means)):
+    means = series(history.answered, MEAN)[-(limits.decline_run + 1) :]
+    if len(means) <= limits.decline_run or not all(b < a for a, b in pairwise(means)):
         return None
     return Fired(
-        Rule.DECLINE_RUN, (Evidence(MEAN, means[-1], before=means[0]),), settings.decline_run
+        Rule.DECLINE_RUN, (Evidence(MEAN, means[-1], before=means[0]),), limits.decline_run
     )
 
 
-def missed(history: ClientHistory, settings: FlagSettings) -> Fired | None:
-    """The latest ``missed_in_row`` or more closed check-ins went unanswered."""
+def missed(history: ClientHistory, limits: Limits) -> Fired | None:
+    """The latest ``missed_in_row`` or more closed check-ins went unanswered (on any
+    instrument: a switch does not reset disengagement)."""
     count = 0
-    for point in reversed(history.points):
+    for point in reversed(history.every_point):
         if point.missed:
             count += 1
         elif count or point.answers or point.status is not CheckinStatus.OPEN:
             break
         # else: the newest check-in is still open and untouched; it may yet be answered
-    return Fired(Rule.MISSED, count=count) if count >= settings.missed_in_row else None
+    return Fired(Rule.MISSED, count=count) if count >= limits.missed_in_row else None
 
 
-def unreachable(history: ClientHistory, _settings: FlagSettings) -> Fired | None:
+def unreachable(history: ClientHistory, _limits: Limits) -> Fired | None:
     """The client blocked the bot."""
     return Fired(Rule.UNREACHABLE) if history.status == "unreachable" else None
 
 
-def undelivered(history: ClientHistory, _settings: FlagSettings) -> Fired | None:
+def undelivered(history: ClientHistory, _limits: Limits) -> Fired | None:
     """Recent check-ins never reached the client because sending kept failing.
 
     A blocked or stopped client has a rule of their own; silence from a delivery fault
@@ -196,23 +200,23 @@ def undelivered(history: ClientHistory, _settings: FlagSettings) -> Fired | None
     return Fired(Rule.UNDELIVERED, count=history.undelivered)
 
 
-def stopped(history: ClientHistory, _settings: FlagSettings) -> Fired | None:
+def stopped(history: ClientHistory, _limits: Limits) -> Fired | None:
     """The client stopped, or declined, the check-ins."""
     return Fired(Rule.STOPPED) if history.status in STOPPED_STATUSES else None
 
 
-def shared_concern(history: ClientHistory, _settings: FlagSettings) -> Fired | None:
+def shared_concern(history: ClientHistory, _limits: Limits) -> Fired | None:
     """The client shared a note that has not been marked as discussed."""
     count = len(history.open_concerns)
     return Fired(Rule.SHARED_CONCERN, count=count) if count else None
 
 
-def last_drop(history: ClientHistory, settings: FlagSettings) -> Fired | None:
+def last_drop(history: ClientHistory, limits: Limits) -> Fired | None:
     """Items lower than at the check-in before by ``last_drop_points`` or more (a note)."""
     if len(answered := history.answered) < 2:
         return None
     before, latest = answered[-2].values, answered[-1].values
-    step = settings.last_drop_points
+    step = limits.last_drop_points
     lower = tuple(
         Evidence(key, latest[key], before=before[key])
         for key in history.item_keys
@@ -221,16 +225,19 @@ def last_drop(history: ClientHistory, settings: FlagSettings) -> Fired | None:
     return Fired(Rule.LAST_DROP, lower) if lower else None
 
 
-def ceiling(history: ClientHistory, settings: FlagSettings) -> Fired | None:
-    """Every item at the top of the scale, ``ceiling_checkins`` times in a row (a note)."""
-    recent = history.answered[-settings.ceiling_checkins :]
+def ceiling(history: ClientHistory, limits: Limits) -> Fired | None:
+    """Every item at the top of the instrument's scale, ``ceiling_checkins`` times in a row
+    (a note)."""
+    recent = history.answered[-limits.ceiling_checkins :]
+    if not limits.absolute:
+        return None
     top = {key: history.scale_max for key in history.item_keys}
-    if len(recent) < settings.ceiling_checkins or any(p.values != top for p in recent):
+    if len(recent) < limits.ceiling_checkins or any(p.values != top for p in recent):
         return None
     return Fired(Rule.CEILING, count=len(recent))
 
 
-RULES: tuple[Callable[[ClientHistory, FlagSettings], Fired | None], ...] = (
+RULES: tuple[Callable[[ClientHistory, Limits], Fired | None], ...] = (
     low_item,
     low_mean,
     baseline_drop,
@@ -246,7 +253,32 @@ RULES: tuple[Callable[[ClientHistory, FlagSettings], Fired | None], ...] = (
 )
 
 
-def evaluate(history: ClientHistory, settings: FlagSettings) -> tuple[Fired, ...]:
+#: A questionnaire's own thresholds, if its config sets them (``Instruments.flags_for``).
+OwnFlags = Callable[[Questionnaire], FlagSettings | None]
+
+
+def no_own_flags(_questionnaire: Questionnaire) -> FlagSettings | None:
+    """No questionnaire has thresholds of its own: the clinic's, scaled, for all."""
+    return None
+
+
+def limits_for(
+    history: ClientHistory, settings: FlagSettings, own: OwnFlags = no_own_flags
+) -> Limits:
+    """The thresholds this client's answers are read against, on their instrument's scale.
+
+    The questionnaire's own ``flags:`` as written, if it has them; else the clinic's,
+    written on 0-10 and scaled. A questionnaire rebuilt from its answers (``assumed``) has
+    no own flags and no levels to compare with.
+    """
+    written = None if history.assumed else own(history.questionnaire)
+    if written is not None:
+        return written.as_written()
+    limits = settings.on_scale(history.questionnaire)
+    return replace(limits, absolute=False) if history.assumed else limits
+
+
+def evaluate(history: ClientHistory, limits: Limits) -> tuple[Fired, ...]:
     """Every rule that fires for this client, most serious first."""
-    fired = [f for rule in RULES if (f := rule(history, settings)) is not None]
+    fired = [f for rule in RULES if (f := rule(history, limits)) is not None]
     return tuple(sorted(fired, key=lambda f: -f.severity))

@@ -1,4 +1,11 @@
-"""A client's recent check-ins as plain data: what flag rules, digests and charts read."""
+"""A client's recent check-ins as plain data: what flag rules, digests and charts read.
+
+A history never mixes instruments: its ``points`` are the check-ins answered on the
+questionnaire (key and version) of the client's latest delivered check-in, in a row; the
+check-ins before a switch are kept apart in ``earlier``, one ``InstrumentRun`` per
+questionnaire, so the digest can show them as history. Answers to reverse items are
+already turned (higher is better on every item) when they get here.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from core.model import CheckinStatus
+from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
 
 
 @dataclass(frozen=True)
@@ -62,27 +70,73 @@ class CheckinPoint:
 
 
 @dataclass(frozen=True)
-class ClientHistory:
-    """A client's status and their recent delivered check-ins, oldest first."""
+class InstrumentRun:
+    """Delivered check-ins in a row on one questionnaire version, oldest first.
 
-    code: str
-    status: str
-    points: Sequence[CheckinPoint] = ()
-    item_keys: Sequence[str] = ("bond", "goals", "tasks", "overall")
-    scale_max: int = 10
-    #: Check-ins after the latest delivered one that closed unsent although sends were tried:
-    #: Telegram kept failing, so the client never got them (not a missed check-in).
-    undelivered: int = 0
+    ``assumed``: the questionnaire was rebuilt from the answers because the config no longer
+    has it (its key is gone, or its version changed and the answers do not fit the new
+    one); its scale is then a guess.
+    """
+
+    questionnaire: Questionnaire
+    points: tuple[CheckinPoint, ...]
+    assumed: bool = False
 
     @property
     def answered(self) -> list[CheckinPoint]:
         """The check-ins with at least one value, oldest first."""
         return [p for p in self.points if p.values]
 
+
+@dataclass(frozen=True)
+class ClientHistory:
+    """A client's status and their recent delivered check-ins on one instrument, oldest first.
+
+    ``earlier`` holds the runs of check-ins on other instruments (or versions) before the
+    latest switch, oldest first: the rules, baselines and charts never read them, but missed
+    check-ins and shared concerns count whatever the instrument.
+    """
+
+    code: str
+    status: str
+    points: Sequence[CheckinPoint] = ()
+    questionnaire: Questionnaire = DEFAULT_QUESTIONNAIRE
+    #: Check-ins after the latest delivered one that closed unsent although sends were tried:
+    #: Telegram kept failing, so the client never got them (not a missed check-in).
+    undelivered: int = 0
+    earlier: Sequence[InstrumentRun] = ()
+    #: The questionnaire was rebuilt from the answers (see ``InstrumentRun.assumed``).
+    assumed: bool = False
+
+    @property
+    def item_keys(self) -> tuple[str, ...]:
+        """The questionnaire's item keys, in its order."""
+        return tuple(item.key for item in self.questionnaire.items)
+
+    @property
+    def scale_max(self) -> int:
+        """The top of the questionnaire's scale."""
+        return self.questionnaire.scale_max
+
+    @property
+    def every_point(self) -> list[CheckinPoint]:
+        """Every delivered check-in read, whatever its instrument, oldest first."""
+        return [p for run in self.earlier for p in run.points] + list(self.points)
+
+    @property
+    def answered(self) -> list[CheckinPoint]:
+        """The check-ins on this instrument with at least one value, oldest first."""
+        return [p for p in self.points if p.values]
+
     @property
     def open_concerns(self) -> list[SharedNote]:
-        """Shared notes not yet marked as discussed, oldest first."""
-        return [p.note for p in self.points if p.note is not None and not p.note.discussed]
+        """Shared notes not yet marked as discussed, on any instrument, oldest first."""
+        return [p.note for p in self.every_point if p.note is not None and not p.note.discussed]
+
+    @property
+    def switched_at(self) -> datetime | None:
+        """The session of the first check-in on this instrument, if an earlier one is read."""
+        return self.points[0].session_start if self.earlier and self.points else None
 
 
 def item_series(points: Sequence[CheckinPoint], key: str) -> list[int]:

@@ -4,25 +4,62 @@ Every default here has its reason in docs/architecture.md ("Flags and digests") 
 clinical guide's "What counts as a signal". These models live apart from ``clinic.py`` so
 that the clinic models stay as they are; ``ClinicConfig`` only gains fields of these types.
 Quiet hours are the same ``QuietHours`` as a client's (see ``clinic_values.py``).
+
+Thresholds are written on the 0-10 reference scale; ``FlagSettings.on_scale`` turns them
+into ``Limits`` on an instrument's own scale (a questionnaire's own ``flags:`` are read as
+written, ``FlagSettings.as_written``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.clinic_values import ClockTime, QuietSetting, Weekday
 from core.clinic_values import QuietHours as QuietHours
 from core.clinic_values import weekday_index as weekday_index
+from core.questionnaire import Questionnaire
+
+#: Digits a scaled threshold keeps: 3.4 stays 3.4, not 3.4000000000000004.
+_DIGITS = 9
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What the flag rules read, on one instrument's scale.
+
+    Levels (``low_item``, ``low_mean``) are values on the scale and distances
+    (``baseline_drop_points``, ``last_drop_points``) are its points; the rest are counts.
+    ``absolute`` is False when the instrument's scale is only assumed (its questionnaire
+    left the config): then the rules that compare with a level stay silent.
+    """
+
+    low_item: float
+    low_mean: float
+    baseline_drop_points: float
+    last_drop_points: float
+    baseline_window: int
+    baseline_min_points: int
+    baseline_drop_sds: float
+    decline_run: int
+    dip_repair_checkins: int
+    missed_in_row: int
+    ceiling_checkins: int
+    absolute: bool = True
+
+
 class FlagSettings(_Model):
-    """Thresholds of the flag rules; answers are on the questionnaire's 0-10 scale."""
+    """Thresholds of the flag rules, written on the 0-10 reference scale.
+
+    The clinic's ``flags:`` are scaled to each instrument (``on_scale``); a questionnaire's
+    own ``flags:`` are written on its scale and read as they are (``as_written``).
+    """
 
     # An item at or below this is low (SRS-style cut-offs flag far more; see the docs).
     low_item: int = Field(default=6, ge=0, le=10, strict=True)
@@ -63,6 +100,39 @@ class FlagSettings(_Model):
                 f"baseline_window ({self.baseline_window})"
             )
         return self
+
+    def as_written(self) -> Limits:
+        """The thresholds as they are written, for answers on the scale they were written on."""
+        return Limits(
+            low_item=self.low_item,
+            low_mean=self.low_mean,
+            baseline_drop_points=self.baseline_drop_points,
+            last_drop_points=self.last_drop_points,
+            baseline_window=self.baseline_window,
+            baseline_min_points=self.baseline_min_points,
+            baseline_drop_sds=self.baseline_drop_sds,
+            decline_run=self.decline_run,
+            dip_repair_checkins=self.dip_repair_checkins,
+            missed_in_row=self.missed_in_row,
+            ceiling_checkins=self.ceiling_checkins,
+        )
+
+    def on_scale(self, questionnaire: Questionnaire) -> Limits:
+        """The thresholds, written on 0-10, on ``questionnaire``'s scale from min to max.
+
+        A level L becomes ``min + L * (max - min) / 10`` and a distance D becomes
+        ``D * (max - min) / 10``: on 1-5, ``low_item`` 6 is 3.4 (answers 1 to 3 are low),
+        ``low_mean`` 7.5 is 4.0 and a drop of 2 points is 0.8. On 0-10 nothing changes.
+        """
+        return replace(
+            self.as_written(),
+            low_item=round(questionnaire.at_reference(self.low_item), _DIGITS),
+            low_mean=round(questionnaire.at_reference(self.low_mean), _DIGITS),
+            baseline_drop_points=round(
+                questionnaire.from_reference(self.baseline_drop_points), _DIGITS
+            ),
+            last_drop_points=round(questionnaire.from_reference(self.last_drop_points), _DIGITS),
+        )
 
 
 class DigestSettings(_Model):

@@ -15,6 +15,7 @@ from babel.dates import format_date, format_time
 from core.digest import Brief, Category, ClientSummary, Digest
 from core.flags import Fired, Severity
 from core.history import SharedNote
+from core.questionnaire import Questionnaire
 from messages.catalog import SafeHtml, html_text, plain
 from messages.flags_text import (
     answers_text,
@@ -24,6 +25,7 @@ from messages.flags_text import (
     short_date,
     usual_line,
 )
+from messages.instrument import title
 from messages.split import Block, Button, Part, pack
 
 _SECTION = {
@@ -79,65 +81,100 @@ def _footer(digest: Digest, language: str) -> SafeHtml:
 
 def client_entry(client: ClientSummary, language: str, tz: ZoneInfo, *, full: bool) -> list[Block]:
     """A client's block (full, or one line for a stable client) and one per open concern."""
-    latest = client.latest
-    lines: list[str] = []
-    if latest is None:
-        lines.append(
-            html_text(
-                language,
-                "report.client.none",
-                code=client.code,
-                status=status_label(language, client.status),
-            )
-        )
-    elif full:
-        delay = latest.answer_delay
-        lines.append(
-            html_text(
-                language,
-                "report.client.answered",
-                code=client.code,
-                date=short_date(language, latest.session_start, tz),
-                delay=duration(language, delay) if delay is not None else "",
-            )
-        )
-        lines.append(
-            html_text(
-                language, "report.answers", answers=answers_text(language, latest, client.item_keys)
-            )
-        )
-        if (usual := usual_line(language, client.usual, client.item_keys)) is not None:
-            lines.append(usual)
-    else:
-        lines.append(
-            html_text(
-                language,
-                "report.client.stable",
-                code=client.code,
-                answers=answers_text(language, latest, client.item_keys),
-                date=short_date(language, latest.session_start, tz),
-            )
-        )
-    lines += rule_lines(language, [f for f in client.fired if full or f.severity is Severity.NOTE])
+    lines = _head_lines(client, language, tz, full=full)
+    lines += instrument_lines(language, client, tz)
+    fired = [f for f in client.fired if full or f.severity is Severity.NOTE]
+    lines += rule_lines(language, fired, client.questionnaire)
     if client.missed:
-        lines.append(
-            html_text(language, "report.missed", count=client.missed, total=len(client.points))
-        )
+        total = len(client.every_point)
+        lines.append(html_text(language, "report.missed", count=client.missed, total=total))
     blocks = [Block(SafeHtml("\n".join(lines)))]
     blocks += [concern_block(language, client.code, note, tz) for note in client.concerns]
     return blocks
 
 
-def rule_lines(language: str, fired: Sequence[Fired]) -> list[SafeHtml]:
+def _head_lines(
+    client: ClientSummary, language: str, tz: ZoneInfo, *, full: bool
+) -> list[SafeHtml]:
+    """The client's first lines: their latest answers, and in full their usual range."""
+    latest, questionnaire = client.latest, client.questionnaire
+    if latest is None:
+        status = status_label(language, client.status)
+        return [html_text(language, "report.client.none", code=client.code, status=status)]
+    answers = answers_text(language, latest, questionnaire)
+    date = short_date(language, latest.session_start, tz)
+    if not full:
+        return [
+            html_text(
+                language, "report.client.stable", code=client.code, answers=answers, date=date
+            )
+        ]
+    delay = latest.answer_delay
+    lines = [
+        html_text(
+            language,
+            "report.client.answered",
+            code=client.code,
+            date=date,
+            delay=duration(language, delay) if delay is not None else "",
+        ),
+        html_text(language, "report.answers", answers=answers),
+    ]
+    if (usual := usual_line(language, client.usual, questionnaire)) is not None:
+        lines.append(usual)
+    return lines
+
+
+def switch_line(language: str, client: ClientSummary, tz: ZoneInfo) -> SafeHtml | None:
+    """The client's latest switch of questionnaire, if the check-ins read go back that far."""
+    if (at := client.switched_at) is None:
+        return None
+    before, now = client.earlier[-1].questionnaire, client.questionnaire
+    date = short_date(language, at, tz)
+    if before.key == now.key:
+        return html_text(
+            language, "report.instrument.revised", title=title(language, now), date=date
+        )
+    return html_text(
+        language,
+        "report.instrument.switched",
+        old=title(language, before),
+        new=title(language, now),
+        date=date,
+    )
+
+
+def instrument_lines(language: str, client: ClientSummary, tz: ZoneInfo) -> list[SafeHtml]:
+    """The switch of questionnaire, if any, and the last answers on the one before (named
+    and scaled by it)."""
+    if (line := switch_line(language, client, tz)) is None:
+        return []
+    before = client.earlier[-1]
+    if not (answered := before.answered):
+        return [line]
+    last = answered[-1]
+    earlier = html_text(
+        language,
+        "report.instrument.earlier",
+        title=title(language, before.questionnaire),
+        answers=answers_text(language, last, before.questionnaire),
+        date=short_date(language, last.session_start, tz),
+    )
+    return [line, earlier]
+
+
+def rule_lines(
+    language: str, fired: Sequence[Fired], questionnaire: Questionnaire
+) -> list[SafeHtml]:
     """'• reason' and, under it, '→ next step' (left out when it repeats the one above)."""
     lines, previous = [], None
     for rule in fired:
-        step = next_step(language, rule)
+        step = next_step(language, rule, questionnaire)
         lines.append(
             html_text(
                 language,
                 "report.rule",
-                reason=reason(language, rule),
+                reason=reason(language, rule, questionnaire),
                 step=SafeHtml("") if step == previous else SafeHtml(f"\n   {step}"),
             )
         )

@@ -1,4 +1,8 @@
-"""Fired rules in words: a plain reason ("Goals 5, usually 9-10") and a next step."""
+"""Fired rules in words: a plain reason ("Goals 5, usually 9-10") and a next step.
+
+Items are named by their questionnaire (``messages/instrument.py``); a reverse item's name
+says so, since its answers are shown turned (higher is better on every item).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from babel.dates import format_date, format_timedelta
 from core.baseline import MEAN, Baseline
 from core.flags import Evidence, Fired, Rule
 from core.history import CheckinPoint
+from core.questionnaire import Item, Questionnaire
 from messages.catalog import SafeHtml, html_text, plain
+from messages.instrument import item_short
 
 _REASON = {
     Rule.LOW_ITEM: "flag.low_item.reason",
@@ -27,7 +33,8 @@ _REASON = {
     Rule.LAST_DROP: "flag.last_drop.reason",
     Rule.CEILING: "flag.ceiling.reason",
 }
-#: Next steps of rules that are not about one item (item rules use ``item.<key>.next``).
+#: Next steps of rules that are not about one item (item rules use their item's dimension:
+#: ``item.<dimension>.next``, the built-in items' keys being their dimensions).
 _NEXT = {
     Rule.LOW_MEAN: "flag.low_mean.next",
     Rule.SHARED_CONCERN: "flag.shared_concern.next",
@@ -41,6 +48,8 @@ _NEXT = {
 }
 #: Rules whose next step is the one of the lowest item they name.
 _ITEM_NEXT = (Rule.LOW_ITEM, Rule.BASELINE_DROP, Rule.UNREPAIRED_DIP)
+#: Dimensions with a next step of their own; any other gets ``flag.other.next``.
+_DIMENSION_NEXT = frozenset({"bond", "goals", "tasks", "overall"})
 _EVIDENCE = {
     "dip": "flag.evidence.dip",
     "before": "flag.evidence.before",
@@ -59,12 +68,21 @@ def span(low: float, high: float) -> str:
     return number(low) if low == high else f"{number(low)}–{number(high)}"
 
 
-def item_name(language: str, key: str) -> str:
-    """The short name of an item, or of the mean."""
-    return plain(language, "flag.mean") if key == MEAN else plain(language, f"item.{key}.short")
+def _item(questionnaire: Questionnaire, key: str) -> Item | None:
+    return next((item for item in questionnaire.items if item.key == key), None)
 
 
-def evidence_text(language: str, rule: Rule, e: Evidence) -> SafeHtml:
+def item_name(language: str, key: str, questionnaire: Questionnaire) -> str:
+    """The short name of an item of ``questionnaire`` (marked if reversed), or of the mean."""
+    if key == MEAN:
+        return plain(language, "flag.mean")
+    if (item := _item(questionnaire, key)) is None:
+        return key
+    name = item_short(language, questionnaire, item)
+    return plain(language, "report.item.reversed", item=name) if item.reverse else name
+
+
+def evidence_text(language: str, rule: Rule, e: Evidence, questionnaire: Questionnaire) -> SafeHtml:
     """One item behind a rule, e.g. 'Goals 5, usually 9–10'."""
     if rule is Rule.UNREPAIRED_DIP:
         kind = "dip"
@@ -76,16 +94,18 @@ def evidence_text(language: str, rule: Rule, e: Evidence) -> SafeHtml:
     return html_text(
         language,
         _EVIDENCE[kind],
-        item=item_name(language, e.item),
+        item=item_name(language, e.item, questionnaire),
         value=number(e.value),
         before=number(e.before) if e.before is not None else "",
         usual=usual,
     )
 
 
-def reason(language: str, fired: Fired) -> SafeHtml:
-    """Why the rule fired, in one sentence."""
-    items = SafeHtml("; ".join(evidence_text(language, fired.rule, e) for e in fired.evidence))
+def reason(language: str, fired: Fired, questionnaire: Questionnaire) -> SafeHtml:
+    """Why the rule fired, in one sentence, naming ``questionnaire``'s items."""
+    items = SafeHtml(
+        "; ".join(evidence_text(language, fired.rule, e, questionnaire) for e in fired.evidence)
+    )
     first = fired.evidence[0] if fired.evidence else None
     return html_text(
         language,
@@ -97,38 +117,48 @@ def reason(language: str, fired: Fired) -> SafeHtml:
     )
 
 
-def next_step(language: str, fired: Fired) -> SafeHtml:
-    """What the therapist could do about it."""
+def next_step(language: str, fired: Fired, questionnaire: Questionnaire) -> SafeHtml:
+    """What the therapist could do about it: for an item rule, what fits its dimension."""
     if fired.rule in _ITEM_NEXT and (focus := fired.focus) is not None:
-        return html_text(language, "flag.next", step=html_text(language, f"item.{focus}.next"))
+        item = _item(questionnaire, focus)
+        dimension = item.dimension if item is not None else "other"
+        if dimension in _DIMENSION_NEXT:
+            step = html_text(language, f"item.{dimension}.next")
+        else:
+            step = html_text(language, "flag.other.next")
+        return html_text(language, "flag.next", step=step)
     key = _NEXT.get(fired.rule, "flag.low_mean.next")
     return html_text(language, "flag.next", step=html_text(language, key))
 
 
-def answers_text(language: str, point: CheckinPoint, item_keys: Sequence[str]) -> str:
+def answers_text(language: str, point: CheckinPoint, questionnaire: Questionnaire) -> str:
     """'Bond 9 · Goals skipped · Tasks 8 · Overall 9' (items not reached are left out)."""
     shown = []
-    for key in item_keys:
+    for key in _keys(questionnaire):
         if key not in point.answers:
             continue
         value = point.answers[key]
         text = number(value) if value is not None else plain(language, "report.skipped")
-        shown.append(f"{item_name(language, key)} {text}")
+        shown.append(f"{item_name(language, key, questionnaire)} {text}")
     return " · ".join(shown)
 
 
 def usual_line(
-    language: str, usual: Mapping[str, Baseline], item_keys: Sequence[str]
+    language: str, usual: Mapping[str, Baseline], questionnaire: Questionnaire
 ) -> SafeHtml | None:
     """'Usually: Bond 8–9 · Goals 9–10 ...', or None before there is a usual range."""
     shown = [
-        f"{item_name(language, k)} {span(usual[k].low, usual[k].high)}"
-        for k in item_keys
+        f"{item_name(language, k, questionnaire)} {span(usual[k].low, usual[k].high)}"
+        for k in _keys(questionnaire)
         if k in usual
     ]
     if not shown:
         return None
     return html_text(language, "report.usual", ranges=" · ".join(shown))
+
+
+def _keys(questionnaire: Questionnaire) -> Sequence[str]:
+    return [item.key for item in questionnaire.items]
 
 
 def short_date(language: str, at: datetime, tz: ZoneInfo) -> str:

@@ -52,11 +52,13 @@ class ReportTick:
 def digest_now(
     config: ClinicConfig, histories: Histories, therapist_code: str, now: datetime
 ) -> Digest:
-    """The therapist's digest as of ``now``: their own clients only."""
-    limit = config.flags.history_checkins
-    return build_digest(
-        therapist_code, histories.for_therapist(therapist_code, limit), config.flags, now
+    """The therapist's digest as of ``now``: their own clients only, each read on their
+    own questionnaire and against its thresholds."""
+    instruments = config.instruments
+    found = histories.for_therapist(
+        therapist_code, config.flags.history_checkins, instruments.by_key
     )
+    return build_digest(therapist_code, found, config.flags, now, instruments.flags_for)
 
 
 def brief_for(
@@ -70,14 +72,18 @@ def brief_for(
     client = config.client(client_code)
     if client is None or client.therapist != therapist_code:
         return None
-    history = histories.for_client(therapist_code, client_code, config.flags.history_checkins)
+    instruments = config.instruments
+    limit = config.flags.history_checkins
+    history = histories.for_client(therapist_code, client_code, limit, instruments.by_key)
     if history is None:
         return None
     earlier = session_starts(
         pattern_of(config, client), session_start - PREVIOUS_SESSION_WITHIN, session_start
     )
     since = earlier[-1] if earlier else None
-    return build_brief(therapist_code, history, config.flags, session_start, since)
+    return build_brief(
+        therapist_code, history, config.flags, session_start, since, instruments.flags_for
+    )
 
 
 def record_due(

@@ -1,5 +1,8 @@
 """Clients' recent check-ins for digests, briefs and charts, and the concerns in them.
 
+Each check-in is read with the questionnaire key and version it was asked with; the
+history is split by instrument in ``core/instrument_runs.py``.
+
 Only notes the client chose to share are read; a private note's text never leaves here.
 Every query names the therapist, so one therapist never sees another's clients.
 """
@@ -9,18 +12,21 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import ColumnExpressionArgument, Row, Select, func, select, update
+from sqlalchemy import ColumnExpressionArgument, Row, Select, Subquery, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from core.history import CheckinPoint, ClientHistory, SharedNote
+from core.instrument_runs import Recorded, client_history
 from core.model import CheckinStatus, ClientStatus
-from core.questionnaire import Questionnaire
+from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
 from storage.database import Database
 from storage.tables import AnswerRow, CheckinRow, ClientRow, ConcernRow, NoteRow, TherapistRow
 
@@ -28,6 +34,69 @@ from storage.tables import AnswerRow, CheckinRow, ClientRow, ConcernRow, NoteRow
 _CODES_PER_QUERY = 500
 #: Check-ins that reached the client.
 DELIVERED = (CheckinStatus.OPEN, CheckinStatus.COMPLETED, CheckinStatus.EXPIRED)
+#: Only the built-in questionnaire: what a history knows without the config's.
+BUILTIN_ONLY: Mapping[str, Questionnaire] = MappingProxyType(
+    {DEFAULT_QUESTIONNAIRE.key: DEFAULT_QUESTIONNAIRE}
+)
+#: Conditions that pick clients (always including the therapist's code).
+_Filter = tuple[ColumnExpressionArgument[bool], ...]
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """A check-in's answers by item key, and when its first answer came."""
+
+    values: dict[int, dict[str, int | None]]
+    first: dict[int, datetime]
+
+
+def _ranked(clients: _Filter) -> Subquery:
+    """Delivered check-ins of the clients, ranked per client from the newest session."""
+    return (
+        select(
+            CheckinRow.id,
+            CheckinRow.client_id,
+            CheckinRow.questionnaire,
+            CheckinRow.questionnaire_version,
+            CheckinRow.session_start,
+            CheckinRow.session_end,
+            CheckinRow.status,
+            func.row_number()
+            .over(partition_by=CheckinRow.client_id, order_by=CheckinRow.session_start.desc())
+            .label("rank"),
+        )
+        .where(
+            CheckinRow.client_id.in_(select(ClientRow.id).where(*clients)),
+            CheckinRow.status.in_(DELIVERED),
+        )
+        .subquery()
+    )
+
+
+def _answers(s: Session, checkin_ids: Select[tuple[int]]) -> _Answered:
+    """The answers of these check-ins, in the order they were given."""
+    found = _Answered(defaultdict(dict), {})
+    for checkin_id, key, value, at in s.execute(
+        select(AnswerRow.checkin_id, AnswerRow.item_key, AnswerRow.value, AnswerRow.answered_at)
+        .where(AnswerRow.checkin_id.in_(checkin_ids))
+        .order_by(AnswerRow.id)
+    ):
+        found.values[checkin_id][key] = value
+        found.first[checkin_id] = min(found.first.get(checkin_id, at), at)
+    return found
+
+
+def _recorded(row: Row[Any], answers: _Answered, notes: Mapping[int, SharedNote]) -> Recorded:
+    """One ranked check-in row as the history reads it (answers as the client gave them)."""
+    point = CheckinPoint(
+        session_start=row.session_start,
+        session_end=row.session_end,
+        status=CheckinStatus(row.status),
+        answers=answers.values.get(row.id, {}),
+        first_answer_at=answers.first.get(row.id),
+        note=notes.get(row.id),
+    )
+    return Recorded(row.questionnaire, row.questionnaire_version, point)
 
 
 class Discussion(StrEnum):
@@ -40,12 +109,15 @@ class Discussion(StrEnum):
 
 
 class Histories:
-    """Read-mostly queries over a therapist's clients."""
+    """Read-mostly queries over a therapist's clients.
 
-    def __init__(self, database: Database, questionnaire: Questionnaire) -> None:
+    Histories are read against the questionnaires of the config in use (``questionnaires``,
+    by key: ``config.instruments.by_key``), so each check-in is named and scaled by its own
+    instrument; without them, only the built-in questionnaire is known.
+    """
+
+    def __init__(self, database: Database) -> None:
         self._db = database
-        self._items = tuple(item.key for item in questionnaire.items)
-        self._scale_max = questionnaire.scale_max
 
     def roster(self, therapist_code: str) -> list[tuple[str, str]]:
         """(code, status) of the therapist's clients in the config, by code."""
@@ -73,14 +145,24 @@ class Histories:
                 linked.update((code, therapist) for code, therapist in rows)
         return linked
 
-    def for_therapist(self, therapist_code: str, limit: int) -> list[ClientHistory]:
+    def for_therapist(
+        self,
+        therapist_code: str,
+        limit: int,
+        questionnaires: Mapping[str, Questionnaire] = BUILTIN_ONLY,
+    ) -> list[ClientHistory]:
         """The recent check-ins of each of the therapist's clients, by client code."""
+        mine = (ClientRow.therapist_code == therapist_code, ClientRow.in_config)
         with self._db.transaction() as s:
-            return self._histories(
-                s, (ClientRow.therapist_code == therapist_code, ClientRow.in_config), limit
-            )
+            return self._histories(s, mine, limit, questionnaires)
 
-    def for_client(self, therapist_code: str, client_code: str, limit: int) -> ClientHistory | None:
+    def for_client(
+        self,
+        therapist_code: str,
+        client_code: str,
+        limit: int,
+        questionnaires: Mapping[str, Questionnaire] = BUILTIN_ONLY,
+    ) -> ClientHistory | None:
         """One client's history, only if the client is this therapist's."""
         mine = (
             ClientRow.code == client_code,
@@ -88,14 +170,19 @@ class Histories:
             ClientRow.in_config,
         )
         with self._db.transaction() as s:
-            return next(iter(self._histories(s, mine, limit)), None)
+            return next(iter(self._histories(s, mine, limit, questionnaires)), None)
 
     def _histories(
-        self, s: Session, clients: tuple[ColumnExpressionArgument[bool], ...], limit: int
+        self,
+        s: Session,
+        clients: _Filter,
+        limit: int,
+        questionnaires: Mapping[str, Questionnaire],
     ) -> list[ClientHistory]:
-        """The histories of the clients matching ``clients``, by code, in four queries
+        """The histories of the clients matching ``clients``, by code, in five queries
         whatever their number: clients, their latest ``limit`` delivered check-ins (ranked
-        per client in the database), those check-ins' answers, and their shared notes."""
+        per client in the database), those check-ins' answers, their shared notes, and
+        check-ins that never reached them."""
         people = s.execute(
             select(ClientRow.id, ClientRow.code, ClientRow.status)
             .where(*clients)
@@ -103,61 +190,24 @@ class Histories:
         ).all()
         if not people:
             return []
-        ranked = (
-            select(
-                CheckinRow.id,
-                CheckinRow.client_id,
-                CheckinRow.session_start,
-                CheckinRow.session_end,
-                CheckinRow.status,
-                func.row_number()
-                .over(partition_by=CheckinRow.client_id, order_by=CheckinRow.session_start.desc())
-                .label("rank"),
-            )
-            .where(
-                CheckinRow.client_id.in_(select(ClientRow.id).where(*clients)),
-                CheckinRow.status.in_(DELIVERED),
-            )
-            .subquery()
-        )
+        ranked = _ranked(clients)
         latest = ranked.c.rank <= limit
         recent = select(ranked.c.id).where(latest)
-        checkins: dict[int, list[Row[tuple[int, int, datetime, datetime, str, int]]]] = defaultdict(
-            list
-        )
+        checkins: dict[int, list[Row[Any]]] = defaultdict(list)
         for row in s.execute(
             select(ranked).where(latest).order_by(ranked.c.client_id, ranked.c.session_start)
         ):
             checkins[row.client_id].append(row)
-        answers: dict[int, dict[str, int | None]] = defaultdict(dict)
-        first: dict[int, datetime] = {}
-        for checkin_id, key, value, at in s.execute(
-            select(AnswerRow.checkin_id, AnswerRow.item_key, AnswerRow.value, AnswerRow.answered_at)
-            .where(AnswerRow.checkin_id.in_(recent))
-            .order_by(AnswerRow.id)
-        ):
-            answers[checkin_id][key] = value
-            first[checkin_id] = min(first.get(checkin_id, at), at)
+        answers = _answers(s, recent)
         notes = self._shared_notes(s, recent)
         undelivered = self._undelivered(s, clients, checkins)
         return [
-            ClientHistory(
+            client_history(
                 code,
                 status,
-                tuple(
-                    CheckinPoint(
-                        session_start=c.session_start,
-                        session_end=c.session_end,
-                        status=CheckinStatus(c.status),
-                        answers=answers.get(c.id, {}),
-                        first_answer_at=first.get(c.id),
-                        note=notes.get(c.id),
-                    )
-                    for c in checkins.get(client_id, ())
-                ),
-                self._items,
-                self._scale_max,
-                undelivered=undelivered[client_id],
+                [_recorded(c, answers, notes) for c in checkins.get(client_id, ())],
+                questionnaires,
+                undelivered[client_id],
             )
             for client_id, code, status in people
         ]
@@ -165,7 +215,7 @@ class Histories:
     @staticmethod
     def _undelivered(
         s: Session,
-        clients: tuple[ColumnExpressionArgument[bool], ...],
+        clients: _Filter,
         delivered: Mapping[int, Sequence[Row[Any]]],
     ) -> Counter[int]:
         """Per client, check-ins after the latest delivered one that closed unsent although

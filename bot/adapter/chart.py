@@ -1,9 +1,11 @@
 """Trend pictures: small multiples of clients' recent check-ins, as PNG bytes.
 
-One row per client and one panel per item (a single client gets a 2 x 2 grid), drawn
-with matplotlib's Agg backend, so no display is needed. Sized for a phone: about 1080
-pixels wide, large type, at most ``MAX_CLIENTS`` rows so Telegram need not shrink it.
-matplotlib is imported on first use; the command line starts without it.
+One row per client and one panel per item of their current questionnaire, on its own scale
+(a single client with four items gets a 2 x 2 grid; a client with more items than fit in a
+row takes several rows), drawn with matplotlib's Agg backend, so no display is needed.
+Sized for a phone: about 1080 pixels wide, large type, at most ``MAX_CLIENTS`` clients so
+Telegram need not shrink it. matplotlib is imported on first use; the command line starts
+without it.
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ import io
 import math
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from core.digest import ClientSummary
 from messages.catalog import plain
-from messages.flags_text import day_month
+from messages.flags_text import day_month, item_name
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 #: Clients drawn in one picture at most (the most urgent first).
 MAX_CLIENTS = 8
+#: Panels side by side at most; a client with more items takes more rows.
+MAX_COLUMNS = 4
 _WIDTH_INCHES = 10.8
 _ROW_INCHES = 2.7
 _DPI = 100
@@ -30,16 +38,56 @@ _USUAL = "#cfe2f3"
 _LOCK = threading.Lock()
 
 
+def layout(clients: Sequence[ClientSummary]) -> tuple[int, list[int]]:
+    """Columns of the grid, and the first row of each client (plus the total at the end).
+
+    A single client gets two columns (a 2 x 2 grid for four items, three columns for more
+    than four); several clients share as many columns as the longest questionnaire has
+    items, at most ``MAX_COLUMNS``, each client starting a row of their own.
+    """
+    counts = [max(len(c.item_keys), 1) for c in clients]
+    if len(counts) == 1:
+        columns = 2 if counts[0] <= 4 else 3
+    else:
+        columns = min(max(counts, default=1), MAX_COLUMNS)
+    starts = [0]
+    for count in counts:
+        starts.append(starts[-1] + math.ceil(count / columns))
+    return columns, starts
+
+
+def y_ticks(low: int, high: int) -> list[int]:
+    """Ticks at the ends and the middle of a scale: 0 5 10, 1 3 5, 1 4 7."""
+    return sorted({low, (low + high) // 2, high})
+
+
+def scales_text(clients: Sequence[ClientSummary]) -> str:
+    """The scales drawn, as a caption names them: '0–10' or '0–10, 1–5'."""
+    shown = list(clients)[:MAX_CLIENTS]
+    scales = dict.fromkeys((c.questionnaire.scale_min, c.questionnaire.scale_max) for c in shown)
+    return ", ".join(f"{low}–{high}" for low, high in scales)
+
+
+def digest_caption(language: str, clients: Sequence[ClientSummary]) -> str:
+    """The caption of a digest's chart, naming the scales drawn."""
+    return plain(language, "report.chart.caption_scale", scales=scales_text(clients))
+
+
+def chart_caption(language: str, client: ClientSummary) -> str:
+    """The caption of one client's chart (``/history``), naming their scale."""
+    low, high = client.questionnaire.scale_min, client.questionnaire.scale_max
+    return plain(language, "report.chart.client_scale", code=client.code, low=low, high=high)
+
+
 def render_chart(clients: Sequence[ClientSummary], language: str, tz: ZoneInfo) -> bytes:
-    """A PNG of each client's recent answers per item, their usual range shaded."""
+    """A PNG of each client's recent answers per item on their questionnaire's scale, their
+    usual range shaded. Only the current questionnaire's check-ins are drawn."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     shown = list(clients)[:MAX_CLIENTS]
-    keys = shown[0].item_keys if shown else ()
-    per_row = 2 if len(shown) == 1 else max(len(keys), 1)
-    rows_each = math.ceil(len(keys) / per_row) if keys else 1
-    rows = max(len(shown) * rows_each, 1)
+    columns, starts = layout(shown)
+    rows = max(starts[-1], 1)
     height = _ROW_INCHES * rows
     with _LOCK:
         figure = Figure(figsize=(_WIDTH_INCHES, height), dpi=_DPI)
@@ -47,9 +95,8 @@ def render_chart(clients: Sequence[ClientSummary], language: str, tz: ZoneInfo) 
         # Fixed margins in inches: measuring the text (tight_layout) costs a whole draw.
         grid = figure.subplots(
             rows,
-            per_row,
+            columns,
             squeeze=False,
-            sharey=True,
             gridspec_kw={
                 "left": 0.5 / _WIDTH_INCHES,
                 "right": 1 - 0.15 / _WIDTH_INCHES,
@@ -59,10 +106,16 @@ def render_chart(clients: Sequence[ClientSummary], language: str, tz: ZoneInfo) 
                 "hspace": 0.85 / (_ROW_INCHES - 0.85),
             },
         )
+        used: set[tuple[int, int]] = set()
         for index, client in enumerate(shown):
-            for n, key in enumerate(keys):
-                row, col = index * rows_each + n // per_row, n % per_row
+            for n, key in enumerate(client.item_keys):
+                row, col = starts[index] + n // columns, n % columns
+                used.add((row, col))
                 _panel(grid[row][col], client, key, language, tz, first_col=col == 0)
+        for row in range(rows):
+            for col in range(columns):
+                if (row, col) not in used:
+                    grid[row][col].set_visible(False)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=_DPI)
     return buffer.getvalue()
@@ -74,13 +127,14 @@ def _panel(
     from matplotlib.axes import Axes
 
     assert isinstance(axes, Axes)
-    points = client.points
+    points, questionnaire = client.points, client.questionnaire
     values = [p.values.get(key, math.nan) for p in points]
     xs = list(range(len(points)))
-    axes.set_ylim(-0.5, 10.5)
-    axes.set_yticks([0, 5, 10])
+    low, high = questionnaire.scale_min, questionnaire.scale_max
+    axes.set_ylim(low - 0.5, high + 0.5)
+    axes.set_yticks(y_ticks(low, high))
     axes.tick_params(labelsize=14)
-    axes.set_title(f"{client.code} · {plain(language, f'item.{key}.short')}", fontsize=17)
+    axes.set_title(f"{client.code} · {item_name(language, key, questionnaire)}", fontsize=17)
     if (usual := client.usual.get(key)) is not None:
         axes.axhspan(usual.low - 0.25, usual.high + 0.25, color=_USUAL, zorder=0)
     answered = [(x, v) for x, v in zip(xs, values, strict=True) if not math.isnan(v)]
@@ -98,15 +152,21 @@ def _panel(
         axes.plot(xs, values, color=_LINE, linewidth=3, marker="o", markersize=8)
         last_x, last_v = answered[-1]
         axes.plot([last_x], [last_v], marker="o", markersize=14, color=_LATEST, zorder=3)
-    axes.set_xlim(-0.5, max(len(points) - 0.5, 0.5))
-    if points:
-        ends = sorted({0, len(points) - 1})
-        axes.set_xticks(ends, [day_month(language, points[i].session_start, tz) for i in ends])
-    for x, point in zip(xs, points, strict=True):
-        if point.missed:
-            axes.axvline(x, color="grey", linestyle=":", linewidth=2)
+    _x_axis(axes, client, language, tz)
     axes.grid(axis="y", alpha=0.3)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     if not first_col:
         axes.tick_params(labelleft=False)
+
+
+def _x_axis(axes: Axes, client: ClientSummary, language: str, tz: ZoneInfo) -> None:
+    """The first and last session's dates, and a dotted line at each missed check-in."""
+    points = client.points
+    axes.set_xlim(-0.5, max(len(points) - 0.5, 0.5))
+    if points:
+        ends = sorted({0, len(points) - 1})
+        axes.set_xticks(ends, [day_month(language, points[i].session_start, tz) for i in ends])
+    for x, point in enumerate(points):
+        if point.missed:
+            axes.axvline(x, color="grey", linestyle=":", linewidth=2)

@@ -14,7 +14,7 @@ from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
-from bot.adapter.chart import render_chart
+from bot.adapter.chart import digest_caption, render_chart
 from bot.adapter.estimate_views import estimate_view
 from bot.adapter.views import View, checkin_view, part_view, reminder_view
 from bot.process.services import Services
@@ -22,7 +22,6 @@ from core.delivery import Delivered, Delivery, RetryLater, Unreachable
 from core.digest import Digest, Report
 from core.estimate import Estimate, questionnaire_of
 from core.model import Checkin
-from messages.catalog import plain
 from messages.digest import render_brief, render_digest
 from scheduler.ports import ReportSent
 
@@ -129,7 +128,7 @@ class TelegramNotifier:
         outgoing: list[Outgoing] = [part_view(p) for p in render_digest(report, language, tz)]
         if report.charted:
             png = await asyncio.to_thread(render_chart, report.charted, language, tz)
-            outgoing.append(Photo(png, plain(language, "report.chart.caption")))
+            outgoing.append(Photo(png, digest_caption(language, report.charted)))
         return outgoing
 
     async def send_all(

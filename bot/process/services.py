@@ -63,7 +63,7 @@ class Services:
         self.reminders = Reminders(self.database)
         self.cancellations = Cancellations(self.database)
         self.deliveries = Deliveries(self.database)
-        self.histories = Histories(self.database, DEFAULT_QUESTIONNAIRE)
+        self.histories = Histories(self.database)
         self.audit = Audit(self.database)
         self.participation = Participation(self.database)
         self.client_data = ClientData(self.database)

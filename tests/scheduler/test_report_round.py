@@ -14,7 +14,6 @@ from core.clock import FixedClock
 from core.delivery import Delivered, Delivery, RetryLater, Unreachable
 from core.digest import Brief, Digest, Report
 from core.model import Checkin
-from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from scheduler.ports import ReportSent
 from scheduler.reports import run_reports
 from storage.database import Database
@@ -65,7 +64,7 @@ def setup(database: Database) -> tuple[ClinicConfig, Deliveries, Histories]:
         therapist.chat_id, therapist.enrolled_at = 5001, ENROLLED
         client = s.scalars(select(ClientRow).where(ClientRow.code == "C101")).one()
         client.chat_id, client.status = 1001, "active"
-    return config, Deliveries(database), Histories(database, DEFAULT_QUESTIONNAIRE)
+    return config, Deliveries(database), Histories(database)
 
 
 async def test_the_weekly_digest_is_sent_once_per_week(

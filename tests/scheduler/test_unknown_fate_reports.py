@@ -12,7 +12,6 @@ from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from core.delivery import MAX_UNKNOWN_SENDS, RetryLater
 from core.digest import Digest
-from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from scheduler.reports import run_reports
 from storage.database import Database
 from storage.deliveries import Deliveries, Kind, State
@@ -38,7 +37,7 @@ def setup(database: Database) -> tuple[ClinicConfig, Deliveries, Histories]:
         therapist.enrolled_at = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
         client = s.scalars(select(ClientRow).where(ClientRow.code == "C101")).one()
         client.chat_id, client.status = 1001, "active"
-    return config, Deliveries(database), Histories(database, DEFAULT_QUESTIONNAIRE)
+    return config, Deliveries(database), Histories(database)
 
 
 def _broken_digests(monkeypatch: pytest.MonkeyPatch) -> list[int]:

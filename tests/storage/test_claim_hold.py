@@ -11,7 +11,6 @@ from core.clock import FixedClock
 from core.delivery import MAX_UNKNOWN_SENDS, Next, RetryLater, judge
 from core.enrolment import CONSENT_VERSION, Role, new_invite
 from core.model import CheckinStatus
-from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from scheduler.planning import plan_all
 from storage.checkins import Checkins
 from storage.database import Database
@@ -123,7 +122,7 @@ def test_sends_of_unknown_fate_end_the_checkin_on_the_last_try_as_not_delivered(
     plan_all(config, checkins, clock.now())  # planning again does not revive it
     assert _row(database, checkin_id)[0] == CheckinStatus.UNSENT
     assert checkins.tidy(clock.now() + LEASE).released == 0
-    history = Histories(database, DEFAULT_QUESTIONNAIRE).for_client("T01", "C101", 4)
+    history = Histories(database).for_client("T01", "C101", 4)
     assert history is not None
     assert history.undelivered == 1  # the digest says "not delivered"
 

@@ -15,7 +15,6 @@ from sqlalchemy import func, select, text, update
 from core.audit import Actor, AuditKind
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
-from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from storage.audit import Audit
 from storage.client_data import ClientData, Erased
 from storage.database import Database
@@ -36,7 +35,7 @@ def shown_and_discussed(database: Database, config: ClinicConfig, clock: FixedCl
     answer_all(database, config, WEDNESDAY_EVENING)
     with database.transaction() as s:
         s.execute(update(NoteRow).values(shared=True))
-    histories = Histories(database, DEFAULT_QUESTIONNAIRE)
+    histories = Histories(database)
     shown = histories.for_therapist("T01", 8)
     tokens = {h.code: h.points[-1].note.token for h in shown if h.points[-1].note}
     assert set(tokens) == {"C101", "C102"}

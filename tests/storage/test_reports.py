@@ -81,7 +81,7 @@ def setup(database: Database) -> tuple[Deliveries, Histories]:
     People(database).sync(two_therapists())
     enrol_therapist(database, "T01", 5001)
     enrol_therapist(database, "T02", 5002)
-    return Deliveries(database), Histories(database, DEFAULT_QUESTIONNAIRE)
+    return Deliveries(database), Histories(database)
 
 
 # ---- deliveries ----

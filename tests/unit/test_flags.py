@@ -31,7 +31,7 @@ from core.history import CheckinPoint, ClientHistory, SharedNote
 from core.model import CheckinStatus
 from core.report_config import FlagSettings
 
-DEFAULTS = FlagSettings()
+DEFAULTS = FlagSettings().as_written()
 KEYS = ("bond", "goals", "tasks", "overall")
 FIRST_SESSION = datetime(2026, 9, 1, 13, 0, tzinfo=UTC)
 Row = tuple[int | None, int | None, int | None, int | None] | str
@@ -86,7 +86,7 @@ def test_a_low_item_carries_the_clients_usual_range_once_there_is_one() -> None:
 
 
 def test_low_item_threshold_comes_from_the_config() -> None:
-    assert low_item(history((9, 8, 9, 9)), FlagSettings(low_item=8)) is not None
+    assert low_item(history((9, 8, 9, 9)), FlagSettings(low_item=8).as_written()) is not None
 
 
 # ---- low mean ----
@@ -119,7 +119,8 @@ def test_a_drop_of_one_below_the_median_does_not_fire() -> None:
 
 def test_no_baseline_before_the_minimum_number_of_points() -> None:
     assert baseline_drop(goals(10, 10, 2), DEFAULTS) is None  # only two earlier answers
-    assert baseline_drop(goals(10, 10, 2), FlagSettings(baseline_min_points=2)) is not None
+    two = FlagSettings(baseline_min_points=2).as_written()
+    assert baseline_drop(goals(10, 10, 2), two) is not None
 
 
 def test_the_baseline_is_the_median_of_the_last_five_check_ins_only() -> None:
@@ -135,7 +136,7 @@ def test_a_client_who_varies_a_lot_needs_a_bigger_drop() -> None:
 
 
 def test_the_spread_aware_part_can_be_turned_off() -> None:
-    points_only = FlagSettings(baseline_drop_sds=0)
+    points_only = FlagSettings(baseline_drop_sds=0).as_written()
     assert baseline_drop(goals(5, 9, 6, 10, 8, 6), points_only) is not None
 
 

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.adapter.callback_data import DiscussedTap, decode, discussed
-from bot.adapter.chart import render_chart
+from bot.adapter.chart import chart_caption, render_chart
 from bot.adapter.handlers.common import reply
 from bot.adapter.notifier import Outgoing, Photo, TelegramNotifier
 from bot.adapter.views import View, part_view
@@ -91,16 +91,17 @@ class TherapistHandlers:
             await reply(update, View(html_text(language, "report.history.usage")))
             return
         code = context.args[0][:_MAX_CODE]
-        limit = self.s.config.flags.history_checkins
-        found = self.s.histories.for_client(therapist.code, code, limit)
+        config = self.s.config
+        limit, instruments = config.flags.history_checkins, config.instruments
+        found = self.s.histories.for_client(therapist.code, code, limit, instruments.by_key)
         if found is None:
             await reply(update, View(html_text(language, "report.history.unknown", code=code)))
             return
-        summary = summarize(found, self.s.config.flags)
+        summary = summarize(found, config.flags, instruments.flags_for)
         out: list[Outgoing] = [part_view(p) for p in render_history(summary, language, tz)]
         if summary.latest is not None:
             png = await asyncio.to_thread(render_chart, [summary], language, tz)
-            out.append(Photo(png, plain(language, "report.chart.client", code=summary.code)))
+            out.append(Photo(png, chart_caption(language, summary)))
         await self._send(update, out)
 
     async def discussed(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,122 @@
+"""Stored check-ins into a client's history: split by instrument, reverse items turned.
+
+Every check-in records the questionnaire key and version it was asked with. Check-ins in a
+row with the same key and version make one run; a client's history is the last run (the
+instrument of their latest delivered check-in), and the runs before it are kept apart as
+``earlier``. So a switch, to another questionnaire or to a new version of the same one,
+starts a new baseline, and so does a switch back.
+
+A run's questionnaire comes from the config. When the config no longer has it:
+
+- same key, other version: the config's questionnaire is used if the run's answers fit it
+  (every item key is one of its items, every value on its scale), as after a change of
+  wording; otherwise the run is rebuilt as below;
+- the key is gone: the questionnaire is rebuilt from the answers: one item per key answered
+  (dimension ``other``, not reversed, named by its key), on the built-in scale 0-10 widened
+  to every value stored. Such a run is ``assumed``: its levels mean nothing certain, so the
+  rules that compare with a level stay silent for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from itertools import groupby
+
+from core.history import CheckinPoint, ClientHistory, InstrumentRun
+from core.questionnaire import DEFAULT_QUESTIONNAIRE, Item, Questionnaire
+
+Answers = Mapping[str, int | None]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A delivered check-in as stored: its questionnaire, and its answers as given."""
+
+    questionnaire: str
+    version: str
+    point: CheckinPoint
+
+
+def fits(questionnaire: Questionnaire, answers: Sequence[Answers]) -> bool:
+    """Whether every answer is to one of the questionnaire's items and on its scale."""
+    keys = {item.key for item in questionnaire.items}
+    return all(
+        key in keys and (value is None or questionnaire.accepts(value))
+        for given in answers
+        for key, value in given.items()
+    )
+
+
+def rebuilt(key: str, answers: Sequence[Answers]) -> Questionnaire:
+    """A stand-in for a questionnaire the config no longer has, from its answers alone."""
+    keys = list(dict.fromkeys(k for given in answers for k in given))
+    values = [v for given in answers for v in given.values() if v is not None]
+    low = min([DEFAULT_QUESTIONNAIRE.scale_min, *values])
+    high = max([DEFAULT_QUESTIONNAIRE.scale_max, *values])
+    return Questionnaire(
+        key=key,
+        items=tuple(Item(k, "other") for k in keys),
+        scale_min=low,
+        scale_max=high,
+        title={"en": key},  # named by its key in every language; not the built-in one
+    )
+
+
+def resolve(
+    key: str, version: str, answers: Sequence[Answers], known: Mapping[str, Questionnaire]
+) -> tuple[Questionnaire, bool]:
+    """The questionnaire a run was answered on, and whether it had to be rebuilt."""
+    current = known.get(key)
+    if current is not None and (current.version == version or fits(current, answers)):
+        return current, False
+    return rebuilt(key, answers), True
+
+
+def turned(point: CheckinPoint, questionnaire: Questionnaire) -> CheckinPoint:
+    """The point with its reverse items' answers mirrored, so higher is better on all."""
+    reverse = {item.key: item for item in questionnaire.items if item.reverse}
+    if not reverse.keys() & point.answers.keys():
+        return point
+    answers = {
+        key: questionnaire.turned(reverse[key], value)
+        if key in reverse and value is not None
+        else value
+        for key, value in point.answers.items()
+    }
+    return replace(point, answers=answers)
+
+
+def runs(recorded: Sequence[Recorded], known: Mapping[str, Questionnaire]) -> list[InstrumentRun]:
+    """Check-ins (oldest first) in runs of one questionnaire version each, oldest first."""
+    found = []
+    for (key, version), group in groupby(recorded, key=lambda r: (r.questionnaire, r.version)):
+        points = [r.point for r in group]
+        questionnaire, assumed = resolve(key, version, [p.answers for p in points], known)
+        found.append(
+            InstrumentRun(questionnaire, tuple(turned(p, questionnaire) for p in points), assumed)
+        )
+    return found
+
+
+def client_history(
+    code: str,
+    status: str,
+    recorded: Sequence[Recorded],
+    known: Mapping[str, Questionnaire],
+    undelivered: int = 0,
+) -> ClientHistory:
+    """A client's history from their delivered check-ins, oldest first."""
+    found = runs(recorded, known)
+    if not found:
+        return ClientHistory(code, status, undelivered=undelivered)
+    *earlier, latest = found
+    return ClientHistory(
+        code,
+        status,
+        latest.points,
+        latest.questionnaire,
+        undelivered=undelivered,
+        earlier=tuple(earlier),
+        assumed=latest.assumed,
+    )
