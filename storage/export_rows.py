@@ -34,7 +34,11 @@ ALL = ExportFilter()
 
 @dataclass(frozen=True)
 class AnswerExport:
-    """One stored answer; ``value`` is None when the item was skipped."""
+    """One stored answer; ``value`` is None when the item was skipped.
+
+    ``questionnaire`` and ``questionnaire_version`` are those of its check-in: answers of
+    different versions are never to be compared with each other.
+    """
 
     client_code: str
     therapist_code: str
@@ -43,6 +47,8 @@ class AnswerExport:
     item_key: str
     value: int | None
     answered_at: datetime
+    questionnaire: str
+    questionnaire_version: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class NoteExport:
     text: str
     shared: bool | None
     written_at: datetime
+    questionnaire: str
+    questionnaire_version: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class CheckinExport:
 
     id: int
     questionnaire: str
+    questionnaire_version: str
     client_code: str
     therapist_code: str
     timezone: str
@@ -169,6 +178,7 @@ def answered_checkins(database: Database, only: ExportFilter = ALL) -> Iterator[
         yield CheckinExport(
             id=checkin.id,
             questionnaire=checkin.questionnaire,
+            questionnaire_version=checkin.questionnaire_version,
             client_code=client.code,
             therapist_code=client.therapist_code,
             timezone=client.timezone,
@@ -200,6 +210,8 @@ def _answer(client: ClientRow, checkin: CheckinRow, answer: AnswerRow) -> Answer
         answer.item_key,
         answer.value,
         answer.answered_at,
+        checkin.questionnaire,
+        checkin.questionnaire_version,
     )
 
 
@@ -212,4 +224,6 @@ def _note(client: ClientRow, checkin: CheckinRow, note: NoteRow) -> NoteExport:
         note.text,
         note.shared,
         note.created_at,
+        checkin.questionnaire,
+        checkin.questionnaire_version,
     )

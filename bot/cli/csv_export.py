@@ -1,4 +1,10 @@
-"""CSV export: one row per answer, then one row per note, with plain column names."""
+"""CSV export: one row per answer, then one row per note, with plain column names.
+
+Every row names the questionnaire its check-in asked and that questionnaire's version: a
+clinic that changes its instrument (or its wording) keeps its history, and an analysis
+compares only answers of the same version. The two columns come last, so a script that
+reads the earlier columns by position keeps working.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.cli.progress import Track, untracked
 from storage import export_rows as export
 from storage.database import Database
-from storage.export_rows import ALL, ExportFilter
+from storage.export_rows import ALL, AnswerExport, ExportFilter, NoteExport
 
 COLUMNS = (
     "record",
@@ -22,6 +28,8 @@ COLUMNS = (
     "answered_at",
     "note_text",
     "note_shared",
+    "questionnaire",
+    "questionnaire_version",
 )
 
 
@@ -45,35 +53,43 @@ def write_csv(
     rows = 0
     total = export.count(database, "answers", only)
     for answer in track(export.answers(database, only), total, "answers"):
-        writer.writerow(
-            {
-                "record": "answer",
-                "client_code": answer.client_code,
-                "therapist_code": answer.therapist_code,
-                "session_start": _local(answer.session_start, answer.timezone),
-                "item_key": answer.item_key,
-                "value": "" if answer.value is None else answer.value,
-                "answered_at": _local(answer.answered_at, answer.timezone),
-            }
-        )
+        writer.writerow(_answer_row(answer))
         rows += 1
     total = export.count(database, "notes", only)
     for note in track(export.notes(database, only), total, "notes"):
-        visible = note.shared is True or include_private_notes
-        writer.writerow(
-            {
-                "record": "note",
-                "client_code": note.client_code,
-                "therapist_code": note.therapist_code,
-                "session_start": _local(note.session_start, note.timezone),
-                "item_key": "note",
-                "answered_at": _local(note.written_at, note.timezone),
-                "note_text": _cell(note.text) if visible else "",
-                "note_shared": {True: "shared", False: "private", None: "undecided"}[note.shared],
-            }
-        )
+        writer.writerow(_note_row(note, include_private_notes))
         rows += 1
     return rows
+
+
+def _answer_row(answer: AnswerExport) -> dict[str, object]:
+    return {
+        "record": "answer",
+        "client_code": answer.client_code,
+        "therapist_code": answer.therapist_code,
+        "session_start": _local(answer.session_start, answer.timezone),
+        "item_key": answer.item_key,
+        "value": "" if answer.value is None else answer.value,
+        "answered_at": _local(answer.answered_at, answer.timezone),
+        "questionnaire": answer.questionnaire,
+        "questionnaire_version": answer.questionnaire_version,
+    }
+
+
+def _note_row(note: NoteExport, include_private_notes: bool) -> dict[str, object]:
+    visible = note.shared is True or include_private_notes
+    return {
+        "record": "note",
+        "client_code": note.client_code,
+        "therapist_code": note.therapist_code,
+        "session_start": _local(note.session_start, note.timezone),
+        "item_key": "note",
+        "answered_at": _local(note.written_at, note.timezone),
+        "note_text": _cell(note.text) if visible else "",
+        "note_shared": {True: "shared", False: "private", None: "undecided"}[note.shared],
+        "questionnaire": note.questionnaire,
+        "questionnaire_version": note.questionnaire_version,
+    }
 
 
 def _cell(text: str) -> str:

@@ -19,6 +19,7 @@ from bot.cli.csv_export import write_csv
 from bot.cli.fhir_export import CLIENT_CODE_SYSTEM, fhir_bundle
 from bot.cli.main import main
 from core.audit import Actor, AuditKind
+from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from storage.audit import Audit
 from storage.export_rows import ExportFilter
 from tests.e2e.conftest import KEY, Clinic, shows_step
@@ -134,8 +135,13 @@ async def test_the_csv_keeps_its_columns_and_the_filters_narrow_it(clinic: Clini
         "answered_at",
         "note_text",
         "note_shared",
+        "questionnaire",
+        "questionnaire_version",
     ]
     assert len(everything) == 10  # 8 answers and 2 notes
+    assert {(r["questionnaire"], r["questionnaire_version"]) for r in everything} == {
+        (DEFAULT_QUESTIONNAIRE.key, DEFAULT_QUESTIONNAIRE.version)
+    }
     assert {r["client_code"] for r in rows(client_code="C102")} == {"C102"}
     assert rows(since=date(2026, 11, 25)) == []
     assert len(rows(since=date(2026, 11, 24))) == 10

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
+
 from core.model import CheckinStatus, ClientStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE as Q
 from storage import export_rows as export
@@ -34,14 +36,15 @@ def _checkin(
     status: CheckinStatus,
     answers: dict[str, int | None],
     note: tuple[str, bool | None] | None = None,
+    questionnaire: tuple[str, str] = (Q.key, Q.version),
 ) -> None:
     sent = session_start + timedelta(days=1)
     with database.transaction() as s:
         row = CheckinRow(
             client_id=client_id,
             token=secrets.token_urlsafe(8),
-            questionnaire=Q.key,
-            questionnaire_version=Q.version,
+            questionnaire=questionnaire[0],
+            questionnaire_version=questionnaire[1],
             session_start=session_start,
             session_end=session_start + timedelta(minutes=50),
             due_at=sent,
@@ -120,6 +123,38 @@ def test_answered_checkins_come_with_their_answers_and_note_and_unanswered_ones_
     assert first.completed_at.tzinfo is not None
     assert answered[1].note is None
     assert export.count(database, "checkins") == 2
+
+
+def test_every_exported_answer_and_note_names_its_own_checkins_questionnaire(
+    database: Database,
+) -> None:
+    _clinic(database)
+    with database.transaction() as s:
+        tokyo = s.scalar(select(ClientRow.id).where(ClientRow.code == "C1"))
+    assert tokyo is not None
+    brief = ("brief-5", "0123456789ab")
+    later = LATE_NOVEMBER + timedelta(days=14)
+    _checkin(database, tokyo, later, CheckinStatus.COMPLETED, {"heard": 4}, ("new", True), brief)
+    only_c1 = ExportFilter(client_code="C1")
+
+    answers = [
+        (a.item_key, a.questionnaire, a.questionnaire_version)
+        for a in export.answers(database, only_c1)
+    ]
+    notes = [
+        (n.text, n.questionnaire, n.questionnaire_version) for n in export.notes(database, only_c1)
+    ]
+    checkins = [
+        (c.questionnaire, c.questionnaire_version)
+        for c in export.answered_checkins(database, only_c1)
+    ]
+
+    default = (Q.key, Q.version)
+    assert answers == [(key, *default) for key in ("bond", "goals", "tasks", "overall")] + [
+        ("heard", *brief)
+    ]
+    assert notes == [("ok", *default), ("new", *brief)]
+    assert checkins == [default, brief]
 
 
 def test_stats_facts_carry_when_each_checkin_was_sent_and_first_answered(
