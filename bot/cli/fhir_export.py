@@ -1,43 +1,48 @@
-"""FHIR R4 export: the questionnaire, and one QuestionnaireResponse per answered check-in.
+"""FHIR R4 export: the questionnaires used, and one QuestionnaireResponse per answered check-in.
 
-Everything goes into one ``Bundle`` of type ``collection``. Clients appear only by their
-pseudonymous code, as an identifier; there are no names. Skipped items are left out of a
-response. A note is an item of type ``text`` and is included only when the client shared
-it with their therapist (or with ``include_private_notes``, for the client's own request).
+Everything goes into one ``Bundle`` of type ``collection``: first one ``Questionnaire`` per
+questionnaire and version the exported check-ins were asked with (see
+``bot.cli.fhir_questionnaire``), then the responses, each naming its own version as a
+canonical ``url|version``. Clients appear only by their pseudonymous code, as an
+identifier; there are no names. Skipped items are left out of a response. A note is an
+item of type ``text`` and is included only when the client shared it with their therapist
+(or with ``include_private_notes``, for the client's own request).
 """
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cli.fhir_questionnaire import (
+    JSON,
+    NOTE_LINK_ID,
+    QUESTIONNAIRE_URL,
+    canonical,
+    used_questionnaires,
+)
 from bot.cli.progress import Track, untracked
 from core.clock import SystemClock
 from core.model import CheckinStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
-from messages.catalog import DEFAULT_LANGUAGE, plain
+from messages.catalog import DEFAULT_LANGUAGE
 from storage import export_rows as export
 from storage.database import Database
 from storage.export_rows import CheckinExport, ExportFilter
 
+__all__ = ["CLIENT_CODE_SYSTEM", "QUESTIONNAIRE_URL", "fhir_bundle", "response_resource"]
+
 #: Identifier system of the pseudonymous client codes.
 CLIENT_CODE_SYSTEM = "urn:alliance-checkins:client-code"
-#: Canonical URL prefix of the questionnaires; the questionnaire's key follows.
-QUESTIONNAIRE_URL = "urn:alliance-checkins:questionnaire:"
 #: Extension on a response: when the session it is about started.
 SESSION_START_URL = "urn:alliance-checkins:session-start"
-NOTE_LINK_ID = "note"
-_MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
-_MAX = "http://hl7.org/fhir/StructureDefinition/maxValue"
 _IDS = uuid.UUID("6f0c3f6e-6d43-4a35-9a35-5f4e2a9a7c11")  # namespace of response ids
 _STATUS = {CheckinStatus.COMPLETED: "completed", CheckinStatus.EXPIRED: "stopped"}
-JSON = dict[str, Any]
-#: The questionnaires a check-in can have been asked with, by key.
-QUESTIONNAIRES = {DEFAULT_QUESTIONNAIRE.key: DEFAULT_QUESTIONNAIRE}
+#: The questionnaires known without a clinic config: the built-in one.
+BUILT_IN = {DEFAULT_QUESTIONNAIRE.key: DEFAULT_QUESTIONNAIRE}
 
 
 def fhir_bundle(
@@ -46,58 +51,26 @@ def fhir_bundle(
     include_private_notes: bool = False,
     track: Track = untracked,
     language: str = DEFAULT_LANGUAGE,
+    questionnaires: Mapping[str, Questionnaire] = BUILT_IN,
 ) -> tuple[JSON, int]:
-    """The Bundle of every answered check-in ``only`` keeps, and how many responses it holds."""
+    """The Bundle of every answered check-in ``only`` keeps, and how many responses it holds.
+
+    ``questionnaires`` are those the clinic config has now, by key (the built-in one
+    included); item wording is in ``language``, the clinic's.
+    """
     total = export.count(database, "checkins", only)
+    checkins = list(track(export.answered_checkins(database, only), total, "check-ins"))
     responses = [
         response_resource(checkin, include_private_notes=include_private_notes)
-        for checkin in track(export.answered_checkins(database, only), total, "check-ins")
+        for checkin in checkins
     ]
-    used = {DEFAULT_QUESTIONNAIRE.key} | {
-        r["questionnaire"][len(QUESTIONNAIRE_URL) :] for r in responses
-    }
-    questionnaires = [questionnaire_resource(QUESTIONNAIRES[k], language) for k in sorted(used)]
-    return bundle(questionnaires, responses, SystemClock().now()), len(responses)
-
-
-def questionnaire_resource(questionnaire: Questionnaire, language: str) -> JSON:
-    """A ``Questionnaire``: the items with their wording, answers integers on the scale."""
-    items: list[JSON] = [
-        {
-            "linkId": item.key,
-            "text": plain(language, f"item.{item.key}.stem"),
-            "type": "integer",
-            "required": False,
-            "extension": [
-                {"url": _MIN, "valueInteger": questionnaire.scale_min},
-                {"url": _MAX, "valueInteger": questionnaire.scale_max},
-            ],
-        }
-        for item in questionnaire.items
-    ]
-    items.append(
-        {
-            "linkId": NOTE_LINK_ID,
-            "text": plain(language, "export.fhir.note"),
-            "type": "text",
-            "required": False,
-        }
-    )
-    validated = "export.fhir.validated" if questionnaire.validated else "export.fhir.not_validated"
-    return {
-        "resourceType": "Questionnaire",
-        "id": questionnaire.key,
-        "url": QUESTIONNAIRE_URL + questionnaire.key,
-        "name": "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", questionnaire.key)),
-        "title": plain(language, "export.fhir.title"),
-        "status": "active",
-        "subjectType": ["Patient"],
-        "language": language,
-        "description": plain(language, "export.fhir.description")
-        + " "
-        + plain(language, validated),
-        "item": items,
-    }
+    used: dict[tuple[str, str], list[tuple[str, int | None]]] = defaultdict(list)
+    for checkin in checkins:
+        used[checkin.questionnaire, checkin.questionnaire_version] += [
+            (a.item_key, a.value) for a in checkin.answers
+        ]
+    resources = used_questionnaires(used, questionnaires, language)
+    return bundle(resources, responses, SystemClock().now()), len(responses)
 
 
 def response_resource(checkin: CheckinExport, *, include_private_notes: bool = False) -> JSON:
@@ -119,7 +92,7 @@ def response_resource(checkin: CheckinExport, *, include_private_notes: bool = F
         "extension": [
             {"url": SESSION_START_URL, "valueDateTime": _time(checkin.session_start, zone)}
         ],
-        "questionnaire": QUESTIONNAIRE_URL + checkin.questionnaire,
+        "questionnaire": canonical(checkin.questionnaire, checkin.questionnaire_version),
         "status": _STATUS.get(CheckinStatus(checkin.status), "in-progress"),
         "subject": {"identifier": {"system": CLIENT_CODE_SYSTEM, "value": checkin.client_code}},
         "authored": _time(authored, zone),
@@ -137,7 +110,7 @@ def response_id(checkin: CheckinExport) -> uuid.UUID:
 def bundle(questionnaires: Iterable[JSON], responses: Iterable[JSON], now: datetime) -> JSON:
     """A ``collection`` Bundle of the questionnaires, then the responses."""
     entries = [
-        {"fullUrl": f"urn:uuid:{uuid.uuid5(_IDS, q['url'])}", "resource": q} for q in questionnaires
+        {"fullUrl": _urn(f"{q['url']}|{q['version']}"), "resource": q} for q in questionnaires
     ]
     entries += [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in responses]
     return {
@@ -147,6 +120,10 @@ def bundle(questionnaires: Iterable[JSON], responses: Iterable[JSON], now: datet
         "timestamp": now.isoformat(timespec="seconds"),
         "entry": entries,
     }
+
+
+def _urn(name: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_IDS, name)}"
 
 
 def _time(instant: datetime, zone: ZoneInfo) -> str:

@@ -72,7 +72,7 @@ async def test_the_fhir_export_of_a_real_run_validates_as_r4_and_hides_private_n
     assert first.subject.identifier.system == CLIENT_CODE_SYSTEM  # type: ignore[union-attr]
     assert first.status == "completed"
     assert first.status in R4_RESPONSE_STATUSES
-    assert first.questionnaire == questionnaire.url
+    assert first.questionnaire == f"{questionnaire.url}|{questionnaire.version}"
     answers = {i.linkId: (i.answer or [])[0] for i in first.item or []}
     assert set(answers) == {"bond", "tasks", "overall", "note"}  # the skipped item is left out
     assert answers["bond"].valueInteger == 8

@@ -7,15 +7,18 @@ import getpass
 import json
 import logging
 import sys
+from collections.abc import Mapping
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from bot.cli.commands.base import Command
-from bot.cli.commands.common import iso_date, reading_cipher
+from bot.cli.commands.common import iso_date, load_config, reading_cipher
 from bot.cli.errors import CommandError
 from bot.cli.private_files import open_private_text
 from bot.process.settings import Settings
+from core.questionnaire import Questionnaire
 from storage.database import Database
 from storage.export_rows import ExportFilter
 
@@ -51,6 +54,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     from storage.cipher import CipherError
 
     only = ExportFilter(since=args.since, client_code=args.client)
+    clinic = _clinic_questionnaires(settings) if args.format == "fhir" else None
     database = Database.connect(settings.database_url, cipher=reading_cipher(settings))
     try:
         if only.client_code is not None:
@@ -59,7 +63,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             out: TextIO = sys.stdout
             if args.output is not None:
                 out = files.enter_context(open_private_text(args.output))
-            written = _write(args.format, database, out, only, args.include_private_notes)
+            written = _write(args.format, database, out, only, args.include_private_notes, clinic)
         record_export(database, args.format, only, args.include_private_notes, written)
     except CipherError as error:
         raise CommandError(f"export stopped: {error}") from None
@@ -71,18 +75,61 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _write(fmt: str, database: Database, out: TextIO, only: ExportFilter, private: bool) -> int:
+@dataclass(frozen=True)
+class _Clinic:
+    """What a FHIR export takes from the clinic config: its questionnaires and language."""
+
+    path: Path
+    questionnaires: Mapping[str, Questionnaire] | None  # None: the config file is missing
+    language: str
+
+
+def _clinic_questionnaires(settings: Settings) -> _Clinic:
+    """The config's questionnaires, to describe each version used; a missing file leaves
+    the built-in one only (an invalid one stops the export, as for every command)."""
+    from messages.catalog import DEFAULT_LANGUAGE
+
+    path = settings.clinic_config
+    if not path.exists():
+        return _Clinic(path, None, DEFAULT_LANGUAGE)
+    config = load_config(path)
+    return _Clinic(path, config.instruments.by_key, config.clinic.language)
+
+
+def _write(
+    fmt: str,
+    database: Database,
+    out: TextIO,
+    only: ExportFilter,
+    private: bool,
+    clinic: _Clinic | None,
+) -> int:
     from bot.cli.progress import terminal
 
-    if fmt == "csv":
+    if fmt == "csv" or clinic is None:
         from bot.cli.csv_export import write_csv
 
         return write_csv(database, out, include_private_notes=private, only=only, track=terminal())
-    from bot.cli.fhir_export import fhir_bundle
+    from bot.cli.fhir_export import BUILT_IN, fhir_bundle
+    from bot.cli.fhir_questionnaire import partly_described
 
-    bundle, responses = fhir_bundle(database, only, private, terminal())
+    known = BUILT_IN if clinic.questionnaires is None else clinic.questionnaires
+    bundle, responses = fhir_bundle(database, only, private, terminal(), clinic.language, known)
     json.dump(bundle, out, indent=2, ensure_ascii=False)
     out.write("\n")
+    partly = partly_described(entry["resource"] for entry in bundle["entry"])
+    if partly:
+        why = (
+            f"{clinic.path} was not found"
+            if clinic.questionnaires is None
+            else "it has changed since they were asked"
+        )
+        print(
+            f"Note: {len(partly)} questionnaire version(s) in the export are not in the clinic "
+            f"config ({why}): {', '.join(partly)}. Their Questionnaire lists the answered "
+            "items only, with status retired.",
+            file=sys.stderr,
+        )
     return responses
 
 
@@ -138,9 +185,11 @@ def operator() -> str:
 COMMAND = Command(
     name="export",
     help="export answers and notes as CSV or as a FHIR R4 Bundle",
-    description="Export answers and notes. CSV: one row per answer, then one per note. "
-    "FHIR: a Bundle with the Questionnaire and one QuestionnaireResponse per answered "
-    "check-in, clients identified only by their code. Private notes are left out unless "
+    description="Export answers and notes. CSV: one row per answer, then one per note, "
+    "each naming its questionnaire and version. FHIR: a Bundle with one Questionnaire per "
+    "questionnaire version used (worded from the clinic config, in the clinic's language) "
+    "and one QuestionnaireResponse per answered check-in, clients identified only by their "
+    "code. Private notes are left out unless "
     "--include-private-notes is given. A progress bar is shown on a terminal only. Notes "
     "are decrypted with ALLIANCE_ENCRYPTION_KEY; every export is recorded in the audit log "
     "with the login that ran it.",
