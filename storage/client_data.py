@@ -55,10 +55,13 @@ class NoteCopy:
 
 @dataclass(frozen=True)
 class CheckinCopy:
-    """One check-in with what the client answered in it."""
+    """One check-in with what the client answered in it, and the questionnaire (key and
+    version) it was asked with: its items are named from that one, not the client's current."""
 
     session_start: datetime
     status: CheckinStatus
+    questionnaire: str
+    questionnaire_version: str
     answers: tuple[tuple[str, int | None, datetime], ...]  # item key, value, answered at
     note: NoteCopy | None
 
@@ -174,7 +177,12 @@ def _checkins(s: Session, client_id: int) -> list[CheckinCopy]:
     }
     return [
         CheckinCopy(
-            row.session_start, CheckinStatus(row.status), tuple(answers[row.id]), notes.get(row.id)
+            row.session_start,
+            CheckinStatus(row.status),
+            row.questionnaire,
+            row.questionnaire_version,
+            tuple(answers[row.id]),
+            notes.get(row.id),
         )
         for row in rows
     ]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
 from bot.cli.csv_export import write_csv
 from core.audit import AuditKind
+from core.clinic import ClinicConfig
 from sandbox import SimUser
 from storage.tables import AnswerRow, NoteRow
+from tests.e2e.clinic_questionnaire import answer, session_check
 from tests.e2e.conftest import Clinic, eventually
 
 #: A day after Tuesday's sessions: C102's (10:00) and C101's (15:00) check-ins are due.
@@ -89,6 +91,44 @@ async def test_preview_shows_what_the_therapist_sees_without_quoting_the_note(
     assert "shared, so your therapist sees it" in shown
     assert "rushed" not in shown  # the note is never echoed back
     assert preview.protect_content
+
+
+async def test_preview_and_mydata_name_each_checkins_items_from_the_questionnaire_it_asked(
+    clinic: Clinic,
+) -> None:
+    client, _ = await answered_clinic(clinic)
+    raw = clinic.services.config.model_dump(exclude_none=True)
+    raw["questionnaires"] = [session_check()]
+    raw["clients"][0]["questionnaire"] = "session-check"
+    clinic.reconfigure(ClinicConfig.model_validate(raw))
+
+    await client.send_command("preview")
+    before = await client.wait_for_message(lambda m: "preview" in (m.text or ""))
+    assert "Felt safe being open: 8" in (before.text or "")  # the client's latest is on alliance-v1
+    await clinic.advance(timedelta(days=7))  # a week on: the next Tuesday's check-in
+    assert "Today I was listened to." in (client.last_message().text or "")
+    await answer(client, ["4", "Skip", "2"])
+    await client.send_command("preview")
+    after = await client.wait_for_message(
+        lambda m: "preview" in (m.text or "") and m.message_id != before.message_id
+    )
+    await client.send_command("mydata")
+    sent = await client.wait_for_message(lambda m: m.document is not None)
+
+    assert "Listened to: 4" in (after.text or "")
+    assert "aims: skipped" in (after.text or "")  # an item without a short name: its key
+    assert "Felt safe" not in (after.text or "")
+    first, second = json.loads(sent.file_bytes or b"")["checkins"]
+    assert first["questionnaire"] == "alliance-v1"
+    assert first["answers"][0]["name"] == "Felt safe being open"
+    assert second["questionnaire"] == "session-check"
+    assert second["questionnaire_title"] == "Session check"
+    assert [(a["item"], a["name"], a["value"]) for a in second["answers"]] == [
+        ("heard", "Listened to", 4),
+        ("aims", "aims", None),
+        ("stuck", "stuck", 2),
+    ]
+    assert second["answers"][0]["question"] == "Today I was listened to."
 
 
 async def test_preview_says_a_private_note_is_not_seen(clinic: Clinic) -> None:

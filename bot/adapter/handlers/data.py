@@ -41,7 +41,8 @@ class DataHandlers:
         if copy is None:
             return
         now = self.s.clock.now()
-        document = data_document(copy, self.s.audit.entries(client.code), now)
+        questionnaires = self.s.config.instruments.by_key
+        document = data_document(copy, self.s.audit.entries(client.code), now, questionnaires)
         # Not protect_content: the copy is for the client to keep and take elsewhere
         # (GDPR Art. 20); Telegram would stop them saving or forwarding a protected file.
         try:
@@ -60,14 +61,15 @@ class DataHandlers:
         )
 
     async def preview(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show what the therapist sees from the client's latest check-in."""
+        """Show what the therapist sees from the client's latest check-in, its items named
+        from the questionnaire that check-in asked."""
         client = await self._controls.client(update)
         if client is None:
             return
         text = preview_text(
             client.language,
             client.timezone,
-            self.s.questionnaire_for(client.code),
+            self.s.config.instruments.by_key,
             self.s.client_data.latest(client.code),
             self.s.config.safety.risk_notes_to_therapist,
         )
