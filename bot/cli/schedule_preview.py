@@ -1,8 +1,13 @@
-"""``alliance sync`` and ``alliance schedule preview``: the schedule from the command line."""
+"""``alliance sync`` and ``alliance schedule preview``: the schedule from the command line.
+
+The preview names the questionnaire each check-in will ask: the client's current one (their
+own, else their therapist's, else the clinic's), which every unsent check-in takes when the
+config changes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import TextIO
@@ -21,7 +26,7 @@ from storage.cancellations import Cancellations
 from storage.database import Database
 from storage.people import People
 
-_HEADINGS = ("when (local time)", "who", "what", "rule", "notes")
+_HEADINGS = ("when (local time)", "who", "what", "questionnaire", "rule", "notes")
 _HELD = {
     ClientStatus.PAUSED: "not sent: the client has paused (/pause)",
     ClientStatus.STOPPED: "not sent: the client has stopped taking part (/stop)",
@@ -69,7 +74,7 @@ def run_preview(
     occurrences = calendar_sessions(config, now - timedelta(days=14), end + timedelta(days=7))
     extra = Extra(occurrences=occurrences, cancelled=cancelled)
     rows = [_with_hold(row, held) for row in preview(config, now, days, client, extra)]
-    print(render_table(rows), file=out)
+    print(render_table(rows, questionnaires_asked(config)), file=out)
     warned = sum(1 for row in rows if row.warnings)
     print(
         f"{len(rows)} sends in the next {days} days; {warned} with a warning. Nothing was sent.",
@@ -88,18 +93,28 @@ def held_clients(people: People, config: ClinicConfig) -> dict[str, str]:
     return held
 
 
+def questionnaires_asked(config: ClinicConfig) -> dict[str, str]:
+    """The key of the questionnaire each client's next check-ins ask, by client code."""
+    return {client.code: config.instruments.of(client).key for client in config.clients}
+
+
 def _with_hold(row: PreviewRow, held: dict[str, str]) -> PreviewRow:
     reason = held.get(row.who)
     return row if reason is None else replace(row, warnings=(reason, *row.warnings))
 
 
-def render_table(rows: Sequence[PreviewRow]) -> str:
-    """Rows as a plain-text table, times in each recipient's local time."""
+def render_table(
+    rows: Sequence[PreviewRow], questionnaires: Mapping[str, str] | None = None
+) -> str:
+    """Rows as a plain-text table, times in each recipient's local time; a check-in's row
+    names the questionnaire it asks, from ``questionnaires`` (by client code)."""
+    asks = questionnaires or {}
     lines = [
         (
             f"{row.at.astimezone(row.tz):%a %d %b %Y %H:%M %Z}",
             row.who,
             row.kind,
+            asks.get(row.who, "") if row.kind == "check-in" else "",
             row.rule,
             "; ".join(row.warnings),
         )

@@ -20,7 +20,16 @@ from scheduler.preview import preview
 MONDAY = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)
 
 
-def clinic(*clients: dict[str, Any]) -> ClinicConfig:
+#: A clinic's own questionnaire (wording written for these tests).
+SESSION_CHECK = {
+    "key": "session-check",
+    "title": {"en": "Session check"},
+    "scale": {"min": 1, "max": 5, "labels": {"en": {1: "Not at all", 5: "Completely"}}},
+    "items": [{"key": "heard", "dimension": "bond", "text": {"en": "I was listened to."}}],
+}
+
+
+def clinic(*clients: dict[str, Any], **more: Any) -> ClinicConfig:
     return ClinicConfig.model_validate(
         {
             "clinic": {
@@ -30,6 +39,7 @@ def clinic(*clients: dict[str, Any]) -> ClinicConfig:
             },
             "therapists": [{"code": "T01", "display_name": "Dr. Rivera"}],
             "clients": list(clients),
+            **more,
         }
     )
 
@@ -85,11 +95,39 @@ def test_the_preview_can_be_narrowed_to_one_client_and_is_in_time_order() -> Non
 
 
 def test_the_table_prints_headings_and_one_line_per_send() -> None:
-    table = render_table(preview(clinic(AFTERNOON), MONDAY, 7)).splitlines()
-    assert table[0].split() == ["when", "(local", "time)", "who", "what", "rule", "notes"]
-    assert table[2].startswith("Wed 24 Mar 2027 15:50 CET  C102  check-in")
-    assert len(table) == 4
+    table = render_table(preview(clinic(AFTERNOON), MONDAY, 7), {"C102": "alliance-v1"})
+    lines = table.splitlines()
+    assert lines[0].split() == [
+        "when",
+        "(local",
+        "time)",
+        "who",
+        "what",
+        "questionnaire",
+        "rule",
+        "notes",
+    ]
+    assert lines[2].startswith("Wed 24 Mar 2027 15:50 CET  C102  check-in  alliance-v1")
+    assert lines[3].split()[6:9] == ["C102", "reminder", "if"]  # a reminder asks nothing itself
+    assert len(lines) == 4
     assert render_table([]) == "Nothing is scheduled in this period."
+
+
+def test_the_preview_names_the_questionnaire_each_clients_checkins_will_ask(
+    tmp_path: Path,
+) -> None:
+    own = {**EVENING, "questionnaire": "session-check"}
+    config = clinic(own, AFTERNOON, questionnaires=[SESSION_CHECK])
+    out = io.StringIO()
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/alliance.db")
+
+    run_preview(settings, config, out, 7, None, FixedClock(MONDAY))
+
+    checkins = [line.split() for line in out.getvalue().splitlines() if "  check-in  " in line]
+    assert {(cells[6], cells[8]) for cells in checkins} == {
+        ("C101", "session-check"),
+        ("C102", "alliance-v1"),
+    }
 
 
 def test_the_preview_command_sends_nothing_and_refuses_an_unknown_client(tmp_path: Path) -> None:
