@@ -3,13 +3,16 @@
 The real bot (PTB application, handlers, scheduler tick, SQLite) talks HTTP to the
 sandbox; simulated people enrol and answer. Time is simulated: the demo moves its clock
 from the session to the day after and beyond instead of waiting. It ends with the
-therapist's weekly digest and its trend chart (saved as ``demo-output/digest.png``).
+therapist's weekly digest and its trend chart (saved as ``demo-output/digest.png``), and
+the exports. One client, C101, answers the clinic's own questionnaire from
+``demo_clinic.yaml`` (three items on 1-5, worded for the demo); the others the built-in one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -20,6 +23,7 @@ from bot.adapter.application import App, build_application, plan, tick
 from bot.adapter.invites import invite_link
 from bot.adapter.polling import polling
 from bot.cli.csv_export import write_csv
+from bot.cli.fhir_export import fhir_bundle
 from bot.config.loader import load_clinic_config
 from bot.process.crypto import new_key
 from bot.process.services import Services, bootstrap
@@ -27,6 +31,7 @@ from bot.process.settings import Settings
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from sandbox import BotApiSandbox, SandboxMessage, SimUser
+from storage.export_rows import ALL
 
 OUTPUT = Path("demo-output")
 CONFIG = Path(__file__).with_name("demo_clinic.yaml")
@@ -79,19 +84,39 @@ async def _demo(database_url: str) -> None:
         application = build_application(settings, services, schedule_jobs=False)
         async with polling(application):
             await _script(sandbox, settings, services, application, clock)
-    export = OUTPUT / "answers.csv"
-    with export.open("w", encoding="utf-8", newline="") as handle:
-        rows = write_csv(services.database, handle)
-    services.database.close()
     _say("== Where the data is ==")
     _say(f"Database (SQLite): {database_url.removeprefix('sqlite:///')}")
-    _say(f"CSV export ({rows} rows): {export}")
+    _exports(services)
+    services.database.close()
     _say(f"The therapist's trend chart: {OUTPUT / 'digest.png'}")
     _say(f"Notes are encrypted with this run's key: {settings.encryption_keys()}")
     _say(
         f"Try: ALLIANCE_ENCRYPTION_KEY={settings.encryption_keys()} "
         "ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export"
     )
+
+
+def _exports(services: Services) -> None:
+    """The CSV and the FHIR bundle, as ``alliance export`` writes them."""
+    export = OUTPUT / "answers.csv"
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        rows = write_csv(services.database, handle)
+    _say(f"CSV export ({rows} rows, each naming its questionnaire): {export}")
+    config = services.config
+    document, _ = fhir_bundle(
+        services.database,
+        ALL,
+        language=config.clinic.language,
+        questionnaires=config.instruments.by_key,
+    )
+    bundle = OUTPUT / "bundle.json"
+    bundle.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    used = [
+        f"{e['resource']['url'].rsplit(':', 1)[-1]}|{e['resource']['version']}"
+        for e in document["entry"]
+        if e["resource"]["resourceType"] == "Questionnaire"
+    ]
+    _say(f"FHIR export (questionnaires {', '.join(used)}): {bundle}")
 
 
 async def _script(
@@ -113,16 +138,8 @@ async def _script(
     clock.set(START + timedelta(days=1))
     _say(f"\n== Simulated time: {clock.now():%A %d %B %H:%M} UTC, a day later ==")
     report = await tick(application.bot, services)
-    _say(f"The scheduler sent {report.sent} check-ins.\n")
-    await _answer(people["C101"], "C101", ["9", "9", "8", "9"], None)
-    await _answer(people["C102"], "C102", ["3", "2", "4", "3"], None)
-    await _answer(
-        people["C103"],
-        "C103",
-        ["8", "5", "Skip", "7"],
-        "I'd like to talk about whether we are working on the right things.",
-    )
-    _say("C104 does not answer.\n")
+    _say(f"The scheduler sent {report.sent} check-ins.")
+    await _answers(services, people)
     clock.set(BRIEF_AT)
     _say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC, an hour before C103's session ==")
     briefs = (await tick(application.bot, services)).briefs
@@ -135,6 +152,7 @@ async def _script(
     _say(f"== Three days later: {closed} unanswered check-in closed as missed ==\n")
     _say("== Client controls: every client command is listed in /help ==")
     await _command(people["C103"], "C103", "preview", "preview")
+    await _command(people["C101"], "C101", "preview", "preview")  # the clinic's own items
     await _command(people["C104"], "C104", "stop", "stopped")
     _show("T01", await therapist.wait_for_message(lambda m: "C104" in (m.text or "")))
     _say()
@@ -150,6 +168,28 @@ async def _script(
 
 
 _CLIENTS = ("C101", "C102", "C103", "C104")
+
+
+async def _answers(services: Services, people: dict[str, SimUser]) -> None:
+    """C101 answers the clinic's own questionnaire, C102 and C103 the built-in one."""
+    for code in _CLIENTS:
+        client = services.config.client(code)
+        assert client is not None
+        asked = services.config.instruments.of(client)
+        _say(
+            f"{code} is asked {asked.key!r}: {len(asked.items)} questions "
+            f"on {asked.scale_min}-{asked.scale_max}."
+        )
+    _say()
+    await _answer(people["C101"], "C101", ["5", "4", "5"], None)
+    await _answer(people["C102"], "C102", ["3", "2", "4", "3"], None)
+    await _answer(
+        people["C103"],
+        "C103",
+        ["8", "5", "Skip", "7"],
+        "I'd like to talk about whether we are working on the right things.",
+    )
+    _say("C104 does not answer.\n")
 
 
 async def _enrol(

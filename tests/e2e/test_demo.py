@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import struct
 from pathlib import Path
 
@@ -21,6 +22,12 @@ def test_demo_shows_each_conversation_and_where_the_data_is(
     out = capsys.readouterr().out
     assert "Nobody reads this chat in real time" in out
     assert "The scheduler sent 4 check-ins." in out
+    assert "C101 is asked 'riverside-3': 3 questions on 1-5." in out
+    assert "C102 is asked 'alliance-v1': 4 questions on 0-10." in out
+    assert "question 1 of 3" in out
+    assert "Today it felt like my therapist and I were on the same side." in out
+    assert "1 = No   ·   3 = Partly   ·   5 = Yes, fully" in out
+    assert "• Same side: 5\n  │ • Direction: 4\n  │ • Next step: 5" in out  # C101's /preview
     assert "1 unanswered check-in closed as missed" in out
     assert "What your therapist sees from your check-in" in out
     assert "Client C104 has stopped the check-ins" in out
@@ -34,16 +41,40 @@ def test_demo_shows_each_conversation_and_where_the_data_is(
     assert "In the client's words (C103" in digest
     assert "working on the right things" in digest
     assert "Flagged this week: 2 of 4 clients taking part (50%)" in digest
+    assert "C101 · Same side 5 · Direction 4 · Next step 5" in digest[digest.index("STABLE") :]
     assert out.rstrip().splitlines()[-1].startswith("Try:")
     png = (tmp_path / "demo-output" / "digest.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = struct.unpack(">II", png[16:24])
     assert width >= 1000
     assert height >= 500
-    with (tmp_path / "demo-output" / "answers.csv").open(encoding="utf-8") as handle:
+    exports_name_each_questionnaire(tmp_path / "demo-output", out)
+
+
+def exports_name_each_questionnaire(output: Path, out: str) -> None:
+    """The CSV and the FHIR bundle: C101's rows on the clinic's questionnaire, the rest not."""
+    with (output / "answers.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     low = [r["value"] for r in rows if r["client_code"] == "C102" and r["record"] == "answer"]
     assert low == ["3", "2", "4", "3"]
+    own = [
+        (r["item_key"], r["value"], r["questionnaire"]) for r in rows if r["client_code"] == "C101"
+    ]
+    assert own == [
+        ("same_side", "5", "riverside-3"),
+        ("direction", "4", "riverside-3"),
+        ("next_step", "5", "riverside-3"),
+    ]
+    assert {r["questionnaire"] for r in rows if r["client_code"] != "C101"} == {"alliance-v1"}
+    bundle = json.loads((output / "bundle.json").read_text(encoding="utf-8"))
+    titles = {
+        e["resource"]["url"]: e["resource"]["title"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Questionnaire"
+    }
+    assert titles["urn:alliance-checkins:questionnaire:riverside-3"] == "Riverside session check"
+    assert "urn:alliance-checkins:questionnaire:alliance-v1" in titles
+    assert "FHIR export (questionnaires alliance-v1|" in out
     (note,) = (r for r in rows if r["record"] == "note")
     assert note["note_shared"] == "shared"
     assert "working on the right things" in note["note_text"]
