@@ -14,6 +14,7 @@ from core.digest import build_brief, build_digest
 from core.flags import Rule, ceiling, low_mean
 from core.flow import Accepted, ItemAnswer, Rejection, ShareChoice, SkipNote, Stage, apply, stage_of
 from core.history import ClientHistory
+from core.instrument_runs import rebuilt, resolve
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, REPAIR_KEY
 from core.repair import (
     REPAIR_ITEM,
@@ -118,8 +119,25 @@ def test_the_repair_answer_is_kept_out_of_every_flag_rule() -> None:
     assert with_answer.mean == 10
     assert with_answer.answers[REPAIR_KEY] == 0
     history = ClientHistory("C101", "active", (with_answer,) * 3)
-    assert ceiling(history, FlagSettings()) is not None
-    assert low_mean(history, FlagSettings()) is None
+    limits = FlagSettings().as_written()
+    assert ceiling(history, limits) is not None
+    assert low_mean(history, limits) is None
+
+
+def test_the_repair_answer_never_makes_a_check_in_look_like_another_instrument() -> None:
+    answers = [{"bond": 9, "goals": 8, "tasks": 9, "overall": 9, REPAIR_KEY: 0}]
+
+    same, assumed = resolve(
+        DEFAULT_QUESTIONNAIRE.key,
+        "an-older-wording",
+        answers,
+        {"alliance-v1": DEFAULT_QUESTIONNAIRE},
+    )
+    stand_in = rebuilt("gone", [{"a": 3, REPAIR_KEY: 2}])
+
+    assert same is DEFAULT_QUESTIONNAIRE
+    assert not assumed
+    assert [item.key for item in stand_in.items] == ["a"]
 
 
 def test_a_reports_needs_attention_rules_are_followed_up_per_client() -> None:
