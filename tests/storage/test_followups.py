@@ -10,7 +10,6 @@ from sqlalchemy import insert, select
 
 from core.enrolment import CONSENT_VERSION, Role, new_invite
 from core.model import Checkin, CheckinStatus
-from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from core.repair import FollowupKind
 from scheduler.planning import plan_all
 from storage.checkins import Checkins
@@ -65,7 +64,7 @@ def answered(database: Database, checkin: Checkin, at: datetime, note: str | Non
             s.execute(insert(NoteRow).values(shared | {"risk": False}))
     if note is None:
         return ""
-    Histories(database, DEFAULT_QUESTIONNAIRE).for_therapist("T01", 10)  # gives it a token
+    Histories(database).for_therapist("T01", 10)  # gives it a token
     with database.transaction() as s:
         return s.scalars(select(ConcernRow.token)).one()
 
