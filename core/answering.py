@@ -20,6 +20,7 @@ from core.flow import (
     NOTE_MAX_CHARS,
     Accepted,
     Action,
+    ItemAnswer,
     NoteText,
     Rejection,
     Stage,
@@ -30,6 +31,7 @@ from core.flow import (
 )
 from core.model import Checkin, CheckinStatus, ClientRecord, TherapistRecord
 from core.questionnaire import Questionnaire
+from core.repair import asks_repair
 from core.risk import RiskMatcher
 
 #: A check-in whose delivery is not recorded (yet) although the client can tap it.
@@ -66,6 +68,14 @@ class Advance:
     decision: Accepted
     done: bool
     language: str
+
+    @property
+    def thanks(self) -> int | None:
+        """The repair answer this tap gave (not a skip), thanked for on the next step."""
+        action = self.decision.action
+        if asks_repair(self.decision.item) and isinstance(action, ItemAnswer):
+            return action.value
+        return None
 
 
 TapOutcome = Say | Closed | Advance

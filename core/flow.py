@@ -4,6 +4,9 @@ A check-in's progress is one integer, its *step*: ``0 .. n-1`` are the questionn
 items, ``n`` waits for a note, ``n + 1`` waits for the share-or-keep-private choice and
 ``n + 2`` is done. Every action names the step it was made for, so a double tap or a
 stale button is recognised and changes nothing.
+
+A check-in that asks a repair follow-up (``core/repair.py``) has it as its last item, so
+it is one more item step with its own choices; the note and the sharing follow it.
 """
 
 from __future__ import annotations
@@ -105,9 +108,10 @@ def apply(questionnaire: Questionnaire, step: int, action: Action) -> Accepted |
         return Rejection.STALE if 0 <= action.step < step else Rejection.INVALID
     current = stage_of(questionnaire, step)
     if isinstance(action, ItemAnswer) and current is Stage.ITEM:
-        if action.value is not None and not questionnaire.accepts(action.value):
+        item = questionnaire.items[step]
+        if action.value is not None and not questionnaire.accepts(action.value, item):
             return Rejection.INVALID
-        return Accepted(next_step=step + 1, action=action, item=questionnaire.items[step])
+        return Accepted(next_step=step + 1, action=action, item=item)
     if isinstance(action, SkipNote) and current is Stage.NOTE:
         return Accepted(next_step=n + 2, action=action)
     if isinstance(action, ShareChoice) and current is Stage.SHARE:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from core.model import CheckinStatus
-from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
+from core.questionnaire import DEFAULT_QUESTIONNAIRE, REPAIR_KEY, Questionnaire
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,11 @@ class SharedNote:
 
 @dataclass(frozen=True)
 class CheckinPoint:
-    """One delivered check-in: answers by item key (``None`` = skipped; absent = not reached)."""
+    """One delivered check-in: answers by item key (``None`` = skipped; absent = not reached).
+
+    ``answers`` holds the repair follow-up's answer too (key ``repair``); ``values``, which
+    every flag rule, baseline and chart reads, holds the questionnaire's items only.
+    """
 
     session_start: datetime
     session_end: datetime
@@ -47,8 +51,12 @@ class CheckinPoint:
     # worked out once.
     @cached_property
     def values(self) -> dict[str, int]:
-        """The items answered with a value (skipped ones left out)."""
-        return {key: value for key, value in self.answers.items() if value is not None}
+        """The items answered with a value (skipped ones and the repair answer left out)."""
+        return {
+            key: value
+            for key, value in self.answers.items()
+            if value is not None and key != REPAIR_KEY
+        }
 
     @cached_property
     def mean(self) -> float | None:

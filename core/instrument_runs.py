@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 
 from core.history import CheckinPoint, ClientHistory, InstrumentRun
-from core.questionnaire import DEFAULT_QUESTIONNAIRE, Item, Questionnaire
+from core.questionnaire import DEFAULT_QUESTIONNAIRE, REPAIR_KEY, Item, Questionnaire
 
 Answers = Mapping[str, int | None]
 
@@ -39,8 +39,9 @@ class Recorded:
 
 
 def fits(questionnaire: Questionnaire, answers: Sequence[Answers]) -> bool:
-    """Whether every answer is to one of the questionnaire's items and on its scale."""
-    keys = {item.key for item in questionnaire.items}
+    """Whether every answer is to one of the questionnaire's items and on its scale (the
+    repair follow-up's answer is no item's)."""
+    keys = {item.key for item in questionnaire.items} | {REPAIR_KEY}
     return all(
         key in keys and (value is None or questionnaire.accepts(value))
         for given in answers
@@ -50,8 +51,8 @@ def fits(questionnaire: Questionnaire, answers: Sequence[Answers]) -> bool:
 
 def rebuilt(key: str, answers: Sequence[Answers]) -> Questionnaire:
     """A stand-in for a questionnaire the config no longer has, from its answers alone."""
-    keys = list(dict.fromkeys(k for given in answers for k in given))
-    values = [v for given in answers for v in given.values() if v is not None]
+    keys = list(dict.fromkeys(k for given in answers for k in given if k != REPAIR_KEY))
+    values = [v for given in answers for k, v in given.items() if v is not None and k != REPAIR_KEY]
     low = min([DEFAULT_QUESTIONNAIRE.scale_min, *values])
     high = max([DEFAULT_QUESTIONNAIRE.scale_max, *values])
     return Questionnaire(

@@ -82,3 +82,4 @@ class Checkin:
     unknown_sends: int = 0  # earlier sends whose fate is unknown
     questionnaire: str = DEFAULT_QUESTIONNAIRE.key  # the questionnaire it asks ...
     questionnaire_version: str = DEFAULT_QUESTIONNAIRE.version  # ... as it was when planned
+    repair: str | None = None  # the follow-up it asks after its items (core.repair), if any

@@ -17,6 +17,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import ClassVar
 
 #: The alliance dimensions an item can measure (Bordin), ``other`` for anything else.
 DIMENSIONS = ("bond", "goals", "tasks", "overall", "other")
@@ -25,6 +26,9 @@ MAX_POINTS = 11
 MAX_ITEMS = 12
 #: The scale flag thresholds are written on.
 REFERENCE_MIN, REFERENCE_MAX = 0, 10
+#: The item key of the repair follow-up a check-in may ask after its items (``core/repair.py``):
+#: never a questionnaire's own item, left out of its version and of every flag rule.
+REPAIR_KEY = "repair"
 
 
 @dataclass(frozen=True)
@@ -34,14 +38,19 @@ class Item:
     ``text`` and ``short`` hold the wording by language for a clinic's instrument; both are
     empty for the built-in items, whose wording is in the message catalog. A ``reverse``
     item is one where a higher answer means worse: it is stored as given and turned before
-    any flag rule, baseline or chart sees it.
+    any flag rule, baseline or chart sees it. ``choices`` are the values an item's buttons
+    carry when they are not the questionnaire's scale (the repair follow-up's 2, 1, 0).
     """
+
+    #: Keys no questionnaire's own item may use.
+    RESERVED: ClassVar[frozenset[str]] = frozenset({REPAIR_KEY})
 
     key: str
     dimension: str
     text: Mapping[str, str] = field(default_factory=dict, hash=False)
     short: Mapping[str, str] = field(default_factory=dict, hash=False)
     reverse: bool = False
+    choices: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,16 +78,24 @@ class Questionnaire:
         """Whether this is the project's own questionnaire, worded in the message catalog."""
         return not self.title
 
-    def accepts(self, value: int) -> bool:
-        """Whether ``value`` is on the scale."""
+    def accepts(self, value: int, item: Item | None = None) -> bool:
+        """Whether ``value`` is one of ``item``'s own choices, or else on the scale."""
+        if item is not None and item.choices is not None:
+            return value in item.choices
         return self.scale_min <= value <= self.scale_max
 
     @cached_property
     def version(self) -> str:
-        """A short hash of everything a client sees and answers: items, wording and scale."""
+        """A short hash of everything a client sees and answers: items, wording and scale.
+
+        The repair follow-up a check-in may add is not part of the questionnaire: it leaves
+        the version as it is, so a check-in that asks it still matches the one planned.
+        """
         content = {
             "items": [
-                [i.key, i.dimension, dict(sorted(i.text.items())), i.reverse] for i in self.items
+                [i.key, i.dimension, dict(sorted(i.text.items())), i.reverse]
+                for i in self.items
+                if i.key != REPAIR_KEY
             ],
             "scale": [self.scale_min, self.scale_max],
             "labels": {lang: sorted(points.items()) for lang, points in self.labels.items()},

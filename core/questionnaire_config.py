@@ -155,6 +155,9 @@ class QuestionnaireSpec(_Model):
             if item.key in seen:
                 text = f"duplicate item key {item.key!r} (already items[{seen[item.key]}])"
                 issues.append(ConfigIssue(("items", i, "key"), text))
+            if item.key in Item.RESERVED:  # the repair follow-up's answers are stored under it
+                text = f"item key {item.key!r} is reserved for the repair question"
+                issues.append(ConfigIssue(("items", i, "key"), text))
             seen.setdefault(item.key, i)
         if issues or self.flags is None:
             return _refuse(issues, self)

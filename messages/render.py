@@ -9,11 +9,23 @@ from babel.dates import format_date, format_datetime
 
 from core.flow import Stage, stage_of
 from core.questionnaire import Questionnaire
+from core.repair import FollowupKind, RepairAnswer, asks_repair
 from messages.catalog import SafeHtml, html_text, plain
 from messages.instrument import item_html, scale_line
 
 #: Telegram's limit for one message's text, after entity parsing.
 MAX_MESSAGE_CHARS = 4096
+#: The repair question by the kind of follow-up it asks.
+_REPAIR_QUESTION: dict[str, str] = {
+    FollowupKind.CONCERN: "checkin.repair.concern",
+    FollowupKind.FLAG: "checkin.repair.flag",
+}
+#: The line above the note prompt that thanks for a repair answer, by answer.
+_REPAIR_THANKS: dict[int, str] = {
+    RepairAnswer.YES: "checkin.repair.thanks.yes",
+    RepairAnswer.PARTLY: "checkin.repair.thanks.partly",
+    RepairAnswer.NOT_YET: "checkin.repair.thanks.not_yet",
+}
 
 
 def session_date(language: str, session_start_local: datetime) -> str:
@@ -39,24 +51,42 @@ def checkin_text(
     step: int,
     session_start_local: datetime,
     crisis: str,
+    repair: str | None = None,
+    thanks: int | None = None,
 ) -> SafeHtml:
-    """The check-in message as it should read at ``step``."""
-    return _checkin_text(language, questionnaire, step, session_start_local.date(), crisis)
+    """The check-in message as it should read at ``step``.
+
+    ``repair`` is the kind of follow-up the check-in asks after its items (its wording);
+    ``thanks`` the repair answer just given, thanked for above the note prompt.
+    """
+    day = session_start_local.date()
+    text = _checkin_text(language, questionnaire, step, day, crisis, repair)
+    if thanks is None or stage_of(questionnaire, step) is not Stage.NOTE:
+        return text
+    return SafeHtml(f"{html_text(language, _REPAIR_THANKS[thanks])}\n\n{text}")
 
 
 @lru_cache(maxsize=1024)
 def _checkin_text(
-    language: str, questionnaire: Questionnaire, step: int, session_day: date, crisis: str
+    language: str,
+    questionnaire: Questionnaire,
+    step: int,
+    session_day: date,
+    crisis: str,
+    repair: str | None,
 ) -> SafeHtml:
     # The same few texts go to every client of a day: a tick renders each once.
     stage = stage_of(questionnaire, step)
     if stage is Stage.ITEM:
         item = questionnaire.items[step]
+        if asks_repair(item):  # never the note it follows up: only that there was one
+            question = _REPAIR_QUESTION.get(repair or "", _REPAIR_QUESTION[FollowupKind.FLAG])
+            return html_text(language, question, session_date=_session_day(language, session_day))
         return html_text(
             language,
             "checkin.item",
             number=step + 1,
-            total=len(questionnaire.items),
+            total=sum(1 for i in questionnaire.items if not asks_repair(i)),
             session_date=_session_day(language, session_day),
             intro=html_text(language, "checkin.intro") if step == 0 else SafeHtml(""),
             stem=item_html(language, questionnaire, item),

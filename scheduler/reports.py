@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.clinic import ClinicConfig
 from core.clock import Clock
-from core.delivery import Jitter, Next, RetryLater, judge
+from core.delivery import Delivered, Jitter, Next, RetryLater, judge
 from core.digest import Brief, Digest, Report, build_brief, build_digest
+from core.repair import attention_flags
 from core.report_times import (
     ReportTiming,
     brief_period_key,
@@ -34,6 +36,8 @@ from storage.history import Histories
 log = logging.getLogger(__name__)
 
 MAX_REPORTS_PER_TICK = 200
+#: Raises repair follow-ups for needs-attention rules by client code, at a time.
+FlagFollowups = Callable[[Mapping[str, Sequence[str]], datetime], object]
 #: How far back the session before a brief's session is looked for.
 PREVIOUS_SESSION_WITHIN = timedelta(days=92)
 _WEEK = timedelta(days=7)
@@ -154,6 +158,7 @@ async def run_reports(
     lease: timedelta = LEASE,
     jitter: Jitter = random.random,
     plans: ReportPlans | None = None,
+    followups: FlagFollowups | None = None,
 ) -> ReportTick:
     """Record what is due, then send it; safe to run from several workers at once.
 
@@ -161,7 +166,8 @@ async def run_reports(
     A report that fails in any way is recorded and the round goes on with the next one.
     ``jitter`` draws the jitter of retry times (random unless a test fixes it). ``plans``
     keeps the report plan from one call to the next (a running bot passes its own; without
-    it the plan is built for this call).
+    it the plan is built for this call). ``followups`` raises repair follow-ups for the
+    needs-attention flags of each report that went out.
     """
     now = clock.now()
     deliveries.tidy(now)
@@ -171,13 +177,18 @@ async def run_reports(
         job = deliveries.claim_due(clock.now(), lease)
         if job is None:
             break
-        sent = await _attempt(config, histories, notifier, job, clock.now())
+        sent = await _attempt(config, histories, notifier, job, clock.now(), followups)
         _record(deliveries, job, sent, clock.now(), tick, jitter)
     return tick
 
 
 async def _attempt(
-    config: ClinicConfig, histories: Histories, notifier: Notifier, job: Job, now: datetime
+    config: ClinicConfig,
+    histories: Histories,
+    notifier: Notifier,
+    job: Job,
+    now: datetime,
+    followups: FlagFollowups | None = None,
 ) -> ReportSent | None:
     """Build and send one claimed report; None when it is no longer wanted.
 
@@ -188,11 +199,24 @@ async def _attempt(
         report = _report(config, histories, job, now)
         if report is None:
             return None
-        return await notifier.send_report(job.chat_id, report, job.parts_sent)
+        sent = await notifier.send_report(job.chat_id, report, job.parts_sent)
+        if followups is not None and isinstance(sent.outcome, Delivered):
+            _follow_up(followups, report, now, job)
+        return sent
     except Exception as error:  # one failing report never stops the others
         name = type(error).__name__
         log.error("report failed", extra={"delivery_id": job.id, "error": name})
         return ReportSent(job.parts_sent, RetryLater(name, unknown=True))
+
+
+def _follow_up(followups: FlagFollowups, report: Report, now: datetime, job: Job) -> None:
+    """Raise the repair follow-ups of a report that went out; a failure is logged and
+    never makes the report count as unsent (it would be sent twice)."""
+    try:
+        followups(attention_flags(report), now)
+    except Exception as error:
+        name = type(error).__name__
+        log.error("follow-ups not raised", extra={"delivery_id": job.id, "error": name})
 
 
 def _record(

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from core.clock import Clock
 from core.delivery import Delivered, Delivery, Jitter, Next, RetryLater, Verdict, judge
 from core.model import Checkin, CheckinStatus
+from core.repair import may_attach
 from core.timing import (
     REMINDER_MIN_OPEN,
     CheckinTiming,
@@ -41,6 +42,9 @@ MAX_SENDS_PER_TICK = 500
 CLAIM_BATCH = 25
 #: A client's timing policy by client code.
 Policy = Callable[[str], CheckinTiming]
+#: Gives a check-in about to be sent the client's waiting repair follow-up, if it may take
+#: one on (``core.repair.may_attach``); returns the check-in as it is to be sent.
+Attach = Callable[[Checkin], Checkin]
 
 
 @dataclass
@@ -78,12 +82,14 @@ async def run_tick(
     reminders: Reminders | None = None,
     lease: timedelta = LEASE,
     estimates: Estimates | None = None,
+    attach: Attach | None = None,
 ) -> TickReport:
     """Do the due work once; safe to run from several workers at the same time.
 
     ``estimates``: where a sent check-in closes its therapist's estimate (None: no
-    therapist is asked for estimates)."""
-    tick = _Tick(clock, checkins, people, notifier, metrics, policy, lease, estimates)
+    therapist is asked for estimates). ``attach``: what gives a check-in its repair
+    follow-up just before it is sent (None: none is asked)."""
+    tick = _Tick(clock, checkins, people, notifier, metrics, policy, lease, estimates, attach)
     now = clock.now()
     tick.report.resumed = people.end_due_pauses(now)  # before claiming: due ones go out now
     tidied = checkins.tidy(now)
@@ -123,6 +129,7 @@ class _Tick:
     policy: Policy
     lease: timedelta
     estimates: Estimates | None = None
+    attach: Attach | None = None
     report: TickReport = field(default_factory=TickReport)
     jitter: Jitter = random.random
 
@@ -139,6 +146,8 @@ class _Tick:
             self.checkins.defer(checkin.id, leave_quiet(now, tz, timing.quiet))
             self.report.deferred += 1
             return
+        if self.attach is not None and may_attach(checkin.repair, checkin.unknown_sends):
+            checkin = self.attach(checkin)  # rendered with it on this and every later send
         started = time.perf_counter()
         outcome = await self.notifier.send_checkin(checkin)
         took = time.perf_counter() - started

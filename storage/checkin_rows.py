@@ -66,6 +66,7 @@ def checkin_view() -> Select[*tuple[Any, ...]]:
         CheckinRow.unknown_sends,
         CheckinRow.questionnaire,
         CheckinRow.questionnaire_version,
+        CheckinRow.repair,
     ).join(ClientRow, ClientRow.id == CheckinRow.client_id)
 
 

@@ -264,6 +264,7 @@ async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickRe
         reminders=services.reminders,
         lease=lease,
         estimates=estimates_closer(services),
+        attach=services.attach_followup,
     )
     if alerts := await send_pending_alerts(bot, services):
         log.info("risk alerts sent late", extra={"alerts": alerts})
@@ -276,6 +277,7 @@ async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickRe
         notifier,
         lease=lease,
         plans=services.report_plans,
+        followups=services.follow_up_flags,
     )
     report.digests, report.briefs = reports.digests, reports.briefs
     for _ in range(reports.digests):

@@ -12,6 +12,7 @@ from bot.adapter import callback_data as cd
 from core.flow import Stage, stage_of
 from core.model import Checkin
 from core.questionnaire import Questionnaire
+from core.repair import RepairAnswer, asks_repair
 from messages.catalog import SafeHtml, html_text, plain
 from messages.render import checkin_text, reminder_text
 from messages.split import Part
@@ -29,11 +30,20 @@ class View:
     quotes: tuple[str, ...] = ()  # client codes: a sent message is recorded for erasure
 
 
-def checkin_view(checkin: Checkin, questionnaire: Questionnaire, step: int, crisis: str) -> View:
-    """The check-in message at ``step``: question and buttons, note prompt, or thanks."""
+def checkin_view(
+    checkin: Checkin,
+    questionnaire: Questionnaire,
+    step: int,
+    crisis: str,
+    thanks: int | None = None,
+) -> View:
+    """The check-in message at ``step``: question and buttons, note prompt, or thanks.
+
+    ``thanks``: the repair answer just given, thanked for above the note prompt.
+    """
     language = checkin.language
     local_start = checkin.session_start.astimezone(ZoneInfo(checkin.timezone))
-    text = checkin_text(language, questionnaire, step, local_start, crisis)
+    text = checkin_text(language, questionnaire, step, local_start, crisis, checkin.repair, thanks)
     return View(text, _checkin_markup(checkin, questionnaire, step))
 
 
@@ -54,6 +64,8 @@ def _checkin_markup(
     token, language = checkin.token, checkin.language
     stage = stage_of(questionnaire, step)
     skip = InlineKeyboardButton(plain(language, "button.skip"), callback_data=cd.skip(token, step))
+    if stage is Stage.ITEM and asks_repair(questionnaire.items[step]):
+        return InlineKeyboardMarkup([*_repair_rows(token, language, step), [skip]])
     if stage is Stage.ITEM:
         buttons = [
             InlineKeyboardButton(str(v), callback_data=cd.item_value(token, step, v))
@@ -80,6 +92,18 @@ def _checkin_markup(
             ]
         )
     return None
+
+
+def _repair_rows(token: str, language: str, step: int) -> list[list[InlineKeyboardButton]]:
+    """Yes and Partly side by side, then Not yet: words, not numbers, and no scale."""
+
+    def answer(label: str, value: RepairAnswer) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=cd.item_value(token, step, value))
+
+    yes = answer(plain(language, "button.repair.yes"), RepairAnswer.YES)
+    partly = answer(plain(language, "button.repair.partly"), RepairAnswer.PARTLY)
+    not_yet = answer(plain(language, "button.repair.not_yet"), RepairAnswer.NOT_YET)
+    return [[yes, partly], [not_yet]]
 
 
 def consent_view(

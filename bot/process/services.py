@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +16,7 @@ from core.clinic import ClinicConfig
 from core.clock import Clock, SystemClock
 from core.model import Checkin
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
+from core.repair import with_repair
 from core.risk import RiskMatcher
 from messages.render import crisis_line
 from messages.risk import risk_matcher
@@ -25,6 +28,7 @@ from storage.client_data import ClientData
 from storage.database import Database
 from storage.deliveries import Deliveries
 from storage.estimates import Estimates
+from storage.followups import Followups
 from storage.history import Histories
 from storage.participation import Participation
 from storage.people import People
@@ -54,6 +58,7 @@ class Services:
     risk_notes: RiskNotes = field(init=False)
     therapist_messages: TherapistMessages = field(init=False)
     estimates: Estimates = field(init=False)
+    followups: Followups = field(init=False)
     report_plans: ReportPlans = field(default_factory=ReportPlans)
     risk: RiskMatcher = field(init=False)
 
@@ -70,6 +75,7 @@ class Services:
         self.risk_notes = RiskNotes(self.database)
         self.therapist_messages = TherapistMessages(self.database)
         self.estimates = Estimates(self.database)
+        self.followups = Followups(self.database)
         self.risk = risk_matcher(self.config.safety)
 
     def therapist_reading(self, therapist_code: str) -> tuple[str, ZoneInfo]:
@@ -84,7 +90,8 @@ class Services:
         self.risk = risk_matcher(config.safety)
 
     def questionnaire_of(self, checkin: Checkin) -> Questionnaire | None:
-        """The questionnaire a check-in asks, as it was planned.
+        """The questionnaire a check-in asks, as it was planned, then its repair question
+        if it asks one (``checkin.repair``).
 
         ``None`` when the config no longer has that questionnaire, or has changed it since:
         such a check-in can no longer be answered, so no check-in mixes two versions.
@@ -92,7 +99,26 @@ class Services:
         questionnaire = self.config.instruments.by_key.get(checkin.questionnaire)
         if questionnaire is None or questionnaire.version != checkin.questionnaire_version:
             return None
-        return questionnaire
+        return with_repair(questionnaire, checkin.repair)
+
+    def repair_check(self, client_code: str) -> bool:
+        """Whether a client's check-ins ask if a repair landed (``repair_check``)."""
+        client = self.config.client(client_code)
+        return client is not None and self.config.repair_check(client)
+
+    def attach_followup(self, checkin: Checkin) -> Checkin:
+        """The check-in about to be sent, with the client's waiting follow-ups attached if
+        their check-ins ask them (see ``Followups.attach``)."""
+        if not self.repair_check(checkin.client_code):
+            return checkin
+        kind = self.followups.attach(checkin.id)
+        return checkin if kind is None else replace(checkin, repair=kind)
+
+    def follow_up_flags(self, flags: Mapping[str, Sequence[str]], now: datetime) -> int:
+        """Raise follow-ups for the needs-attention rules of a report that went out, by
+        client code, for the clients whose check-ins ask them."""
+        wanted = {code: rules for code, rules in flags.items() if self.repair_check(code)}
+        return self.followups.raise_for_flags(wanted, now) if wanted else 0
 
     def questionnaire_for(self, client_code: str) -> Questionnaire:
         """The questionnaire a client answers now (the built-in one for a removed client)."""

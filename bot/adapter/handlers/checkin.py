@@ -82,8 +82,8 @@ class CheckinHandlers:
                     return
                 await query.answer(plain(language, "tap.saved"))
                 if message is not None:
-                    view = self._view(checkin, outcome.questionnaire, decision.next_step)
-                    await edit(message, view)
+                    step, thanks = decision.next_step, outcome.thanks
+                    await edit(message, self._view(checkin, outcome.questionnaire, step, thanks))
 
     async def text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed message: the note of an open check-in, or a polite word that nobody reads."""
@@ -144,9 +144,11 @@ class CheckinHandlers:
             self.s.metrics.answered()
         return moved
 
-    def _view(self, checkin: Checkin, questionnaire: Questionnaire, step: int) -> View:
+    def _view(
+        self, checkin: Checkin, questionnaire: Questionnaire, step: int, thanks: int | None = None
+    ) -> View:
         crisis = self.s.crisis(checkin.language)
-        view = checkin_view(checkin, questionnaire, step, crisis)
+        view = checkin_view(checkin, questionnaire, step, crisis, thanks)
         return View(self.s.lock_screen(view.text), view.markup)
 
     async def _show_progress(

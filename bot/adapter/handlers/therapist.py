@@ -105,7 +105,8 @@ class TherapistHandlers:
         await self._send(update, out)
 
     async def discussed(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A tap on Discussed: mark the concern if it is this therapist's client's."""
+        """A tap on Discussed: mark the concern if it is this therapist's client's, and
+        raise its repair follow-up if the client's check-ins ask them."""
         query, chat = update.callback_query, update.effective_chat
         if query is None or chat is None:
             return
@@ -118,7 +119,10 @@ class TherapistHandlers:
         if not isinstance(person, TherapistRecord):
             await query.answer(plain(language, "tap.not_yours"))
             return
-        outcome = self.s.histories.discuss(tap.token, person.code, self.s.clock.now())
+        now = self.s.clock.now()
+        outcome = self.s.histories.discuss(tap.token, person.code, now)
+        if outcome is Discussion.MARKED:  # the client's next check-in asks if it was taken up
+            self.s.followups.raise_for_concern(tap.token, now, self.s.repair_check)
         await query.answer(plain(language, _TAPS[outcome]))
         if outcome in (Discussion.MARKED, Discussion.ALREADY) and isinstance(
             query.message, Message
