@@ -1,6 +1,9 @@
 """Digest and brief content as data: who needs attention, why, and what the client said.
 
-``messages/`` turns these into text; nothing here knows about wording or Telegram.
+``messages/`` turns these into text; nothing here knows about wording or Telegram. Each
+client carries their repair follow-ups and the sessions with both the therapist's
+estimate and their own overall answer; a digest shows the pairs of its week, a brief those
+of the sessions since the last one, and the digest's footer the mean gap (``core/loop.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,15 @@ from enum import StrEnum
 
 from core.baseline import Baseline, usual_range
 from core.flags import Fired, OwnFlags, Rule, Severity, evaluate, limits_for, no_own_flags
-from core.history import CheckinPoint, ClientHistory, InstrumentRun, SharedNote
+from core.history import (
+    CheckinPoint,
+    ClientHistory,
+    EstimatePair,
+    FollowUp,
+    InstrumentRun,
+    SharedNote,
+)
+from core.loop import GAP_WINDOW, Gap, mean_gap
 from core.questionnaire import Questionnaire
 from core.report_config import FlagSettings
 
@@ -43,7 +54,9 @@ class ClientSummary:
     """One client as a therapist sees them in a digest or brief.
 
     ``points`` are the check-ins on the client's current ``questionnaire``; ``earlier``
-    holds the runs on the instruments before it, shown as history only.
+    holds the runs on the instruments before it, shown as history only. ``followups`` are
+    the client's repair follow-ups read, ``estimates`` the sessions with both the
+    therapist's estimate and the client's overall answer (``ClientHistory``).
     """
 
     code: str
@@ -57,6 +70,8 @@ class ClientSummary:
     points: tuple[CheckinPoint, ...]
     questionnaire: Questionnaire
     earlier: tuple[InstrumentRun, ...] = ()
+    followups: tuple[FollowUp, ...] = ()
+    estimates: tuple[EstimatePair, ...] = ()
 
     @property
     def item_keys(self) -> tuple[str, ...]:
@@ -127,6 +142,8 @@ def summarize(
         points=tuple(history.points),
         questionnaire=history.questionnaire,
         earlier=tuple(history.earlier),
+        followups=tuple(history.followups),
+        estimates=tuple(history.estimates),
     )
 
 
@@ -157,6 +174,21 @@ class Digest:
         """Share of clients taking part who need attention; None when nobody takes part."""
         base = self.taking_part
         return self.count(Category.ATTENTION) / base if base else None
+
+    def estimates_of(self, client: ClientSummary) -> tuple[EstimatePair, ...]:
+        """The client's sessions with both numbers whose answer came this week (the
+        session's start when the time of the answer is unknown)."""
+        return tuple(
+            p
+            for p in client.estimates
+            if self.period_start <= (p.answered_at or p.session_start) <= self.made_at
+        )
+
+    @property
+    def gap(self) -> Gap | None:
+        """The therapist's mean gap (estimate minus client) over ``GAP_WINDOW``."""
+        pairs = [p for c in self.clients for p in c.estimates]
+        return mean_gap(pairs, self.made_at - GAP_WINDOW, self.made_at)
 
     @property
     def charted(self) -> tuple[ClientSummary, ...]:
@@ -199,6 +231,12 @@ class Brief:
             for p in self.client.every_point
             if (since is None or p.session_start >= since) and p.session_start < self.session_start
         )
+
+    @property
+    def new_estimates(self) -> tuple[EstimatePair, ...]:
+        """The sessions since the last one with both the estimate and the client's answer."""
+        new = {p.session_start for p in self.new_points}
+        return tuple(p for p in self.client.estimates if p.session_start in new)
 
 
 def build_brief(

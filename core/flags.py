@@ -5,95 +5,30 @@ usually 9-10"); the wording of reasons and next steps lives in ``messages/``. Th
 come from ``FlagSettings``, scaled to the client's instrument (``Limits``; ``limits_for``).
 Skipped items are left out, never counted as zero. Rules read the latest answered check-in
 on the client's current instrument, however old it is; the digest says when it was given.
-Answers to reverse items arrive turned, so a low value is a worse one on every item.
+Answers to reverse items arrive turned, so a low value is a worse one on every item. The
+rules about repair follow-ups and the therapist's estimates are in ``core/loop_rules.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from enum import IntEnum, StrEnum
+from dataclasses import replace
 from itertools import pairwise
 
 from core.baseline import MEAN, baseline, series, usual_range, value_of
-from core.history import ClientHistory, item_series
+from core.flag_types import SEVERITY as SEVERITY
+from core.flag_types import Evidence as Evidence
+from core.flag_types import Fired as Fired
+from core.flag_types import Rule as Rule
+from core.flag_types import Severity as Severity
+from core.history import ClientHistory, Reply, item_series
+from core.loop_rules import blind_spot, repair_not_yet
 from core.model import CheckinStatus
 from core.questionnaire import Questionnaire
 from core.report_config import FlagSettings, Limits
 
-
-class Severity(IntEnum):
-    """How much a fired rule asks of the therapist."""
-
-    NOTE = 0  # worth a glance; the client stays "stable"
-    CHECK = 1  # check in with the client
-    ATTENTION = 2  # needs attention
-
-
-class Rule(StrEnum):
-    """Every rule, in the order a digest lists them within one severity."""
-
-    LOW_ITEM = "low_item"
-    LOW_MEAN = "low_mean"
-    BASELINE_DROP = "baseline_drop"
-    UNREPAIRED_DIP = "unrepaired_dip"
-    SHARED_CONCERN = "shared_concern"
-    DECLINE_RUN = "decline_run"
-    MISSED = "missed"
-    UNREACHABLE = "unreachable"
-    UNDELIVERED = "undelivered"
-    STOPPED = "stopped"
-    LAST_DROP = "last_drop"
-    CEILING = "ceiling"
-
-
-SEVERITY = {
-    Rule.LOW_ITEM: Severity.ATTENTION,
-    Rule.LOW_MEAN: Severity.ATTENTION,
-    Rule.BASELINE_DROP: Severity.ATTENTION,
-    Rule.UNREPAIRED_DIP: Severity.ATTENTION,
-    Rule.SHARED_CONCERN: Severity.CHECK,
-    Rule.DECLINE_RUN: Severity.CHECK,
-    Rule.MISSED: Severity.CHECK,
-    Rule.UNREACHABLE: Severity.CHECK,
-    Rule.UNDELIVERED: Severity.CHECK,
-    Rule.STOPPED: Severity.CHECK,
-    Rule.LAST_DROP: Severity.NOTE,
-    Rule.CEILING: Severity.NOTE,
-}
 #: Client statuses that mean the client no longer takes part (``stopped`` comes with /stop).
 STOPPED_STATUSES = frozenset({"stopped", "declined"})
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One item (or ``MEAN``) behind a rule: its value now, its usual range, a value before."""
-
-    item: str
-    value: float
-    usual_low: float | None = None
-    usual_high: float | None = None
-    before: float | None = None
-
-
-@dataclass(frozen=True)
-class Fired:
-    """A rule that fired, with its evidence; ``count`` is a number the reason needs."""
-
-    rule: Rule
-    evidence: tuple[Evidence, ...] = ()
-    count: int = 0
-
-    @property
-    def severity(self) -> Severity:
-        """How much this asks of the therapist."""
-        return SEVERITY[self.rule]
-
-    @property
-    def focus(self) -> str | None:
-        """The item whose next step fits best: the lowest one the rule is about."""
-        items = [e for e in self.evidence if e.item != MEAN]
-        return min(items, key=lambda e: e.value).item if items else None
 
 
 def _evidence(history: ClientHistory, key: str, value: float, limits: Limits) -> Evidence:
@@ -140,16 +75,26 @@ def baseline_drop(history: ClientHistory, limits: Limits) -> Fired | None:
     return Fired(Rule.BASELINE_DROP, tuple(dropped)) if dropped else None
 
 
-def unrepaired_dip(history: ClientHistory, limits: Limits) -> Fired | None:
-    """A drop from the usual level that has not come back in ``dip_repair_checkins`` answers."""
+def _repaired_after(history: ClientHistory) -> Callable[[int], bool]:
+    """Whether the client answered Yes to a repair follow-up in a check-in after the k-th
+    answered one (a Partly leaves a dip counting: the client says it is not done)."""
     answered = history.answered
+    yes = [p.session_start for p in history.points if p.repair is Reply.YES]
+    return lambda k: any(at > answered[k].session_start for at in yes)
+
+
+def unrepaired_dip(history: ClientHistory, limits: Limits) -> Fired | None:
+    """A drop from the usual level that has not come back in ``dip_repair_checkins`` answers,
+    nor been confirmed as repaired by the client (a Yes to a follow-up after it)."""
+    answered = history.answered
+    repaired = _repaired_after(history)
     found: list[Evidence] = []
     since = 0
     for key in history.item_keys:
         for k in range(len(answered) - 1):
             dip = answered[k].values.get(key)
             usual = baseline(series(answered[:k], key), limits)
-            if dip is None or usual is None or dip > usual.limit:
+            if dip is None or usual is None or dip > usual.limit or repaired(k):
                 continue
             later = item_series(answered[k + 1 :], key)
             if len(later) >= limits.dip_repair_checkins and all(v <= usual.limit for v in later):
@@ -242,7 +187,9 @@ RULES: tuple[Callable[[ClientHistory, Limits], Fired | None], ...] = (
     low_mean,
     baseline_drop,
     unrepaired_dip,
+    repair_not_yet,
     shared_concern,
+    blind_spot,
     decline_run,
     missed,
     unreachable,

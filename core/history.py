@@ -5,6 +5,11 @@ questionnaire (key and version) of the client's latest delivered check-in, in a 
 check-ins before a switch are kept apart in ``earlier``, one ``InstrumentRun`` per
 questionnaire, so the digest can show them as history. Answers to reverse items are
 already turned (higher is better on every item) when they get here.
+
+Closing the loop adds two things a history carries beside the items: the client's answers
+to repair follow-ups (``CheckinPoint.repair``, ``ClientHistory.followups``), which are never
+one of the questionnaire's items, and the therapist's estimates of the client's overall
+rating (``ClientHistory.estimates``).
 """
 
 from __future__ import annotations
@@ -13,10 +18,40 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cached_property
 
 from core.model import CheckinStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, REPAIR_KEY, Questionnaire
+
+#: Check-ins that reached the client.
+DELIVERED = frozenset({CheckinStatus.OPEN, CheckinStatus.COMPLETED, CheckinStatus.EXPIRED})
+
+
+class Reply(StrEnum):
+    """The client's answer to a repair follow-up ("did you feel it was taken up?")."""
+
+    YES = "yes"
+    PARTLY = "partly"
+    NOT_YET = "not_yet"
+    SKIPPED = "skipped"  # skipped, or the check-in closed before it was answered
+    WAITING = "waiting"  # asked in a check-in the client has not finished yet
+    NOT_ASKED = "not_asked"  # no check-in that reached the client has asked it yet
+
+
+#: The answers the client gave with a value (stored as 2, 1 and 0 under ``REPAIR_KEY``).
+ANSWERED = frozenset({Reply.YES, Reply.PARTLY, Reply.NOT_YET})
+_STORED = {2: Reply.YES, 1: Reply.PARTLY, 0: Reply.NOT_YET}
+
+
+def reply_of(status: CheckinStatus | None, answered: bool, value: int | None) -> Reply:
+    """The reply to a follow-up asked by a check-in in ``status`` (None: no check-in asked
+    it), given whether a ``repair`` answer is stored and its value (None: skipped)."""
+    if status not in DELIVERED:
+        return Reply.NOT_ASKED
+    if answered:
+        return Reply.SKIPPED if value is None else _STORED.get(value, Reply.SKIPPED)
+    return Reply.WAITING if status is CheckinStatus.OPEN else Reply.SKIPPED
 
 
 @dataclass(frozen=True)
@@ -36,8 +71,9 @@ class SharedNote:
 class CheckinPoint:
     """One delivered check-in: answers by item key (``None`` = skipped; absent = not reached).
 
-    ``answers`` holds the repair follow-up's answer too (key ``repair``); ``values``, which
-    every flag rule, baseline and chart reads, holds the questionnaire's items only.
+    ``repair`` is the client's reply to the follow-up this check-in asked after its items,
+    None when it asked none. Storage keeps the repair answer out of ``answers``; should one
+    come along, ``values`` (what every flag rule, baseline and chart reads) leaves it out.
     """
 
     session_start: datetime
@@ -46,6 +82,7 @@ class CheckinPoint:
     answers: Mapping[str, int | None] = field(default_factory=dict)
     first_answer_at: datetime | None = None
     note: SharedNote | None = None
+    repair: Reply | None = None
 
     # Flag rules read these thousands of times per digest; the point is frozen, so they are
     # worked out once.
@@ -75,6 +112,63 @@ class CheckinPoint:
         if self.first_answer_at is None:
             return None
         return max(self.first_answer_at - self.session_end, timedelta(0))
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A repair follow-up of a client: what raised it, and the client's reply.
+
+    ``kind`` is ``concern`` (the therapist marked a shared note as discussed; ``note`` is
+    it) or ``flag`` (a needs-attention ``rule`` went out in a digest or brief). ``asked_at``
+    is the session of the check-in that asked it, once one that reached the client did.
+    """
+
+    kind: str
+    raised_at: datetime
+    reply: Reply
+    asked_at: datetime | None = None
+    rule: str | None = None
+    note: SharedNote | None = None
+
+    @property
+    def subject(self) -> str | None:
+        """What a later reply supersedes: the same concern, or any flag (the question
+        after flags asks about the last session in general); None for a concern whose
+        note is gone."""
+        if self.kind == "flag":
+            return "flag"
+        return None if self.note is None or self.note.token is None else self.note.token
+
+
+def settled(followups: Sequence[FollowUp]) -> dict[str, FollowUp]:
+    """The latest reply with a value (Yes, Partly, Not yet) per subject."""
+    answered = [f for f in followups if f.reply in ANSWERED and f.asked_at is not None]
+    latest: dict[str, FollowUp] = {}
+    for f in sorted(answered, key=lambda f: f.asked_at or f.raised_at):
+        if (subject := f.subject) is not None:
+            latest[subject] = f
+    return latest
+
+
+@dataclass(frozen=True)
+class EstimatePair:
+    """A session with the therapist's estimate and the client's overall answer.
+
+    Both are on the questionnaire's scale and turned like its overall ``item`` (None: it
+    has none and the mean of the answered items stands in), so higher is better on both.
+    """
+
+    session_start: datetime
+    expected: float
+    client: float
+    questionnaire: Questionnaire
+    item: str | None
+    answered_at: datetime | None = None
+
+    @property
+    def gap(self) -> float:
+        """How much higher the therapist expected than the client answered."""
+        return self.expected - self.client
 
 
 @dataclass(frozen=True)
@@ -115,6 +209,11 @@ class ClientHistory:
     earlier: Sequence[InstrumentRun] = ()
     #: The questionnaire was rebuilt from the answers (see ``InstrumentRun.assumed``).
     assumed: bool = False
+    #: Repair follow-ups asked in the check-ins read, or not asked yet, oldest first.
+    followups: Sequence[FollowUp] = ()
+    #: Sessions with both the therapist's estimate and the client's overall answer, oldest
+    #: first: of the check-ins read, and of any read further back for the digest's footer.
+    estimates: Sequence[EstimatePair] = ()
 
     @property
     def item_keys(self) -> tuple[str, ...]:
@@ -138,8 +237,17 @@ class ClientHistory:
 
     @property
     def open_concerns(self) -> list[SharedNote]:
-        """Shared notes not yet marked as discussed, on any instrument, oldest first."""
-        return [p.note for p in self.every_point if p.note is not None and not p.note.discussed]
+        """Shared notes not yet marked as discussed, on any instrument, and discussed ones
+        whose follow-up the client last answered "Not yet", oldest first."""
+        notes = [p.note for p in self.every_point if p.note is not None and not p.note.discussed]
+        reopened = [
+            f.note
+            for f in settled(self.followups).values()
+            if f.reply is Reply.NOT_YET and f.note is not None
+        ]
+        known = {n.token for n in notes}
+        notes += [n for n in reopened if n.token not in known]
+        return sorted(notes, key=lambda n: n.written_at)
 
     @property
     def switched_at(self) -> datetime | None:

@@ -15,15 +15,25 @@ A run's questionnaire comes from the config. When the config no longer has it:
   (dimension ``other``, not reversed, named by its key), on the built-in scale 0-10 widened
   to every value stored. Such a run is ``assumed``: its levels mean nothing certain, so the
   rules that compare with a level stay silent for it.
+
+The answer to a repair follow-up (key ``repair``) is never one of a questionnaire's items:
+storage keeps it apart, and it is dropped here should one come along, so it can neither
+change a run's questionnaire nor reach a rule, a baseline or a chart.
+
+A therapist's estimate is paired with the client's answer to the overall item of the
+questionnaire its check-in was asked on, both turned like that item (``estimate_pairs``).
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from itertools import groupby
 
-from core.history import CheckinPoint, ClientHistory, InstrumentRun
+from core.estimate import overall_item
+from core.history import CheckinPoint, ClientHistory, EstimatePair, FollowUp, InstrumentRun
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, REPAIR_KEY, Item, Questionnaire
 
 Answers = Mapping[str, int | None]
@@ -36,6 +46,25 @@ class Recorded:
     questionnaire: str
     version: str
     point: CheckinPoint
+
+
+@dataclass(frozen=True)
+class RecordedEstimate:
+    """A therapist's answered estimate of a session, with the client's answers as stored."""
+
+    session_start: datetime
+    questionnaire: str
+    version: str
+    value: int
+    answers: Answers
+    answered_at: datetime | None = None
+
+
+def without_repair(point: CheckinPoint) -> CheckinPoint:
+    """The point without a repair answer among its item answers."""
+    if REPAIR_KEY not in point.answers:
+        return point
+    return replace(point, answers={k: v for k, v in point.answers.items() if k != REPAIR_KEY})
 
 
 def fits(questionnaire: Questionnaire, answers: Sequence[Answers]) -> bool:
@@ -92,12 +121,67 @@ def runs(recorded: Sequence[Recorded], known: Mapping[str, Questionnaire]) -> li
     """Check-ins (oldest first) in runs of one questionnaire version each, oldest first."""
     found = []
     for (key, version), group in groupby(recorded, key=lambda r: (r.questionnaire, r.version)):
-        points = [r.point for r in group]
+        points = [without_repair(r.point) for r in group]
         questionnaire, assumed = resolve(key, version, [p.answers for p in points], known)
         found.append(
             InstrumentRun(questionnaire, tuple(turned(p, questionnaire) for p in points), assumed)
         )
     return found
+
+
+def pair_of(estimate: RecordedEstimate, questionnaire: Questionnaire) -> EstimatePair | None:
+    """The estimate beside the client's overall answer, both turned like the overall item;
+    without one, beside the mean of the answered items. None when the client gave no
+    overall answer, or the estimate is off the questionnaire's scale."""
+    if not questionnaire.accepts(estimate.value):
+        return None
+    item = overall_item(questionnaire)
+    if item is None:
+        values = [
+            questionnaire.turned(i, v)
+            for i in questionnaire.items
+            if (v := estimate.answers.get(i.key)) is not None
+        ]
+        if not values:
+            return None
+        expected, client = float(estimate.value), statistics.fmean(values)
+    else:
+        answer = estimate.answers.get(item.key)
+        if answer is None:
+            return None
+        expected = float(questionnaire.turned(item, estimate.value))
+        client = float(questionnaire.turned(item, answer))
+    return EstimatePair(
+        estimate.session_start,
+        expected,
+        client,
+        questionnaire,
+        item.key if item is not None else None,
+        estimate.answered_at,
+    )
+
+
+def estimate_pairs(
+    estimates: Sequence[RecordedEstimate],
+    found: Sequence[InstrumentRun],
+    known: Mapping[str, Questionnaire],
+) -> list[EstimatePair]:
+    """The sessions with both numbers, oldest first. A session in a run is read on that
+    run's questionnaire, one further back on its own; one on a questionnaire the config
+    no longer has (``assumed``) is left out, since its scale is a guess."""
+    in_runs = {p.session_start: run for run in found for p in run.points}
+    pairs = []
+    for estimate in estimates:
+        run = in_runs.get(estimate.session_start)
+        if run is not None:
+            questionnaire, assumed = run.questionnaire, run.assumed
+        else:
+            answers = {k: v for k, v in estimate.answers.items() if k != REPAIR_KEY}
+            key, version = estimate.questionnaire, estimate.version
+            questionnaire, assumed = resolve(key, version, [answers], known)
+        if not assumed and (pair := pair_of(estimate, questionnaire)) is not None:
+            pairs.append(pair)
+    return sorted(pairs, key=lambda p: p.session_start)
 
 
 def client_history(
@@ -106,11 +190,17 @@ def client_history(
     recorded: Sequence[Recorded],
     known: Mapping[str, Questionnaire],
     undelivered: int = 0,
+    followups: Sequence[FollowUp] = (),
+    estimates: Sequence[RecordedEstimate] = (),
 ) -> ClientHistory:
-    """A client's history from their delivered check-ins, oldest first."""
+    """A client's history from their delivered check-ins (oldest first), their repair
+    follow-ups and the therapist's answered estimates."""
     found = runs(recorded, known)
+    pairs = tuple(estimate_pairs(estimates, found, known))
     if not found:
-        return ClientHistory(code, status, undelivered=undelivered)
+        return ClientHistory(
+            code, status, undelivered=undelivered, followups=tuple(followups), estimates=pairs
+        )
     *earlier, latest = found
     return ClientHistory(
         code,
@@ -120,4 +210,6 @@ def client_history(
         undelivered=undelivered,
         earlier=tuple(earlier),
         assumed=latest.assumed,
+        followups=tuple(followups),
+        estimates=pairs,
     )

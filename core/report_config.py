@@ -35,7 +35,8 @@ class Limits:
     """What the flag rules read, on one instrument's scale.
 
     Levels (``low_item``, ``low_mean``) are values on the scale and distances
-    (``baseline_drop_points``, ``last_drop_points``) are its points; the rest are counts.
+    (``baseline_drop_points``, ``last_drop_points``, ``blind_spot_points``) are its
+    points; the rest are counts.
     ``absolute`` is False when the instrument's scale is only assumed (its questionnaire
     left the config): then the rules that compare with a level stay silent.
     """
@@ -51,6 +52,7 @@ class Limits:
     dip_repair_checkins: int
     missed_in_row: int
     ceiling_checkins: int
+    blind_spot_points: float
     absolute: bool = True
 
 
@@ -84,6 +86,8 @@ class FlagSettings(_Model):
     missed_in_row: int = Field(default=2, ge=1, le=10, strict=True)
     # All answers at the top of the scale this many times in a row: a gentle note.
     ceiling_checkins: int = Field(default=3, ge=2, le=10, strict=True)
+    # The client's overall answer this many points below the therapist's estimate of it.
+    blind_spot_points: int = Field(default=2, ge=1, le=10, strict=True)
     # How many recent check-ins digests, briefs and charts look at.
     history_checkins: int = Field(default=10, ge=4, le=30, strict=True)
 
@@ -115,6 +119,7 @@ class FlagSettings(_Model):
             dip_repair_checkins=self.dip_repair_checkins,
             missed_in_row=self.missed_in_row,
             ceiling_checkins=self.ceiling_checkins,
+            blind_spot_points=self.blind_spot_points,
         )
 
     def on_scale(self, questionnaire: Questionnaire) -> Limits:
@@ -122,7 +127,8 @@ class FlagSettings(_Model):
 
         A level L becomes ``min + L * (max - min) / 10`` and a distance D becomes
         ``D * (max - min) / 10``: on 1-5, ``low_item`` 6 is 3.4 (answers 1 to 3 are low),
-        ``low_mean`` 7.5 is 4.0 and a drop of 2 points is 0.8. On 0-10 nothing changes.
+        ``low_mean`` 7.5 is 4.0 and a drop (or a blind spot) of 2 points is 0.8. On 0-10
+        nothing changes.
         """
         return replace(
             self.as_written(),
@@ -132,6 +138,7 @@ class FlagSettings(_Model):
                 questionnaire.from_reference(self.baseline_drop_points), _DIGITS
             ),
             last_drop_points=round(questionnaire.from_reference(self.last_drop_points), _DIGITS),
+            blind_spot_points=round(questionnaire.from_reference(self.blind_spot_points), _DIGITS),
         )
 
 
