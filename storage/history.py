@@ -1,7 +1,8 @@
 """Clients' recent check-ins for digests, briefs and charts, and the concerns in them.
 
 Each check-in is read with the questionnaire key and version it was asked with; the
-history is split by instrument in ``core/instrument_runs.py``.
+history is split by instrument in ``core/instrument_runs.py``. The client's repair
+follow-ups and the therapist's estimates come with it (``storage/history_reads.py``).
 
 Only notes the client chose to share are read; a private note's text never leaves here.
 Every query names the therapist, so one therapist never sees another's clients.
@@ -18,85 +19,38 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import ColumnExpressionArgument, Row, Select, Subquery, func, select, update
+from sqlalchemy import Row, Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from core.history import CheckinPoint, ClientHistory, SharedNote
-from core.instrument_runs import Recorded, client_history
+from core.history import ClientHistory, SharedNote
+from core.instrument_runs import client_history
 from core.model import CheckinStatus, ClientStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE, Questionnaire
+from storage import history_reads as reads
 from storage.database import Database
-from storage.tables import AnswerRow, CheckinRow, ClientRow, ConcernRow, NoteRow, TherapistRow
+from storage.history_reads import Filter
+from storage.tables import CheckinRow, ClientRow, ConcernRow, NoteRow, TherapistRow
 
 #: Client codes per ``IN (...)`` list: well under every database's limit on parameters.
 _CODES_PER_QUERY = 500
-#: Check-ins that reached the client.
-DELIVERED = (CheckinStatus.OPEN, CheckinStatus.COMPLETED, CheckinStatus.EXPIRED)
 #: Only the built-in questionnaire: what a history knows without the config's.
 BUILTIN_ONLY: Mapping[str, Questionnaire] = MappingProxyType(
     {DEFAULT_QUESTIONNAIRE.key: DEFAULT_QUESTIONNAIRE}
 )
-#: Conditions that pick clients (always including the therapist's code).
-_Filter = tuple[ColumnExpressionArgument[bool], ...]
 
 
 @dataclass(frozen=True)
-class _Answered:
-    """A check-in's answers by item key, and when its first answer came."""
+class _Read:
+    """What one read of histories picks: the therapist, their clients (conditions that
+    always include the therapist's code), how many check-ins each, and how far back the
+    therapist's estimates are read beyond them (None: those check-ins only)."""
 
-    values: dict[int, dict[str, int | None]]
-    first: dict[int, datetime]
-
-
-def _ranked(clients: _Filter) -> Subquery:
-    """Delivered check-ins of the clients, ranked per client from the newest session."""
-    return (
-        select(
-            CheckinRow.id,
-            CheckinRow.client_id,
-            CheckinRow.questionnaire,
-            CheckinRow.questionnaire_version,
-            CheckinRow.session_start,
-            CheckinRow.session_end,
-            CheckinRow.status,
-            func.row_number()
-            .over(partition_by=CheckinRow.client_id, order_by=CheckinRow.session_start.desc())
-            .label("rank"),
-        )
-        .where(
-            CheckinRow.client_id.in_(select(ClientRow.id).where(*clients)),
-            CheckinRow.status.in_(DELIVERED),
-        )
-        .subquery()
-    )
-
-
-def _answers(s: Session, checkin_ids: Select[tuple[int]]) -> _Answered:
-    """The answers of these check-ins, in the order they were given."""
-    found = _Answered(defaultdict(dict), {})
-    for checkin_id, key, value, at in s.execute(
-        select(AnswerRow.checkin_id, AnswerRow.item_key, AnswerRow.value, AnswerRow.answered_at)
-        .where(AnswerRow.checkin_id.in_(checkin_ids))
-        .order_by(AnswerRow.id)
-    ):
-        found.values[checkin_id][key] = value
-        found.first[checkin_id] = min(found.first.get(checkin_id, at), at)
-    return found
-
-
-def _recorded(row: Row[Any], answers: _Answered, notes: Mapping[int, SharedNote]) -> Recorded:
-    """One ranked check-in row as the history reads it (answers as the client gave them)."""
-    point = CheckinPoint(
-        session_start=row.session_start,
-        session_end=row.session_end,
-        status=CheckinStatus(row.status),
-        answers=answers.values.get(row.id, {}),
-        first_answer_at=answers.first.get(row.id),
-        note=notes.get(row.id),
-    )
-    return Recorded(row.questionnaire, row.questionnaire_version, point)
+    therapist: str
+    clients: Filter
+    limit: int
+    since: datetime | None
 
 
 class Discussion(StrEnum):
@@ -150,11 +104,15 @@ class Histories:
         therapist_code: str,
         limit: int,
         questionnaires: Mapping[str, Questionnaire] = BUILTIN_ONLY,
+        estimates_since: datetime | None = None,
     ) -> list[ClientHistory]:
-        """The recent check-ins of each of the therapist's clients, by client code."""
+        """The recent check-ins of each of the therapist's clients, by client code; with
+        the therapist's estimates of those check-ins and of any session from
+        ``estimates_since`` (for the digest's mean gap)."""
         mine = (ClientRow.therapist_code == therapist_code, ClientRow.in_config)
         with self._db.transaction() as s:
-            return self._histories(s, mine, limit, questionnaires)
+            read = _Read(therapist_code, mine, limit, estimates_since)
+            return self._histories(s, read, questionnaires)
 
     def for_client(
         self,
@@ -170,44 +128,44 @@ class Histories:
             ClientRow.in_config,
         )
         with self._db.transaction() as s:
-            return next(iter(self._histories(s, mine, limit, questionnaires)), None)
+            read = _Read(therapist_code, mine, limit, None)
+            return next(iter(self._histories(s, read, questionnaires)), None)
 
     def _histories(
-        self,
-        s: Session,
-        clients: _Filter,
-        limit: int,
-        questionnaires: Mapping[str, Questionnaire],
+        self, s: Session, read: _Read, questionnaires: Mapping[str, Questionnaire]
     ) -> list[ClientHistory]:
-        """The histories of the clients matching ``clients``, by code, in five queries
-        whatever their number: clients, their latest ``limit`` delivered check-ins (ranked
-        per client in the database), those check-ins' answers, their shared notes, and
-        check-ins that never reached them."""
+        """The histories of the clients ``read`` picks, by code, in seven queries whatever
+        their number: clients, their latest delivered check-ins (ranked per client in the
+        database), those check-ins' answers, their shared notes, check-ins that never
+        reached them, their repair follow-ups, and the therapist's estimates."""
         people = s.execute(
             select(ClientRow.id, ClientRow.code, ClientRow.status)
-            .where(*clients)
+            .where(*read.clients)
             .order_by(ClientRow.code)
         ).all()
         if not people:
             return []
-        ranked = _ranked(clients)
-        latest = ranked.c.rank <= limit
+        ranked = reads.ranked(read.clients)
+        latest = ranked.c.rank <= read.limit
         recent = select(ranked.c.id).where(latest)
         checkins: dict[int, list[Row[Any]]] = defaultdict(list)
         for row in s.execute(
             select(ranked).where(latest).order_by(ranked.c.client_id, ranked.c.session_start)
         ):
             checkins[row.client_id].append(row)
-        answers = _answers(s, recent)
-        notes = self._shared_notes(s, recent)
-        undelivered = self._undelivered(s, clients, checkins)
+        answers, notes = reads.answers(s, recent), self._shared_notes(s, recent)
+        undelivered = self._undelivered(s, read.clients, checkins)
+        followups = reads.followups(s, read.clients, recent)
+        estimates = reads.estimates(s, read.therapist, read.clients, recent, read.since)
         return [
             client_history(
                 code,
                 status,
-                [_recorded(c, answers, notes) for c in checkins.get(client_id, ())],
+                [reads.recorded(c, answers, notes) for c in checkins.get(client_id, ())],
                 questionnaires,
                 undelivered[client_id],
+                followups.get(client_id, ()),
+                estimates.get(client_id, ()),
             )
             for client_id, code, status in people
         ]
@@ -215,7 +173,7 @@ class Histories:
     @staticmethod
     def _undelivered(
         s: Session,
-        clients: _Filter,
+        clients: Filter,
         delivered: Mapping[int, Sequence[Row[Any]]],
     ) -> Counter[int]:
         """Per client, check-ins after the latest delivered one that closed unsent although
