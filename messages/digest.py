@@ -1,7 +1,9 @@
 """Digests and briefs as Telegram HTML, split into messages under the length limit.
 
 The first line of every message is neutral (it is what a lock screen shows). A client's
-shared note is quoted verbatim, escaped, and marked as the client's words.
+shared note is quoted verbatim, escaped, and marked as the client's words. The client's
+replies to repair follow-ups and the therapist's estimates are worded in
+``messages/loop_text.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from babel.dates import format_date, format_time
 
 from core.digest import Brief, Category, ClientSummary, Digest
 from core.flags import Fired, Severity
-from core.history import SharedNote
+from core.history import EstimatePair, SharedNote
 from core.questionnaire import Questionnaire
 from messages.catalog import SafeHtml, html_text, plain
 from messages.flags_text import (
@@ -26,6 +28,7 @@ from messages.flags_text import (
     usual_line,
 )
 from messages.instrument import title
+from messages.loop_text import estimates_line, followup_lines, gap_line, is_reopened, reopened_line
 from messages.split import Block, Button, Part, pack
 
 _SECTION = {
@@ -53,9 +56,8 @@ def render_digest(digest: Digest, language: str, tz: ZoneInfo) -> list[Part]:
     blocks = [Block(SafeHtml(f"{head}\n{counts}"))]
     section: Category | None = None
     for client in digest.clients:
-        client_blocks = client_entry(
-            client, language, tz, full=client.category is not Category.STABLE
-        )
+        full, pairs = client.category is not Category.STABLE, digest.estimates_of(client)
+        client_blocks = client_entry(client, language, tz, full=full, pairs=pairs)
         if client.category is not section:
             section = client.category
             heading = html_text(language, _SECTION[section])
@@ -67,20 +69,32 @@ def render_digest(digest: Digest, language: str, tz: ZoneInfo) -> list[Part]:
 
 
 def _footer(digest: Digest, language: str) -> SafeHtml:
+    """The firing rate, and the therapist's mean gap when there is one."""
     share = digest.flagged_share
     if share is None:
-        return html_text(language, "report.digest.footer_none")
-    return html_text(
-        language,
-        "report.digest.footer",
-        flagged=digest.count(Category.ATTENTION),
-        total=digest.taking_part,
-        percent=f"{share:.0%}",
-    )
+        rate = html_text(language, "report.digest.footer_none")
+    else:
+        rate = html_text(
+            language,
+            "report.digest.footer",
+            flagged=digest.count(Category.ATTENTION),
+            total=digest.taking_part,
+            percent=f"{share:.0%}",
+        )
+    gap = gap_line(language, digest.gap)
+    return rate if gap is None else SafeHtml(f"{rate}\n{gap}")
 
 
-def client_entry(client: ClientSummary, language: str, tz: ZoneInfo, *, full: bool) -> list[Block]:
-    """A client's block (full, or one line for a stable client) and one per open concern."""
+def client_entry(
+    client: ClientSummary,
+    language: str,
+    tz: ZoneInfo,
+    *,
+    full: bool,
+    pairs: Sequence[EstimatePair] = (),
+) -> list[Block]:
+    """A client's block (full, or one line for a stable client, with the replies to
+    follow-ups and the estimates ``pairs`` under it) and one per open concern."""
     lines = _head_lines(client, language, tz, full=full)
     lines += instrument_lines(language, client, tz)
     fired = [f for f in client.fired if full or f.severity is Severity.NOTE]
@@ -88,8 +102,14 @@ def client_entry(client: ClientSummary, language: str, tz: ZoneInfo, *, full: bo
     if client.missed:
         total = len(client.every_point)
         lines.append(html_text(language, "report.missed", count=client.missed, total=total))
+    lines += followup_lines(language, client, tz)
+    if (estimates := estimates_line(language, pairs, tz)) is not None:
+        lines.append(estimates)
     blocks = [Block(SafeHtml("\n".join(lines)))]
-    blocks += [concern_block(language, client.code, note, tz) for note in client.concerns]
+    blocks += [
+        concern_block(language, client.code, note, tz, reopened=is_reopened(client, note))
+        for note in client.concerns
+    ]
     return blocks
 
 
@@ -182,10 +202,15 @@ def rule_lines(
     return lines
 
 
-def concern_block(language: str, code: str, note: SharedNote, tz: ZoneInfo) -> Block:
-    """A shared note quoted verbatim, with its Discussed button; it quotes ``code``."""
+def concern_block(
+    language: str, code: str, note: SharedNote, tz: ZoneInfo, *, reopened: bool = False
+) -> Block:
+    """A shared note quoted verbatim, with its Discussed button (or, once discussed but
+    answered "Not yet", that it is open again); it quotes ``code``."""
     date = short_date(language, note.written_at, tz)
     text = html_text(language, "report.concern", code=code, date=date, text=note.text)
+    if reopened:
+        text = SafeHtml(f"{text}\n{reopened_line(language)}")
     if note.token is None or note.discussed:
         return Block(text, quotes=(code,))
     label = plain(language, "report.button.discussed", code=code, date=date)
@@ -208,7 +233,7 @@ def render_brief(brief: Brief, language: str, tz: ZoneInfo) -> list[Part]:
     since = html_text(
         language, "report.brief.since", code=client.code, answered=answered, missed=missed
     )
-    entry = client_entry(client, language, tz, full=True)
+    entry = client_entry(client, language, tz, full=True, pairs=brief.new_estimates)
     calm = [] if client.fired else [Block(html_text(language, "report.brief.calm"))]
     first = replace(entry[0], text=SafeHtml(f"{head}\n{since}\n\n{entry[0].text}"))
     return pack([first, *entry[1:], *calm], html_text(language, "report.brief.continued"))

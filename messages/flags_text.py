@@ -24,7 +24,9 @@ _REASON = {
     Rule.LOW_MEAN: "flag.low_mean.reason",
     Rule.BASELINE_DROP: "flag.baseline_drop.reason",
     Rule.UNREPAIRED_DIP: "flag.unrepaired_dip.reason",
+    Rule.REPAIR_NOT_YET: "flag.repair_not_yet.reason",
     Rule.SHARED_CONCERN: "flag.shared_concern.reason",
+    Rule.BLIND_SPOT: "flag.blind_spot.reason",
     Rule.DECLINE_RUN: "flag.decline_run.reason",
     Rule.MISSED: "flag.missed.reason",
     Rule.UNREACHABLE: "flag.unreachable.reason",
@@ -37,7 +39,9 @@ _REASON = {
 #: ``item.<dimension>.next``, the built-in items' keys being their dimensions).
 _NEXT = {
     Rule.LOW_MEAN: "flag.low_mean.next",
+    Rule.REPAIR_NOT_YET: "flag.repair_not_yet.next",
     Rule.SHARED_CONCERN: "flag.shared_concern.next",
+    Rule.BLIND_SPOT: "flag.blind_spot.next",
     Rule.DECLINE_RUN: "flag.decline_run.next",
     Rule.MISSED: "flag.missed.next",
     Rule.UNREACHABLE: "flag.unreachable.next",
@@ -52,6 +56,7 @@ _ITEM_NEXT = (Rule.LOW_ITEM, Rule.BASELINE_DROP, Rule.UNREPAIRED_DIP)
 _DIMENSION_NEXT = frozenset({"bond", "goals", "tasks", "overall"})
 _EVIDENCE = {
     "dip": "flag.evidence.dip",
+    "estimate": "flag.evidence.estimate",
     "before": "flag.evidence.before",
     "usual": "flag.evidence.usual",
     "plain": "flag.evidence.plain",
@@ -86,6 +91,8 @@ def evidence_text(language: str, rule: Rule, e: Evidence, questionnaire: Questio
     """One item behind a rule, e.g. 'Goals 5, usually 9–10'."""
     if rule is Rule.UNREPAIRED_DIP:
         kind = "dip"
+    elif rule is Rule.BLIND_SPOT:
+        kind = "estimate"
     elif e.before is not None:
         kind = "before"
     else:

@@ -1,4 +1,5 @@
-"""Replies to therapists' commands: the client list and one client's recent history."""
+"""Replies to therapists' commands: the client list and one client's recent history, with
+the client's replies to follow-ups and the therapist's estimates beside their answers."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from messages.catalog import SafeHtml, html_text
 from messages.digest import concern_block, rule_lines, status_label, switch_line
 from messages.flags_text import answers_text, short_date, usual_line
 from messages.instrument import title
+from messages.loop_text import estimates_line, followup_lines, is_reopened
 from messages.split import Block, Part, pack
 
 
@@ -40,6 +42,9 @@ def render_history(client: ClientSummary, language: str, tz: ZoneInfo) -> list[P
     lines += _point_lines(language, client.points, client.questionnaire, tz)
     if (usual := usual_line(language, client.usual, client.questionnaire)) is not None:
         lines.append(usual)
+    if (estimates := estimates_line(language, client.estimates, tz)) is not None:
+        lines.append(estimates)
+    lines += followup_lines(language, client, tz)
     if (switch := switch_line(language, client, tz)) is not None:
         lines.append(switch)
     for run in reversed(client.earlier):
@@ -51,7 +56,10 @@ def render_history(client: ClientSummary, language: str, tz: ZoneInfo) -> list[P
         rules = rule_lines(language, client.fired, client.questionnaire)
         blocks.append(Block(SafeHtml("\n".join(rules))))
     notes = [p.note for p in client.every_point if p.note is not None]
-    blocks += [concern_block(language, client.code, note, tz) for note in notes]
+    blocks += [
+        concern_block(language, client.code, note, tz, reopened=is_reopened(client, note))
+        for note in notes
+    ]
     return pack(blocks, html_text(language, "report.history.continued"))
 
 

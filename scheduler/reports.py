@@ -18,6 +18,7 @@ from core.clinic import ClinicConfig
 from core.clock import Clock
 from core.delivery import Delivered, Jitter, Next, RetryLater, judge
 from core.digest import Brief, Digest, Report, build_brief, build_digest
+from core.loop import GAP_WINDOW
 from core.repair import attention_flags
 from core.report_times import (
     ReportTiming,
@@ -57,10 +58,14 @@ def digest_now(
     config: ClinicConfig, histories: Histories, therapist_code: str, now: datetime
 ) -> Digest:
     """The therapist's digest as of ``now``: their own clients only, each read on their
-    own questionnaire and against its thresholds."""
+    own questionnaire and against its thresholds, with the therapist's estimates over
+    ``GAP_WINDOW`` for the mean gap in its footer."""
     instruments = config.instruments
     found = histories.for_therapist(
-        therapist_code, config.flags.history_checkins, instruments.by_key
+        therapist_code,
+        config.flags.history_checkins,
+        instruments.by_key,
+        estimates_since=now - GAP_WINDOW,
     )
     return build_digest(therapist_code, found, config.flags, now, instruments.flags_for)
 
