@@ -140,13 +140,27 @@ class FollowUp:
         return None if self.note is None or self.note.token is None else self.note.token
 
 
+#: The rule of the flag a "Not yet" raises (``Rule.REPAIR_NOT_YET``): its follow-up asks
+#: again about whatever was not taken up yet, a concern included.
+ASKED_AGAIN = "repair_not_yet"
+
+
 def settled(followups: Sequence[FollowUp]) -> dict[str, FollowUp]:
-    """The latest reply with a value (Yes, Partly, Not yet) per subject."""
+    """The latest reply with a value (Yes, Partly, Not yet) per subject.
+
+    A concern's follow-up is raised once, so a "Not yet" about it is settled by a later Yes
+    or Partly to the follow-up of the flag that "Not yet" raised (``ASKED_AGAIN``).
+    """
     answered = [f for f in followups if f.reply in ANSWERED and f.asked_at is not None]
     latest: dict[str, FollowUp] = {}
     for f in sorted(answered, key=lambda f: f.asked_at or f.raised_at):
-        if (subject := f.subject) is not None:
-            latest[subject] = f
+        if (subject := f.subject) is None:
+            continue
+        latest[subject] = f
+        if f.rule == ASKED_AGAIN and f.reply is not Reply.NOT_YET:
+            for known, before in list(latest.items()):
+                if before.reply is Reply.NOT_YET:
+                    latest[known] = f
     return latest
 
 

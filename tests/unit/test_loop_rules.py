@@ -204,3 +204,19 @@ def test_the_first_session_fires_nothing_new_without_answers() -> None:
     empty = ClientHistory("C101", "active")
     assert blind_spot(empty, DEFAULTS) is None
     assert repair_not_yet(empty, DEFAULTS) is None
+
+
+def test_asked_again_after_not_yet_a_yes_settles_the_concern_too() -> None:
+    """A concern is followed up once; the flag its "Not yet" raises asks again."""
+    base = replace(
+        history(*([(9, 9, 9, 9)] * 4)), points=(replace(at(0), note=note(0)), at(1), at(2), at(3))
+    )
+    not_yet = concern(0, Reply.NOT_YET, 1)
+    again = flag(Rule.REPAIR_NOT_YET.value, Reply.YES, 1, 3)
+
+    assert repair_not_yet(with_loop(base, not_yet), DEFAULTS) is not None
+    settled_again = with_loop(base, not_yet, again)
+    assert repair_not_yet(settled_again, DEFAULTS) is None
+    assert settled_again.open_concerns == []
+    still = with_loop(base, not_yet, flag("low_item", Reply.YES, 1, 3))
+    assert [n.text for n in still.open_concerns] == ["note 0"]
