@@ -6,14 +6,14 @@ from the session to the day after and beyond instead of waiting. It ends with th
 therapist's weekly digest and its trend chart (saved as ``demo-output/digest.png``), and
 the exports. One client, C101, answers the clinic's own questionnaire from
 ``demo_clinic.yaml`` (three items on 1-5, worded for the demo); the others the built-in one.
+Closing the loop is on: the therapist guesses each client's rating after the sessions, and
+a concern marked Discussed comes back as a question in the client's next check-in.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import json
-import re
 import sys
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -23,6 +23,8 @@ from bot.adapter.application import App, build_application, plan, tick
 from bot.adapter.invites import invite_link
 from bot.adapter.polling import polling
 from bot.cli.csv_export import write_csv
+from bot.cli.demo_io import say, show
+from bot.cli.demo_loop import discussed, estimates, follow_up
 from bot.cli.fhir_export import fhir_bundle
 from bot.config.loader import load_clinic_config
 from bot.process.crypto import new_key
@@ -42,7 +44,6 @@ START = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 BRIEF_AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 #: Monday 30 November, 08:00 in Berlin: the therapist's weekly digest is due.
 DIGEST_AT = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
-_TAG = re.compile(r"</?[a-z-]+[^>]*>")
 
 
 def run_demo() -> int:
@@ -52,20 +53,6 @@ def run_demo() -> int:
     database.unlink(missing_ok=True)
     asyncio.run(_demo(f"sqlite:///{database}"))
     return 0
-
-
-def _say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def _show(who: str, message: SandboxMessage) -> None:
-    text = html.unescape(_TAG.sub("", message.text or message.caption or ""))
-    _say(f"  ┌─ bot → {who}" + (" (a picture)" if message.photo else ""))
-    for line in text.splitlines():
-        _say(f"  │ {line}")
-    if message.buttons:
-        _say("  │ " + " ".join(f"[{label}]" for label in message.button_labels))
-    _say("  └─")
 
 
 async def _demo(database_url: str) -> None:
@@ -84,13 +71,13 @@ async def _demo(database_url: str) -> None:
         application = build_application(settings, services, schedule_jobs=False)
         async with polling(application):
             await _script(sandbox, settings, services, application, clock)
-    _say("== Where the data is ==")
-    _say(f"Database (SQLite): {database_url.removeprefix('sqlite:///')}")
+    say("== Where the data is ==")
+    say(f"Database (SQLite): {database_url.removeprefix('sqlite:///')}")
     _exports(services)
     services.database.close()
-    _say(f"The therapist's trend chart: {OUTPUT / 'digest.png'}")
-    _say(f"Notes are encrypted with this run's key: {settings.encryption_keys()}")
-    _say(
+    say(f"The therapist's trend chart: {OUTPUT / 'digest.png'}")
+    say(f"Notes are encrypted with this run's key: {settings.encryption_keys()}")
+    say(
         f"Try: ALLIANCE_ENCRYPTION_KEY={settings.encryption_keys()} "
         "ALLIANCE_DATABASE_URL=sqlite:///demo-output/alliance-demo.db alliance export"
     )
@@ -101,7 +88,7 @@ def _exports(services: Services) -> None:
     export = OUTPUT / "answers.csv"
     with export.open("w", encoding="utf-8", newline="") as handle:
         rows = write_csv(services.database, handle)
-    _say(f"CSV export ({rows} rows, each naming its questionnaire): {export}")
+    say(f"CSV export ({rows} rows, each naming its questionnaire): {export}")
     config = services.config
     document, _ = fhir_bundle(
         services.database,
@@ -116,7 +103,7 @@ def _exports(services: Services) -> None:
         for e in document["entry"]
         if e["resource"]["resourceType"] == "Questionnaire"
     ]
-    _say(f"FHIR export (questionnaires {', '.join(used)}): {bundle}")
+    say(f"FHIR export (questionnaires {', '.join(used)}): {bundle}")
 
 
 async def _script(
@@ -130,41 +117,44 @@ async def _script(
     config = services.config
     people = {code: sandbox.user(2000 + n) for n, code in enumerate(_CLIENTS)}
     therapist = sandbox.user(3001)
-    _say("== Enrolment: each person opens their invite link ==")
+    say("== Enrolment: each person opens their invite link ==")
     await _enrol(settings, config, "T01", therapist, consent=False)
     for code, user in people.items():
         await _enrol(settings, config, code, user, consent=True)
     plan(services)
+    await estimates(application, services, clock, therapist)
     clock.set(START + timedelta(days=1))
-    _say(f"\n== Simulated time: {clock.now():%A %d %B %H:%M} UTC, a day later ==")
+    say(f"\n== Simulated time: {clock.now():%A %d %B %H:%M} UTC, a day later ==")
     report = await tick(application.bot, services)
-    _say(f"The scheduler sent {report.sent} check-ins.")
+    say(f"The scheduler sent {report.sent} check-ins.")
     await _answers(services, people)
     clock.set(BRIEF_AT)
-    _say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC, an hour before C103's session ==")
+    say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC, an hour before C103's session ==")
     briefs = (await tick(application.bot, services)).briefs
-    _say(f"The scheduler sent {briefs} pre-session brief.")
-    _show(
-        "T01", await therapist.wait_for_message(lambda m: "Before your session" in (m.text or ""))
-    )
+    say(f"The scheduler sent {briefs} pre-session brief.")
+    brief = await therapist.wait_for_message(lambda m: "Before your session" in (m.text or ""))
+    show("T01", brief)
+    await discussed(therapist, brief)
     clock.set(START + timedelta(days=4))
-    closed = (await tick(application.bot, services)).closed
-    _say(f"== Three days later: {closed} unanswered check-in closed as missed ==\n")
-    _say("== Client controls: every client command is listed in /help ==")
+    later = await tick(application.bot, services)
+    say(f"== Four days later: {later.closed} unanswered check-in closed as missed ==")
+    say(f"The scheduler sent {later.sent} check-in, with one more question.\n")
+    await follow_up(people["C103"])
+    say("== Client controls: every client command is listed in /help ==")
     await _command(people["C103"], "C103", "preview", "preview")
     await _command(people["C101"], "C101", "preview", "preview")  # the clinic's own items
     await _command(people["C104"], "C104", "stop", "stopped")
-    _show("T01", await therapist.wait_for_message(lambda m: "C104" in (m.text or "")))
-    _say()
+    show("T01", await therapist.wait_for_message(lambda m: "C104" in (m.text or "")))
+    say()
     clock.set(DIGEST_AT)
-    _say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC: Monday 08:00 in Berlin ==")
+    say(f"== Simulated time: {clock.now():%A %d %B %H:%M} UTC: Monday 08:00 in Berlin ==")
     digests = (await tick(application.bot, services)).digests
-    _say(f"The scheduler sent {digests} weekly digest.")
-    _show("T01", await therapist.wait_for_message(lambda m: "weekly summary" in (m.text or "")))
+    say(f"The scheduler sent {digests} weekly digest.")
+    show("T01", await therapist.wait_for_message(lambda m: "weekly summary" in (m.text or "")))
     chart = await therapist.wait_for_message(lambda m: m.photo is not None)
-    _show("T01", chart)
+    show("T01", chart)
     (OUTPUT / "digest.png").write_bytes(chart.file_bytes or b"")
-    _say(f"  (the picture is saved as {OUTPUT / 'digest.png'})\n")
+    say(f"  (the picture is saved as {OUTPUT / 'digest.png'})\n")
 
 
 _CLIENTS = ("C101", "C102", "C103", "C104")
@@ -176,11 +166,11 @@ async def _answers(services: Services, people: dict[str, SimUser]) -> None:
         client = services.config.client(code)
         assert client is not None
         asked = services.config.instruments.of(client)
-        _say(
+        say(
             f"{code} is asked {asked.key!r}: {len(asked.items)} questions "
             f"on {asked.scale_min}-{asked.scale_max}."
         )
-    _say()
+    say()
     await _answer(people["C101"], "C101", ["5", "4", "5"], None)
     await _answer(people["C102"], "C102", ["3", "2", "4", "3"], None)
     await _answer(
@@ -189,49 +179,49 @@ async def _answers(services: Services, people: dict[str, SimUser]) -> None:
         ["8", "5", "Skip", "7"],
         "I'd like to talk about whether we are working on the right things.",
     )
-    _say("C104 does not answer.\n")
+    say("C104 does not answer.\n")
 
 
 async def _enrol(
     settings: Settings, config: ClinicConfig, code: str, user: SimUser, *, consent: bool
 ) -> None:
     link, _ = await invite_link(settings, config, code)
-    _say(f"\n{code} opens {link.split('?')[0]}?start=…")
+    say(f"\n{code} opens {link.split('?')[0]}?start=…")
     await user.send_command("start", link.rsplit("=", 1)[1])
     welcome = await user.wait_for_message()
-    _show(code, welcome)
+    show(code, welcome)
     if consent:
         await user.tap(welcome, text="I agree")
-        _say(f"  {code} taps [I agree]")
-        _show(code, await user.wait_for_message(lambda m: "Thank you" in (m.text or "")))
+        say(f"  {code} taps [I agree]")
+        show(code, await user.wait_for_message(lambda m: "Thank you" in (m.text or "")))
 
 
 async def _answer(user: SimUser, code: str, taps: list[str], note: str | None) -> None:
     checkin = user.last_message()
-    _say(f"-- {code} --")
-    _show(code, checkin)
+    say(f"-- {code} --")
+    show(code, checkin)
     for number, label in enumerate(taps, start=2):
         await user.tap(checkin, text=label)
-        _say(f"  {code} taps [{label}]")
+        say(f"  {code} taps [{label}]")
         checkin = await user.wait_for_message(partial(_at_step, number=number))
-    _show(code, checkin)
+    show(code, checkin)
     if note is None:
         await user.tap(checkin, text="Skip")
-        _say(f"  {code} taps [Skip]")
+        say(f"  {code} taps [Skip]")
     else:
         await user.send_text(note)
-        _say(f"  {code} types: {note}")
-        _show(code, await user.wait_for_message(lambda m: "Keep it private" in m.button_labels))
+        say(f"  {code} types: {note}")
+        show(code, await user.wait_for_message(lambda m: "Keep it private" in m.button_labels))
         await user.tap(checkin, text="Share")
-        _say(f"  {code} taps [Share with my therapist]")
-    _show(code, await user.wait_for_message(lambda m: "answers are saved" in (m.text or "")))
-    _say()
+        say(f"  {code} taps [Share with my therapist]")
+    show(code, await user.wait_for_message(lambda m: "answers are saved" in (m.text or "")))
+    say()
 
 
 async def _command(user: SimUser, code: str, name: str, expect: str) -> None:
-    _say(f"  {code} sends /{name}")
+    say(f"  {code} sends /{name}")
     await user.send_command(name)
-    _show(code, await user.wait_for_message(lambda m: expect in (m.text or "")))
+    show(code, await user.wait_for_message(lambda m: expect in (m.text or "")))
 
 
 def _at_step(message: SandboxMessage, number: int) -> bool:

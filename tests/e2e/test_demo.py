@@ -42,6 +42,7 @@ def test_demo_shows_each_conversation_and_where_the_data_is(
     assert "working on the right things" in digest
     assert "Flagged this week: 2 of 4 clients taking part (50%)" in digest
     assert "C101 · Same side 5 · Direction 4 · Next step 5" in digest[digest.index("STABLE") :]
+    closes_the_loop(out, digest)
     assert out.rstrip().splitlines()[-1].startswith("Try:")
     png = (tmp_path / "demo-output" / "digest.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
@@ -78,3 +79,19 @@ def exports_name_each_questionnaire(output: Path, out: str) -> None:
     (note,) = (r for r in rows if r["record"] == "note")
     assert note["note_shared"] == "shared"
     assert "working on the right things" in note["note_text"]
+
+
+def closes_the_loop(out: str, digest: str) -> None:
+    """Estimates after the sessions, a discussed concern followed up, both in the digest."""
+    assert "asked the therapist for 4 estimates" in out
+    assert "C101: 4 ✓" in out
+    assert "C102: 8 ✓" in out
+    assert "T01 taps [Discussed]" in out
+    follow_up = out[out.index("C103, the day after Friday's session") :]
+    assert "Do you feel it has been taken up?" in follow_up
+    assert "working on the right things" not in follow_up[: follow_up.index("Not yet")]
+    assert "C103 taps [Not yet]" in follow_up
+    assert "you expected 8 · client 3" in digest  # C102
+    assert "blind spot" in digest
+    assert "they answered Not yet. Still open" in digest
+    assert "Your estimates over the last 8 weeks" in digest
