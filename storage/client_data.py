@@ -1,10 +1,13 @@
 """One client's own data: a copy for them, a preview, and erasure; and the retention purge.
 
-Erasure and purge remove answers and notes, and with a note every row that refers to it
-(its concern: the Discussed button's token and when it was discussed). Check-in rows stay
-(when a check-in was sent and whether it was completed), as do consent records, deliveries
-and the audit log, which hold nothing a client wrote or answered. The purge itself is in
-``storage.retention``: one client at a time, so that one failure stops nobody else's.
+Erasure and purge remove answers (the repair answer among them) and notes, with a note
+every row that refers to it (its concern: the Discussed button's token and when it was
+discussed), the client's repair follow-ups and the therapists' estimates of their
+sessions. Check-in rows stay (when a check-in was sent and whether it was completed, and
+the kind of follow-up it asked), as do consent records, deliveries and the audit log,
+which hold nothing a client wrote or answered. What a copy holds is in
+``storage.client_copy``; the purge itself is in ``storage.retention``: one client at a
+time, so that one failure stops nobody else's.
 """
 
 from __future__ import annotations
@@ -13,15 +16,32 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from core.audit import Actor, AuditKind
-from core.model import CheckinStatus
 from storage.audit import add_entry
+from storage.client_copy import (
+    CheckinCopy,
+    ClientCopy,
+    ConsentEvent,
+    EstimateCopy,
+    FollowupCopy,
+    NoteCopy,
+    read_checkins,
+    read_followups,
+)
 from storage.database import Database
 from storage.lease_queue import rowcount
 from storage.retention import Purged, purge
-from storage.tables import AnswerRow, CheckinRow, ClientRow, ConcernRow, ConsentRow, NoteRow
+from storage.tables import (
+    AnswerRow,
+    CheckinRow,
+    ClientRow,
+    ConcernRow,
+    ConsentRow,
+    EstimateRow,
+    FollowupRow,
+    NoteRow,
+)
 
 __all__ = [
     "CheckinCopy",
@@ -29,66 +49,25 @@ __all__ = [
     "ClientData",
     "ConsentEvent",
     "Erased",
+    "EstimateCopy",
+    "FollowupCopy",
     "NoteCopy",
     "Purged",
 ]
 
 
 @dataclass(frozen=True)
-class ConsentEvent:
-    """One consent decision."""
-
-    at: datetime
-    version: str
-    event: str  # given, declined or withdrawn
-
-
-@dataclass(frozen=True)
-class NoteCopy:
-    """A note as stored (decrypted), with the client's sharing choice."""
-
-    text: str
-    shared: bool | None
-    risk: bool
-    written_at: datetime
-
-
-@dataclass(frozen=True)
-class CheckinCopy:
-    """One check-in with what the client answered in it, and the questionnaire (key and
-    version) it was asked with: its items are named from that one, not the client's current."""
-
-    session_start: datetime
-    status: CheckinStatus
-    questionnaire: str
-    questionnaire_version: str
-    answers: tuple[tuple[str, int | None, datetime], ...]  # item key, value, answered at
-    note: NoteCopy | None
-
-
-@dataclass(frozen=True)
-class ClientCopy:
-    """Everything stored about one client's participation."""
-
-    code: str
-    therapist_code: str
-    status: str
-    language: str
-    timezone: str
-    consents: tuple[ConsentEvent, ...]
-    checkins: tuple[CheckinCopy, ...]
-
-
-@dataclass(frozen=True)
 class Erased:
-    """How many answers and notes an erasure removed."""
+    """How many answers, notes, estimates and follow-ups an erasure removed."""
 
     answers: int
     notes: int
+    estimates: int = 0
+    followups: int = 0
 
     def __bool__(self) -> bool:
         """Whether anything was erased (a repeated erasure finds nothing)."""
-        return bool(self.answers or self.notes)
+        return bool(self.answers or self.notes or self.estimates or self.followups)
 
 
 class ClientData:
@@ -98,7 +77,8 @@ class ClientData:
         self._db = database
 
     def copy(self, code: str) -> ClientCopy | None:
-        """The client's data; check-ins with nothing answered are left out."""
+        """The client's data; check-ins with nothing answered, written or estimated (an
+        estimate is copied once the check-in has gone out) are left out."""
         with self._db.transaction() as s:
             client = s.scalar(select(ClientRow).where(ClientRow.code == code))
             if client is None:
@@ -111,7 +91,7 @@ class ClientData:
                     .order_by(ConsentRow.at, ConsentRow.id)
                 )
             )
-            checkins = tuple(c for c in _checkins(s, client.id) if c.answers or c.note)
+            checkins = tuple(c for c in read_checkins(s, client.id) if c.holds_data)
             return ClientCopy(
                 client.code,
                 client.therapist_code,
@@ -120,6 +100,7 @@ class ClientData:
                 client.timezone,
                 consents,
                 checkins,
+                read_followups(s, client.id),
             )
 
     def latest(self, code: str) -> CheckinCopy | None:
@@ -128,13 +109,14 @@ class ClientData:
             client_id = s.scalar(select(ClientRow.id).where(ClientRow.code == code))
             if client_id is None:
                 return None
-            answered = [c for c in _checkins(s, client_id) if c.answers or c.note]
+            answered = [c for c in read_checkins(s, client_id) if c.answers or c.note]
             return answered[-1] if answered else None
 
     def erase(
         self, code: str, now: datetime, *, actor: str = Actor.CLIENT, via: str = "/delete"
     ) -> Erased:
-        """Erase every answer and note of the client, and their concerns, in one transaction.
+        """Erase every answer and note of the client, their concerns and follow-ups, and the
+        therapists' estimates of their sessions, in one transaction.
 
         The audit log records that an erasure was asked for and done, not what it removed.
         """
@@ -144,45 +126,20 @@ class ClientData:
                 return Erased(0, 0)
             theirs = select(CheckinRow.id).where(CheckinRow.client_id == client_id)
             notes = select(NoteRow.id).where(NoteRow.checkin_id.in_(theirs))
-            # The foreign key cascades too; deleting here keeps it one visible step.
+            # The foreign keys cascade too; deleting here keeps each one visible step.
+            followups = s.execute(delete(FollowupRow).where(FollowupRow.client_id == client_id))
+            estimates = s.execute(delete(EstimateRow).where(EstimateRow.checkin_id.in_(theirs)))
             s.execute(delete(ConcernRow).where(ConcernRow.note_id.in_(notes)))
             answers = s.execute(delete(AnswerRow).where(AnswerRow.checkin_id.in_(theirs)))
             removed = s.execute(delete(NoteRow).where(NoteRow.checkin_id.in_(theirs)))
             add_entry(s, AuditKind.DELETED, now, actor, code, via=via)
-            return Erased(rowcount(answers), rowcount(removed))
+            return Erased(
+                rowcount(answers), rowcount(removed), rowcount(estimates), rowcount(followups)
+            )
 
     def purge(
         self, before: datetime, now: datetime, *, dry_run: bool, via: str, actor: str = Actor.SYSTEM
     ) -> Purged:
-        """Remove answers and notes written before ``before``, one client at a time;
-        ``dry_run`` only counts them. See ``storage.retention.purge``."""
+        """Remove answers, notes, estimates and follow-ups made before ``before``, one
+        client at a time; ``dry_run`` only counts them. See ``storage.retention.purge``."""
         return purge(self._db, before, now, dry_run=dry_run, via=via, actor=actor)
-
-
-def _checkins(s: Session, client_id: int) -> list[CheckinCopy]:
-    rows = s.scalars(
-        select(CheckinRow)
-        .where(CheckinRow.client_id == client_id)
-        .order_by(CheckinRow.session_start, CheckinRow.id)
-    ).all()
-    ids = [row.id for row in rows]
-    answers: dict[int, list[tuple[str, int | None, datetime]]] = {i: [] for i in ids}
-    for a in s.scalars(
-        select(AnswerRow).where(AnswerRow.checkin_id.in_(ids)).order_by(AnswerRow.id)
-    ):
-        answers[a.checkin_id].append((a.item_key, a.value, a.answered_at))
-    notes = {
-        n.checkin_id: NoteCopy(n.text, n.shared, n.risk, n.created_at)
-        for n in s.scalars(select(NoteRow).where(NoteRow.checkin_id.in_(ids)))
-    }
-    return [
-        CheckinCopy(
-            row.session_start,
-            CheckinStatus(row.status),
-            row.questionnaire,
-            row.questionnaire_version,
-            tuple(answers[row.id]),
-            notes.get(row.id),
-        )
-        for row in rows
-    ]

@@ -227,8 +227,8 @@ def test_the_purge_removes_only_what_is_older_than_the_cut_off(
     assert (rows(database, AnswerRow), rows(database, NoteRow)) == (0, 0)
     entries = [e for e in Audit(database).entries() if e.kind == AuditKind.PURGED]
     assert [e.detail for e in entries] == [
-        "before 2026-11-25: 0 answers, 0 notes",
-        "before 2026-11-25: 8 answers, 2 notes",
+        "before 2026-11-25: 0 answers, 0 notes, 0 estimates, 0 follow-ups",
+        "before 2026-11-25: 8 answers, 2 notes, 0 estimates, 0 follow-ups",
     ]
 
 

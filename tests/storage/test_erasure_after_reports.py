@@ -124,4 +124,6 @@ def test_one_client_whose_notes_cannot_go_does_not_stop_the_purge_for_the_others
     assert (count(database, AnswerRow), count(database, NoteRow)) == (4, 1)  # C102's only
     assert count(database, ConcernRow) == 1  # C102's concern is untouched: all or nothing
     (entry,) = [e for e in Audit(database).entries() if e.kind == AuditKind.PURGED]
-    assert entry.detail == "before 2026-11-25: 4 answers, 1 notes; 1 clients failed"
+    assert entry.detail == (
+        "before 2026-11-25: 4 answers, 1 notes, 0 estimates, 0 follow-ups; 1 clients failed"
+    )
