@@ -1,4 +1,10 @@
-"""Read-only queries for exports: answers, notes and answered check-ins, with who and when."""
+"""Read-only queries for exports: answers, notes and answered check-ins, with who and when.
+
+The repair answer (did the client feel that what was followed up was taken up?) is an
+answer like any other, with the item key ``repair``; a check-in names the kind of
+follow-up it asked (``concern`` or ``flag``). Therapists' estimates are in
+``storage.export_estimates``.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +74,8 @@ class NoteExport:
 
 @dataclass(frozen=True)
 class CheckinExport:
-    """A check-in the client answered at least in part, with its answers and note."""
+    """A check-in the client answered at least in part, with its answers and note, and the
+    kind of repair follow-up it asked after its items, if any (answered as ``repair``)."""
 
     id: int
     questionnaire: str
@@ -81,6 +88,7 @@ class CheckinExport:
     completed_at: datetime | None
     answers: tuple[AnswerExport, ...]
     note: NoteExport | None
+    repair: str | None = None
 
 
 def filtered(database: Database, query: Q, only: ExportFilter) -> Q:
@@ -187,6 +195,7 @@ def answered_checkins(database: Database, only: ExportFilter = ALL) -> Iterator[
             completed_at=checkin.completed_at,
             answers=tuple(by_checkin[checkin.id]),
             note=note_of.get(checkin.id),
+            repair=checkin.repair,
         )
 
 

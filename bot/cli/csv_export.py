@@ -1,4 +1,12 @@
-"""CSV export: one row per answer, then one row per note, with plain column names.
+"""CSV export: one row per answer, then one per note, then one per therapist's estimate,
+with plain column names.
+
+A repair follow-up's answer is an answer row with the item key ``repair`` (2 yes, 1
+partly, 0 not yet, empty when skipped). A therapist's estimate is a row of its own,
+``record`` ``estimate`` and ``item_key`` ``estimate``: the therapist who made it, the
+session, the value (on the scale of the check-in's questionnaire, a guess of the client's
+overall rating) and when it was saved in ``answered_at``. It is a record kind of its own,
+not an answer, so that no script reading answers takes a therapist's guess for the client's.
 
 Every row names the questionnaire its check-in asked and that questionnaire's version: a
 clinic that changes its instrument (or its wording) keeps its history, and an analysis
@@ -14,8 +22,10 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.cli.progress import Track, untracked
+from storage import export_estimates
 from storage import export_rows as export
 from storage.database import Database
+from storage.export_estimates import EstimateExport
 from storage.export_rows import ALL, AnswerExport, ExportFilter, NoteExport
 
 COLUMNS = (
@@ -41,7 +51,7 @@ def write_csv(
     only: ExportFilter = ALL,
     track: Track = untracked,
 ) -> int:
-    """Write every answer and note ``only`` keeps; returns the number of data rows.
+    """Write every answer, note and estimate ``only`` keeps; returns the number of data rows.
 
     Times are ISO 8601 in the client's own time zone, with the offset. A note the client
     kept private (or has not decided on yet) is listed with its choice but without its
@@ -58,6 +68,10 @@ def write_csv(
     total = export.count(database, "notes", only)
     for note in track(export.notes(database, only), total, "notes"):
         writer.writerow(_note_row(note, include_private_notes))
+        rows += 1
+    total = export_estimates.count(database, only)
+    for estimate in track(export_estimates.estimates(database, only), total, "estimates"):
+        writer.writerow(_estimate_row(estimate))
         rows += 1
     return rows
 
@@ -89,6 +103,20 @@ def _note_row(note: NoteExport, include_private_notes: bool) -> dict[str, object
         "note_shared": {True: "shared", False: "private", None: "undecided"}[note.shared],
         "questionnaire": note.questionnaire,
         "questionnaire_version": note.questionnaire_version,
+    }
+
+
+def _estimate_row(estimate: EstimateExport) -> dict[str, object]:
+    return {
+        "record": "estimate",
+        "client_code": estimate.client_code,
+        "therapist_code": estimate.therapist_code,
+        "session_start": _local(estimate.session_start, estimate.timezone),
+        "item_key": "estimate",
+        "value": estimate.value,
+        "answered_at": _local(estimate.estimated_at, estimate.timezone),
+        "questionnaire": estimate.questionnaire,
+        "questionnaire_version": estimate.questionnaire_version,
     }
 
 
