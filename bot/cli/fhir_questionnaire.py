@@ -22,15 +22,34 @@ the answers themselves show: the item keys answered, in the order first asked, w
 text, and the lowest and highest answer seen in the description, not as ``minValue`` or
 ``maxValue`` (a range seen is not the scale). It is marked ``status: retired`` with the
 :data:`WORDING_UNKNOWN` tag, and its description says why.
+
+**The repair follow-up** is an item of every questionnaire version, like the note: linkId
+``repair``, type ``choice``, not required, after the questionnaire's items and before the
+note, with the answer options yes, partly and not-yet (system :data:`REPAIR_SYSTEM`,
+displayed in the export's language, each with its stored value 2, 1 or 0 as the
+``ordinalValue`` extension). It is asked only after a follow-up was raised (a concern the
+therapist marked as discussed, or a needs-attention flag in a report), so most responses
+leave it out. It is one item of the check-in's own questionnaire rather than a small
+questionnaire of its own because a check-in is one ``QuestionnaireResponse`` that names one
+questionnaire; its answer belongs with the check-in that asked it. It is never part of a
+version's hash (its wording is the project's, as the note's is).
+
+**A therapist's estimate** answers the version's ``overall`` item (its first item of that
+dimension) in a response of its own (``bot.cli.fhir_export``). A version without such an
+item, or one no longer in the config (whose overall item cannot be known), gets the item
+:data:`ESTIMATE_LINK_ID` for the estimates to answer, on the questionnaire's scale when it
+is known, only when the export holds an estimate of it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from core.estimate import overall_item
 from core.questionnaire import Item, Questionnaire
+from core.repair import REPAIR_KEY, RepairAnswer
 from messages.catalog import plain
 from messages.instrument import item_text, point_labels, title
 
@@ -45,6 +64,23 @@ DIMENSION_SYSTEM = "urn:alliance-checkins:dimension"
 #: Tag on a questionnaire version that is no longer in the clinic config.
 WORDING_UNKNOWN = {"system": "urn:alliance-checkins:tag", "code": "wording-unknown"}
 NOTE_LINK_ID = "note"
+#: The repair follow-up's item, and the code system of its answers (stored value: code).
+REPAIR_LINK_ID = REPAIR_KEY
+REPAIR_SYSTEM = "urn:alliance-checkins:repair-answer"
+REPAIR_CODES = {
+    RepairAnswer.YES: "yes",
+    RepairAnswer.PARTLY: "partly",
+    RepairAnswer.NOT_YET: "not-yet",
+}
+#: How each answer reads: as the button the client tapped.
+_REPAIR_WORDS = {
+    RepairAnswer.YES: "button.repair.yes",
+    RepairAnswer.PARTLY: "button.repair.partly",
+    RepairAnswer.NOT_YET: "button.repair.not_yet",
+}
+#: The item a therapist's estimate answers when the version has no ``overall`` item known.
+ESTIMATE_LINK_ID = "overall-estimate"
+_ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 _MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
 _MAX = "http://hl7.org/fhir/StructureDefinition/maxValue"
 JSON = dict[str, Any]
@@ -77,6 +113,52 @@ def _note(language: str) -> JSON:
     }
 
 
+def repair_coding(value: RepairAnswer, language: str) -> JSON:
+    """The coding of a stored repair answer (2, 1 or 0)."""
+    display = plain(language, _REPAIR_WORDS[value])
+    return {"system": REPAIR_SYSTEM, "code": REPAIR_CODES[value], "display": display}
+
+
+def _repair(language: str) -> JSON:
+    return {
+        "linkId": REPAIR_LINK_ID,
+        "text": plain(language, "export.fhir.repair"),
+        "type": "choice",
+        "required": False,
+        "answerOption": [
+            {
+                "valueCoding": repair_coding(value, language)
+                | {"extension": [{"url": _ORDINAL, "valueDecimal": int(value)}]}
+            }
+            for value in REPAIR_CODES
+        ],
+    }
+
+
+def _estimate(language: str, questionnaire: Questionnaire | None) -> JSON:
+    item: JSON = {
+        "linkId": ESTIMATE_LINK_ID,
+        "text": plain(language, "export.fhir.estimate"),
+        "type": "integer",
+        "required": False,
+    }
+    if questionnaire is not None:
+        item["extension"] = [
+            {"url": _MIN, "valueInteger": questionnaire.scale_min},
+            {"url": _MAX, "valueInteger": questionnaire.scale_max},
+        ]
+    return item
+
+
+def estimate_link_id(known: Mapping[str, Questionnaire], key: str, version: str) -> str:
+    """The item a therapist's estimate of a check-in of this version answers."""
+    questionnaire = known.get(key)
+    if questionnaire is None or questionnaire.version != version:
+        return ESTIMATE_LINK_ID
+    overall = overall_item(questionnaire)
+    return ESTIMATE_LINK_ID if overall is None else overall.key
+
+
 def questionnaire_resource(questionnaire: Questionnaire, language: str) -> JSON:
     """A version the config has: every item with its wording, scale and labelled points."""
     resource = _header(questionnaire.key, questionnaire.version, language)
@@ -99,7 +181,7 @@ def questionnaire_resource(questionnaire: Questionnaire, language: str) -> JSON:
     if questionnaire.licence:
         resource["copyright"] = questionnaire.licence
     items = [_item(language, questionnaire, item) for item in questionnaire.items]
-    resource["item"] = [*items, _note(language)]
+    resource["item"] = [*items, _repair(language), _note(language)]
     return resource
 
 
@@ -144,6 +226,7 @@ def unknown_version(
     key: str, version: str, answers: Sequence[tuple[str, int | None]], language: str
 ) -> JSON:
     """A version the config no longer has, from its answers (item key, value) alone."""
+    answers = [(item, value) for item, value in answers if item != REPAIR_LINK_ID]
     keys = list(dict.fromkeys(item for item, _ in answers))
     values = [value for _, value in answers if value is not None]
     resource = _header(key, version, language)
@@ -154,7 +237,7 @@ def unknown_version(
         description += " " + plain(language, "export.fhir.seen", low=min(values), high=max(values))
     resource["description"] = description
     items = [{"linkId": k, "type": "integer", "required": False} for k in keys]
-    resource["item"] = [*items, _note(language)]
+    resource["item"] = [*items, _repair(language), _note(language)]
     return resource
 
 
@@ -162,18 +245,26 @@ def used_questionnaires(
     used: Mapping[tuple[str, str], Sequence[tuple[str, int | None]]],
     known: Mapping[str, Questionnaire],
     language: str,
+    estimated: Collection[tuple[str, str]] = (),
 ) -> list[JSON]:
     """A resource per (key, version) used, whole when ``known`` has that version.
 
-    ``used`` gives each version's answers (item key, value), for a version no longer known.
+    ``used`` gives each version's answers (item key, value), for a version no longer known;
+    ``estimated`` the versions a therapist's estimate in the export was made on.
     """
     resources = []
     for key, version in sorted(used):
         questionnaire = known.get(key)
         if questionnaire is not None and questionnaire.version == version:
-            resources.append(questionnaire_resource(questionnaire, language))
+            resource = questionnaire_resource(questionnaire, language)
         else:
-            resources.append(unknown_version(key, version, used[key, version], language))
+            questionnaire = None
+            resource = unknown_version(key, version, used[key, version], language)
+        if (key, version) in estimated and estimate_link_id(known, key, version) == (
+            ESTIMATE_LINK_ID
+        ):
+            resource["item"].insert(-2, _estimate(language, questionnaire))
+        resources.append(resource)
     return resources
 
 

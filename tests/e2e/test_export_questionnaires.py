@@ -75,7 +75,7 @@ async def test_the_fhir_export_describes_both_questionnaires_and_each_response_n
     check = by_url["urn:alliance-checkins:questionnaire:session-check"]
     assert (check.version, check.status, check.title) == (own.version, "active", "Session check")
     assert check.copyright == LICENCE
-    assert [i.linkId for i in check.item or []] == ["heard", "aims", "stuck", "note"]
+    assert [i.linkId for i in check.item or []] == ["heard", "aims", "stuck", "repair", "note"]
     heard = (check.item or [])[0]
     assert heard.text == "Today I was listened to."
     assert [c.code for c in heard.code or []] == ["bond"]
@@ -135,7 +135,7 @@ async def test_a_version_the_config_no_longer_has_is_described_from_its_answers(
     assert [(t.system, t.code) for t in (old.meta.tag if old.meta else None) or []] == [
         (WORDING_UNKNOWN["system"], WORDING_UNKNOWN["code"])
     ]
-    assert [i.linkId for i in old.item or []] == ["heard", "aims", "stuck", "note"]
+    assert [i.linkId for i in old.item or []] == ["heard", "aims", "stuck", "repair", "note"]
     assert all(i.text is None and not i.answerOption for i in (old.item or [])[:3])
     assert "answers range from 2 to 4" in (old.description or "")
     assert "I was heard today." not in json.dumps(document)

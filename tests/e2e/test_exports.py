@@ -60,6 +60,7 @@ async def test_the_fhir_export_of_a_real_run_validates_as_r4_and_hides_private_n
         "goals",
         "tasks",
         "overall",
+        "repair",
         "note",
     ]
     assert "Not a validated instrument" in (questionnaire.description or "")
