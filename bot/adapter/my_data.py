@@ -4,6 +4,20 @@ Both name each check-in's items from the questionnaire *that check-in* was asked
 a client who moved to another questionnaire sees each answer under the question it
 answered. When the config no longer has that version (its wording changed since), the
 items go by their keys: today's wording could be a question the client never read.
+
+**Repair answers** (item ``repair``) are named for what they followed up: whether what the
+client raised was taken up (after a discussed concern), or whether the session helped with
+what was not working (after a flag); the note behind a concern is never quoted, and the
+answer reads as the button the client tapped. Both show them.
+
+**A therapist's estimate** of a session is the therapist's data about the client, so the
+client's right of access (GDPR Art. 15) covers it: /mydata includes it, with its value,
+labelled as the therapist's own guess and not a score of the client, and only once the
+check-in has gone out (``storage.client_copy``), so it can never colour the answer. The
+guidance "never show a therapist's estimate to the client" is kept everywhere the bot
+speaks: /preview shows what the therapist sees *from the client*, and no message ever
+carries an estimate. The follow-ups raised for the client are listed too (kind, rule,
+when, and the session whose check-in asked), never with the note.
 """
 
 from __future__ import annotations
@@ -15,13 +29,36 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.questionnaire import Questionnaire
+from core.repair import REPAIR_KEY, FollowupKind, RepairAnswer
 from messages.catalog import SafeHtml, html_text, plain
 from messages.instrument import item_label, item_text, title
 from messages.render import session_date
 from storage.audit import AuditEntry
-from storage.client_data import CheckinCopy, ClientCopy
+from storage.client_data import CheckinCopy, ClientCopy, EstimateCopy, FollowupCopy
 
 _SHARING = {True: "shared", False: "private", None: "undecided"}
+#: What a repair answer followed up, as the client reads it (never the note itself).
+_REPAIR_LABEL = {FollowupKind.CONCERN: "data.repair.concern", FollowupKind.FLAG: "data.repair.flag"}
+#: A repair answer as the button the client tapped.
+_REPAIR_WORDS = {
+    RepairAnswer.YES: "button.repair.yes",
+    RepairAnswer.PARTLY: "button.repair.partly",
+    RepairAnswer.NOT_YET: "button.repair.not_yet",
+}
+Local = Callable[[datetime], str]
+
+
+def repair_label(language: str, kind: str | None) -> str:
+    """What a repair answer is about: the follow-up's kind (a flag's when unknown)."""
+    known = kind if kind in _REPAIR_LABEL else FollowupKind.FLAG
+    return plain(language, _REPAIR_LABEL[FollowupKind(known)])
+
+
+def repair_word(language: str, value: int | None) -> str | None:
+    """A repair answer in words; ``None`` when skipped (or a value never stored)."""
+    if value is None or value not in _REPAIR_WORDS:
+        return None
+    return plain(language, _REPAIR_WORDS[RepairAnswer(value)])
 
 
 def asked_with(
@@ -43,7 +80,9 @@ def data_document(
     """Everything stored about the client, as UTF-8 JSON; times in their time zone.
 
     Each check-in names its questionnaire and version, and each answer its item's name and
-    question in the client's language (``null`` for a version the config no longer has).
+    question in the client's language (``null`` for a version the config no longer has);
+    a repair answer is named for what it followed up and given in words too, and a
+    therapist's estimate is labelled as theirs.
     """
     tz = ZoneInfo(copy.timezone)
 
@@ -64,6 +103,7 @@ def data_document(
         "checkins": [
             _checkin(c, asked_with(questionnaires, c), copy.language, local) for c in copy.checkins
         ],
+        "follow_ups": [_followup(f, copy.language, local) for f in copy.followups],
         "activity": [
             {"at": local(e.at), "event": e.kind, "via": e.via}
             for e in activity
@@ -77,19 +117,17 @@ def _checkin(
     checkin: CheckinCopy,
     questionnaire: Questionnaire | None,
     language: str,
-    local: Callable[[datetime], str],
+    local: Local,
 ) -> dict[str, Any]:
     named = _names(language, questionnaire)
+    named[REPAIR_KEY] = (repair_label(language, checkin.repair),) * 2
 
     def answer(key: str, value: int | None, at: datetime) -> dict[str, Any]:
         name, question = named.get(key, (None, None))
-        return {
-            "item": key,
-            "name": name,
-            "question": question,
-            "value": value,
-            "answered_at": local(at),
-        }
+        found = {"item": key, "name": name, "question": question, "value": value}
+        if key == REPAIR_KEY:
+            found["answer"] = repair_word(language, value)
+        return found | {"answered_at": local(at)}
 
     note = checkin.note
     return {
@@ -107,6 +145,28 @@ def _checkin(
             "contains_risk_words": note.risk,
             "written_at": local(note.written_at),
         },
+        "therapist_estimate": _estimate(checkin.estimate, language, local),
+    }
+
+
+def _estimate(estimate: EstimateCopy | None, language: str, local: Local) -> Any:
+    if estimate is None:
+        return None
+    return {
+        "about": plain(language, "data.estimate.about"),
+        "therapist_code": estimate.therapist_code,
+        "value": estimate.value,
+        "estimated_at": local(estimate.estimated_at),
+    }
+
+
+def _followup(followup: FollowupCopy, language: str, local: Local) -> dict[str, Any]:
+    return {
+        "about": repair_label(language, followup.kind),
+        "kind": followup.kind,
+        "rule": followup.rule,
+        "raised_at": local(followup.raised_at),
+        "asked_in_session": None if followup.asked_in is None else local(followup.asked_in),
     }
 
 
@@ -125,16 +185,23 @@ def _names(language: str, questionnaire: Questionnaire | None) -> dict[str, tupl
 
 def _named_answers(
     language: str, questionnaire: Questionnaire | None, checkin: CheckinCopy
-) -> list[tuple[str, int | None]]:
-    """(name, value) of each answer: in the questionnaire's order, else as stored, by key."""
-    if questionnaire is None:
-        return [(key, value) for key, value, _ in checkin.answers]
+) -> list[tuple[str, int | str | None]]:
+    """(name, value) of each answer: in the questionnaire's order, else as stored, by key;
+    then the repair answer, in words."""
     values = {key: value for key, value, _ in checkin.answers}
-    return [
-        (item_label(language, questionnaire, item), values[item.key])
-        for item in questionnaire.items
-        if item.key in values
-    ]
+    named: list[tuple[str, int | str | None]] = (
+        [(key, value) for key, value in values.items() if key != REPAIR_KEY]
+        if questionnaire is None
+        else [
+            (item_label(language, questionnaire, item), values[item.key])
+            for item in questionnaire.items
+            if item.key in values and item.key != REPAIR_KEY
+        ]
+    )
+    if REPAIR_KEY in values:
+        label = repair_label(language, checkin.repair)
+        named.append((label, repair_word(language, values[REPAIR_KEY])))
+    return named
 
 
 def preview_text(
@@ -144,7 +211,9 @@ def preview_text(
     latest: CheckinCopy | None,
     risk_notes_to_therapist: bool,
 ) -> SafeHtml:
-    """What the therapist sees from the latest check-in; the note itself is never quoted."""
+    """What the therapist sees from the latest check-in; the note itself is never quoted,
+    nor the concern a repair answer followed up. The therapist's estimate is not shown: it
+    is not something the therapist sees from the client."""
     if latest is None:
         return html_text(language, "preview.none")
     lines = [
