@@ -59,12 +59,15 @@ def exports_name_each_questionnaire(output: Path, out: str) -> None:
     low = [r["value"] for r in rows if r["client_code"] == "C102" and r["record"] == "answer"]
     assert low == ["3", "2", "4", "3"]
     own = [
-        (r["item_key"], r["value"], r["questionnaire"]) for r in rows if r["client_code"] == "C101"
+        (r["record"], r["item_key"], r["value"], r["questionnaire"])
+        for r in rows
+        if r["client_code"] == "C101"
     ]
     assert own == [
-        ("same_side", "5", "riverside-3"),
-        ("direction", "4", "riverside-3"),
-        ("next_step", "5", "riverside-3"),
+        ("answer", "same_side", "5", "riverside-3"),
+        ("answer", "direction", "4", "riverside-3"),
+        ("answer", "next_step", "5", "riverside-3"),
+        ("estimate", "estimate", "4", "riverside-3"),  # T01's guess, a record of its own
     ]
     assert {r["questionnaire"] for r in rows if r["client_code"] != "C101"} == {"alliance-v1"}
     bundle = json.loads((output / "bundle.json").read_text(encoding="utf-8"))
