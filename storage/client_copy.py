@@ -1,13 +1,10 @@
 """What a copy of one client's data holds, and the queries that read it.
 
 A check-in comes with its answers (the repair answer among them, item key ``repair``), its
-note, the kind of repair follow-up it asked (``concern`` or ``flag``), and the therapist's
-estimate of the session. The estimate is the therapist's data about the client's session,
-so it is part of the client's copy (GDPR Art. 15), but only once the check-in has gone out:
-while it is queued the client could still read the guess before answering, which would
-bias the answer and turn the estimate into a grade. Only an estimate saved with a value
-is copied: a skipped or closed one holds nothing about the client. The follow-ups raised
-for the client (what was followed up and when, never the note) are listed on their own.
+note and the kind of repair follow-up it asked (``concern`` or ``flag``). The therapist's
+estimate of the session is not part of it: the clinical guide never shows an estimate to
+the client (``alliance export`` carries it for the clinic). The follow-ups raised for the
+client (what was followed up and when, never the note) are listed on their own.
 """
 
 from __future__ import annotations
@@ -18,10 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.estimate import EstimateStatus
 from core.model import CheckinStatus
-from storage.tables import AnswerRow, CheckinRow, EstimateRow, FollowupRow, NoteRow, TherapistRow
-from storage.tables.checkins import QUEUED_STATUSES
+from storage.tables import AnswerRow, CheckinRow, FollowupRow, NoteRow
 
 
 @dataclass(frozen=True)
@@ -44,23 +39,12 @@ class NoteCopy:
 
 
 @dataclass(frozen=True)
-class EstimateCopy:
-    """A therapist's estimate, made before the client answered, of how the client would
-    rate the session overall: the therapist's view, on the check-in's questionnaire's scale."""
-
-    therapist_code: str
-    value: int
-    estimated_at: datetime
-
-
-@dataclass(frozen=True)
 class CheckinCopy:
     """One check-in with what the client answered in it, and the questionnaire (key and
     version) it was asked with: its items are named from that one, not the client's current.
 
     ``repair`` is the kind of follow-up it asked after its items (``concern`` or ``flag``),
-    if any; its answer is the ``repair`` answer. ``estimate`` is the therapist's, if one was
-    saved and the check-in has gone out.
+    if any; its answer is the ``repair`` answer.
     """
 
     session_start: datetime
@@ -70,12 +54,11 @@ class CheckinCopy:
     answers: tuple[tuple[str, int | None, datetime], ...]  # item key, value, answered at
     note: NoteCopy | None
     repair: str | None = None
-    estimate: EstimateCopy | None = None
 
     @property
     def holds_data(self) -> bool:
-        """Whether anything was answered, written or estimated in it."""
-        return bool(self.answers or self.note or self.estimate)
+        """Whether anything was answered or written in it."""
+        return bool(self.answers or self.note)
 
 
 @dataclass(frozen=True)
@@ -120,7 +103,6 @@ def read_checkins(s: Session, client_id: int) -> list[CheckinCopy]:
         n.checkin_id: NoteCopy(n.text, n.shared, n.risk, n.created_at)
         for n in s.scalars(select(NoteRow).where(NoteRow.checkin_id.in_(ids)))
     }
-    estimates = _estimates(s, ids)
     return [
         CheckinCopy(
             row.session_start,
@@ -130,29 +112,9 @@ def read_checkins(s: Session, client_id: int) -> list[CheckinCopy]:
             tuple(answers[row.id]),
             notes.get(row.id),
             row.repair,
-            None if row.status in QUEUED_STATUSES else estimates.get(row.id),
         )
         for row in rows
     ]
-
-
-def _estimates(s: Session, checkin_ids: list[int]) -> dict[int, EstimateCopy]:
-    """The estimates saved with a value for these check-ins, by check-in."""
-    query = (
-        select(
-            EstimateRow.checkin_id, TherapistRow.code, EstimateRow.value, EstimateRow.answered_at
-        )
-        .join(TherapistRow, TherapistRow.id == EstimateRow.therapist_id)
-        .where(
-            EstimateRow.checkin_id.in_(checkin_ids),
-            EstimateRow.status == EstimateStatus.ANSWERED,
-        )
-    )
-    return {
-        checkin_id: EstimateCopy(code, value, at)
-        for checkin_id, code, value, at in s.execute(query)
-        if value is not None and at is not None
-    }
 
 
 def read_followups(s: Session, client_id: int) -> tuple[FollowupCopy, ...]:

@@ -10,14 +10,12 @@ client raised was taken up (after a discussed concern), or whether the session h
 what was not working (after a flag); the note behind a concern is never quoted, and the
 answer reads as the button the client tapped. Both show them.
 
-**A therapist's estimate** of a session is the therapist's data about the client, so the
-client's right of access (GDPR Art. 15) covers it: /mydata includes it, with its value,
-labelled as the therapist's own guess and not a score of the client, and only once the
-check-in has gone out (``storage.client_copy``), so it can never colour the answer. The
-guidance "never show a therapist's estimate to the client" is kept everywhere the bot
-speaks: /preview shows what the therapist sees *from the client*, and no message ever
-carries an estimate. The follow-ups raised for the client are listed too (kind, rule,
-when, and the session whose check-in asked), never with the note.
+**A therapist's estimate** of a session is never shown to the client, here either (the
+clinical guide: a guess shown to the client would read as a grade and colour their next
+answers). It is the therapist's own work record; a request of access that must include it
+is answered by the clinic from ``alliance export``, which carries it. The follow-ups raised
+for the client are listed (kind, rule, when, and the session whose check-in asked), never
+with the note.
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ from messages.catalog import SafeHtml, html_text, plain
 from messages.instrument import item_label, item_text, title
 from messages.render import session_date
 from storage.audit import AuditEntry
-from storage.client_data import CheckinCopy, ClientCopy, EstimateCopy, FollowupCopy
+from storage.client_data import CheckinCopy, ClientCopy, FollowupCopy
 
 _SHARING = {True: "shared", False: "private", None: "undecided"}
 #: What a repair answer followed up, as the client reads it (never the note itself).
@@ -145,18 +143,6 @@ def _checkin(
             "contains_risk_words": note.risk,
             "written_at": local(note.written_at),
         },
-        "therapist_estimate": _estimate(checkin.estimate, language, local),
-    }
-
-
-def _estimate(estimate: EstimateCopy | None, language: str, local: Local) -> Any:
-    if estimate is None:
-        return None
-    return {
-        "about": plain(language, "data.estimate.about"),
-        "therapist_code": estimate.therapist_code,
-        "value": estimate.value,
-        "estimated_at": local(estimate.estimated_at),
     }
 
 

@@ -1,7 +1,7 @@
 """Closing the loop under the client's rights, through the real bot: after "Not yet" to a
 repair follow-up, /preview and /mydata show the answer named for what it followed up
-(never the note), /mydata holds the therapist's estimate labelled as theirs (never a
-message), and /delete erases the follow-ups and estimates with the answers."""
+(never the note), neither shows the therapist's estimate, and /delete erases the
+follow-ups and estimates with the answers."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ async def answered_not_yet(clinic: Clinic) -> SimUser:
     return client
 
 
-async def test_preview_and_mydata_show_the_repair_answer_and_mydata_the_estimate(
+async def test_preview_and_mydata_show_the_repair_answer_and_never_the_estimate(
     clinic: Clinic,
 ) -> None:
     client = await answered_not_yet(clinic)
@@ -73,8 +73,7 @@ async def test_preview_and_mydata_show_the_repair_answer_and_mydata_the_estimate
     latest = data["checkins"][-1]
     assert latest["answers"][-1]["item"] == "repair"
     assert latest["answers"][-1]["answer"] == "Not yet"
-    assert latest["therapist_estimate"]["value"] == 9
-    assert "not a score of you" in latest["therapist_estimate"]["about"]
+    assert "estimate" not in json.dumps(data)
     kinds = [(f["kind"], f["asked_in_session"] is not None) for f in data["follow_ups"]]
     assert ("concern", True) in kinds
     assert all("rushed" not in (m.text or "") for m in client.messages())

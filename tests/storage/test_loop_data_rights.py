@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import AuditKind
@@ -16,7 +16,7 @@ from core.clock import FixedClock
 from core.estimate import EstimateStatus
 from core.model import CheckinStatus
 from storage.audit import Audit
-from storage.client_data import ClientData, Erased, EstimateCopy, FollowupCopy
+from storage.client_data import ClientData, Erased, FollowupCopy
 from storage.database import Database
 from storage.tables import (
     AnswerRow,
@@ -99,7 +99,7 @@ def count(database: Database, table: type[object]) -> int:
         return s.scalar(select(func.count()).select_from(table)) or 0
 
 
-def test_the_copy_holds_the_repair_answer_its_follow_ups_and_estimates_of_sent_checkins(
+def test_the_copy_holds_the_repair_answer_and_its_follow_ups_but_never_an_estimate(
     database: Database, config: ClinicConfig, clock: FixedClock
 ) -> None:
     closing_the_loop(database, config, clock)
@@ -107,10 +107,10 @@ def test_the_copy_holds_the_repair_answer_its_follow_ups_and_estimates_of_sent_c
     copy = ClientData(database).copy("C101")
 
     assert copy is not None
-    (checkin,) = copy.checkins  # the next check-in's estimate waits until it is sent
+    (checkin,) = copy.checkins
     assert checkin.repair == "concern"
     assert ("repair", 0, CUT_OFF) in checkin.answers
-    assert checkin.estimate == EstimateCopy("T01", 6, ESTIMATED)
+    assert "estimate" not in repr(copy)  # never shown to the client (clinical guide)
     assert copy.followups == (
         FollowupCopy("concern", None, RAISED, checkin.session_start),
         FollowupCopy("flag", "low_total", LATER, None),
@@ -118,26 +118,7 @@ def test_the_copy_holds_the_repair_answer_its_follow_ups_and_estimates_of_sent_c
     other = ClientData(database).copy("C102")
     assert other is not None
     assert other.followups == ()
-    assert [c.estimate for c in other.checkins] == [EstimateCopy("T01", 8, ESTIMATED)]
-
-
-def test_a_sent_checkin_with_only_an_estimate_is_in_the_copy(
-    database: Database, config: ClinicConfig, clock: FixedClock
-) -> None:
-    closing_the_loop(database, config, clock)
-    with database.transaction() as s:
-        s.execute(delete(AnswerRow))
-        s.execute(delete(ConcernRow))
-        s.execute(delete(NoteRow))
-        s.execute(update(CheckinRow).values(status=CheckinStatus.EXPIRED))
-
-    copy = ClientData(database).copy("C101")
-
-    assert copy is not None
-    assert [(c.answers, c.estimate) for c in copy.checkins] == [
-        ((), EstimateCopy("T01", 6, ESTIMATED)),
-        ((), EstimateCopy("T01", 9, ESTIMATED)),  # expired now: it went out
-    ]
+    assert "estimate" not in repr(other)
 
 
 def test_erasure_removes_follow_ups_and_estimates_with_the_answers_for_that_client_only(

@@ -1,6 +1,6 @@
 """/preview and /mydata with closing the loop: a repair answer named for what it followed
-up (never the note), in the client's language; the therapist's estimate in /mydata only,
-labelled as theirs; the follow-ups raised for the client."""
+up (never the note), in the client's language; the follow-ups raised for the client; never
+the therapist's estimate."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from storage.client_data import (
     CheckinCopy,
     ClientCopy,
-    EstimateCopy,
     FollowupCopy,
     NoteCopy,
 )
@@ -31,7 +30,6 @@ def checkin(
     repair: int | None,
     kind: str | None = "concern",
     version: str = DEFAULT_QUESTIONNAIRE.version,
-    estimate: EstimateCopy | None = None,
 ) -> CheckinCopy:
     return CheckinCopy(
         SESSION,
@@ -41,7 +39,6 @@ def checkin(
         (("bond", 7, AT), ("overall", 8, AT), ("repair", repair, AT)),
         NoteCopy(NOTE_TEXT, True, False, AT),
         kind,
-        estimate,
     )
 
 
@@ -93,18 +90,7 @@ def test_preview_of_a_version_the_config_no_longer_has_still_words_the_repair_an
     assert "repair:" not in text
 
 
-def test_preview_never_shows_the_therapists_estimate() -> None:
-    latest = checkin(2, estimate=EstimateCopy("T01", 3, AT))
-
-    text = preview_text("en", "Europe/Berlin", KNOWN, latest, True)
-
-    assert "<b>3</b>" not in text
-    assert "estimate" not in text.lower()
-    assert "guess" not in text.lower()
-
-
-def test_the_data_file_holds_the_repair_answer_the_estimate_and_the_follow_ups() -> None:
-    estimate = EstimateCopy("T01", 6, AT)
+def test_the_data_file_holds_the_repair_answer_and_the_follow_ups_never_an_estimate() -> None:
     followups = (
         FollowupCopy("concern", None, RAISED, SESSION),
         FollowupCopy("flag", "low_item", AT, None),
@@ -116,7 +102,7 @@ def test_the_data_file_holds_the_repair_answer_the_estimate_and_the_follow_ups()
         "de",
         "Europe/Berlin",
         (),
-        (checkin(0, estimate=estimate),),
+        (checkin(0),),
         followups,
     )
 
@@ -133,10 +119,7 @@ def test_the_data_file_holds_the_repair_answer_the_estimate_and_the_follow_ups()
         "answered_at": "2026-11-25T15:50:00+01:00",
     }
     assert "answer" not in only["answers"][0]  # the items keep their shape
-    assert only["therapist_estimate"]["therapist_code"] == "T01"
-    assert only["therapist_estimate"]["value"] == 6
-    assert only["therapist_estimate"]["estimated_at"] == "2026-11-25T15:50:00+01:00"
-    assert "keine Bewertung von Ihnen" in only["therapist_estimate"]["about"]
+    assert "estimate" not in json.dumps(data)
     assert data["follow_ups"] == [
         {
             "about": "Ob das, was Sie angesprochen haben, aufgegriffen wurde",
@@ -155,13 +138,12 @@ def test_the_data_file_holds_the_repair_answer_the_estimate_and_the_follow_ups()
     ]
 
 
-def test_a_checkin_without_an_estimate_says_so_and_a_skipped_repair_has_no_words() -> None:
+def test_a_skipped_repair_has_no_words() -> None:
     copy = ClientCopy("C101", "T01", "active", "es", "Europe/Madrid", (), (checkin(None),))
 
     data = json.loads(data_document(copy, [], AT, KNOWN))
 
     (only,) = data["checkins"]
-    assert only["therapist_estimate"] is None
     assert only["answers"][-1]["value"] is None
     assert only["answers"][-1]["answer"] is None
     assert only["answers"][-1]["name"] == "Si lo que planteaste se retomó"
