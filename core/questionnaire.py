@@ -42,8 +42,9 @@ class Item:
     carry when they are not the questionnaire's scale (the repair follow-up's 2, 1, 0).
     """
 
-    #: Keys no questionnaire's own item may use.
-    RESERVED: ClassVar[frozenset[str]] = frozenset({REPAIR_KEY})
+    #: Keys no questionnaire's own item may use: the repair answer is stored under one, and
+    #: exports name notes and estimates with the others (a CSV item_key, a FHIR linkId).
+    RESERVED: ClassVar[frozenset[str]] = frozenset({REPAIR_KEY, "note", "estimate"})
 
     key: str
     dimension: str

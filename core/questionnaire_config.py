@@ -155,8 +155,8 @@ class QuestionnaireSpec(_Model):
             if item.key in seen:
                 text = f"duplicate item key {item.key!r} (already items[{seen[item.key]}])"
                 issues.append(ConfigIssue(("items", i, "key"), text))
-            if item.key in Item.RESERVED:  # the repair follow-up's answers are stored under it
-                text = f"item key {item.key!r} is reserved for the repair question"
+            if item.key in Item.RESERVED:  # stored or exported under these names already
+                text = f"item key {item.key!r} is reserved (repair, note and estimate are)"
                 issues.append(ConfigIssue(("items", i, "key"), text))
             seen.setdefault(item.key, i)
         if issues or self.flags is None:

@@ -1,4 +1,4 @@
-"""``alliance export``: answers and notes as CSV, or as a FHIR R4 Bundle."""
+"""``alliance export``: answers, notes and therapists' estimates as CSV, or as a FHIR R4 Bundle."""
 
 from __future__ import annotations
 
@@ -184,11 +184,12 @@ def operator() -> str:
 
 COMMAND = Command(
     name="export",
-    help="export answers and notes as CSV or as a FHIR R4 Bundle",
-    description="Export answers and notes. CSV: one row per answer, then one per note, "
-    "each naming its questionnaire and version. FHIR: a Bundle with one Questionnaire per "
-    "questionnaire version used (worded from the clinic config, in the clinic's language) "
-    "and one QuestionnaireResponse per answered check-in, clients identified only by their "
+    help="export answers, notes and estimates as CSV or as a FHIR R4 Bundle",
+    description="Export answers, notes and therapists' estimates. CSV: one row per answer, "
+    "then one per note, then one per estimate, each naming its questionnaire and version. "
+    "FHIR: a Bundle with one Questionnaire per questionnaire version used (worded from the "
+    "clinic config, in the clinic's language), one QuestionnaireResponse per answered "
+    "check-in and one therapist-authored one per estimate, people identified only by their "
     "code. Private notes are left out unless "
     "--include-private-notes is given. A progress bar is shown on a terminal only. Notes "
     "are decrypted with ALLIANCE_ENCRYPTION_KEY; every export is recorded in the audit log "
