@@ -156,14 +156,15 @@ def test_a_reports_needs_attention_rules_are_followed_up_per_client() -> None:
     assert attention_flags(build_digest("T01", [steady], FlagSettings(), when)) == {}
 
 
-def test_a_clinic_questionnaire_may_not_use_the_repair_key() -> None:
+@pytest.mark.parametrize("key", ["repair", "note", "estimate"])
+def test_a_clinic_questionnaire_may_not_use_a_reserved_key(key: str) -> None:
     data = clinic_config().model_dump()
     data["questionnaires"] = [
         {
             "key": "mine",
             "title": {"en": "Mine"},
             "scale": {"min": 1, "max": 5, "labels": {"en": {1: "no", 5: "yes"}}},
-            "items": [{"key": "repair", "dimension": "other", "text": {"en": "Fixed?"}}],
+            "items": [{"key": key, "dimension": "other", "text": {"en": "Fixed?"}}],
         }
     ]
 
