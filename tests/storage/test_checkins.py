@@ -11,7 +11,7 @@ from core.clinic import ClinicConfig
 from core.clock import FixedClock
 from core.enrolment import CONSENT_VERSION, Role, new_invite
 from core.flow import ItemAnswer, apply
-from core.model import CheckinStatus
+from core.model import Checkin, CheckinStatus
 from core.questionnaire import DEFAULT_QUESTIONNAIRE
 from scheduler.planning import plan_all
 from storage.checkins import Checkins
@@ -33,6 +33,19 @@ def _active_client(database: Database, config: ClinicConfig, clock: FixedClock) 
     people.redeem(invite.token_hash, CHAT, clock.now())
     people.decide_consent(CHAT, True, CONSENT_VERSION, clock.now())
     return people
+
+
+def _claimed(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> tuple[Checkins, Checkin]:
+    """C101 consenting, their check-ins planned, and the first claimed the evening it is due."""
+    _active_client(database, config, clock)
+    checkins = Checkins(database)
+    plan_all(config, checkins, clock.now())
+    clock.set(WEDNESDAY_EVENING)
+    claimed = checkins.claim_due(clock.now(), LEASE)
+    assert claimed is not None
+    return checkins, claimed
 
 
 def _many_consenting(
@@ -119,12 +132,7 @@ def test_nothing_is_claimed_before_consent(
 def test_claim_left_by_a_dead_worker_is_given_back(
     database: Database, config: ClinicConfig, clock: FixedClock
 ) -> None:
-    _active_client(database, config, clock)
-    checkins = Checkins(database)
-    plan_all(config, checkins, clock.now())
-    clock.set(WEDNESDAY_EVENING)
-    claimed = checkins.claim_due(clock.now(), LEASE)
-    assert claimed is not None
+    checkins, claimed = _claimed(database, config, clock)
 
     assert checkins.tidy(clock.now()).released == 0
     clock.advance(LEASE)
@@ -202,12 +210,7 @@ def test_a_batch_claims_the_oldest_due_checkins_first_and_each_once(
 def test_double_tap_stores_one_answer(
     database: Database, config: ClinicConfig, clock: FixedClock
 ) -> None:
-    _active_client(database, config, clock)
-    checkins = Checkins(database)
-    plan_all(config, checkins, clock.now())
-    clock.set(WEDNESDAY_EVENING)
-    claimed = checkins.claim_due(clock.now(), LEASE)
-    assert claimed is not None
+    checkins, claimed = _claimed(database, config, clock)
     checkins.mark_sent(claimed.id, CHAT, 42, clock.now())
     opened = checkins.by_token(claimed.token)
     assert opened is not None
@@ -225,12 +228,7 @@ def test_double_tap_stores_one_answer(
 def test_a_tap_that_arrives_before_the_send_is_recorded_opens_the_checkin_once(
     database: Database, config: ClinicConfig, clock: FixedClock
 ) -> None:
-    _active_client(database, config, clock)
-    checkins = Checkins(database)
-    plan_all(config, checkins, clock.now())
-    clock.set(WEDNESDAY_EVENING)
-    claimed = checkins.claim_due(clock.now(), LEASE)
-    assert claimed is not None
+    checkins, claimed = _claimed(database, config, clock)
 
     adopted = checkins.adopt(claimed.id, CHAT, 42, clock.now())
     checkins.mark_sent(claimed.id, CHAT, 42, clock.now())  # the sender catches up: no change
@@ -255,12 +253,7 @@ BRIEF = {
 def test_a_client_moved_to_another_questionnaire_gets_it_on_every_unsent_checkin(
     database: Database, config: ClinicConfig, clock: FixedClock
 ) -> None:
-    _active_client(database, config, clock)
-    checkins = Checkins(database)
-    plan_all(config, checkins, clock.now())
-    clock.set(WEDNESDAY_EVENING)
-    sent = checkins.claim_due(clock.now(), LEASE)
-    assert sent is not None
+    checkins, sent = _claimed(database, config, clock)
     checkins.mark_sent(sent.id, CHAT, 42, clock.now())
     raw = config.model_dump(exclude_none=True)
     raw["questionnaires"] = [BRIEF]
