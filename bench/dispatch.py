@@ -31,8 +31,8 @@ from telegram.request import HTTPXRequest
 
 from bench.sandbox_process import TOKEN, Server
 from bench.seed import FIRST_CHAT, clinic, seed_due_checkins
-from bot.adapter.application import tick
 from bot.adapter.ratelimit import ChatSpacedRateLimiter
+from bot.adapter.rounds import tick
 from bot.adapter.views import View, checkin_view
 from bot.process.services import Services
 from core.clock import FixedClock

@@ -3,7 +3,7 @@
 For each database and clinic size (same data per client at every size) it measures:
 
 * a tick with nothing due, exactly as the running bot does it every interval
-  (``reload_if_changed`` and ``bot.adapter.application.tick`` against a real ``Services``, with a
+  (``reload_if_changed`` and ``bot.adapter.rounds.tick`` against a real ``Services``, with a
   real PTB bot pointed at the sandbox, which must see no sends). Targets: under 20 ms, and
   at 100,000 clients at most 2x the time at 1,000;
 * one therapist's digest as it is built at send time (``digest_now`` plus the text parts of
@@ -44,8 +44,8 @@ from telegram import Bot
 
 from bench.sandbox_process import TOKEN, Server
 from bench.seed import scale_clinic, scale_yaml, seed_scale
-from bot.adapter.application import tick
 from bot.adapter.chart import render_chart
+from bot.adapter.rounds import tick
 from bot.config.watch import ConfigWatch
 from bot.process.crypto import make_cipher, new_key
 from bot.process.reload import reload_if_changed

@@ -29,24 +29,18 @@ from bot.adapter.handlers.common import UnknownTaps, apologise
 from bot.adapter.handlers.controls import ControlHandlers
 from bot.adapter.handlers.data import DataHandlers
 from bot.adapter.handlers.enrolment import EnrolmentHandlers
-from bot.adapter.handlers.estimate import EstimateHandlers, ask_estimates, estimates_closer
+from bot.adapter.handlers.estimate import EstimateHandlers
 from bot.adapter.handlers.invite import InviteHandlers
 from bot.adapter.handlers.therapist import TherapistHandlers, show_therapist_menu
-from bot.adapter.notifier import TelegramNotifier
 from bot.adapter.ratelimit import ChatSpacedRateLimiter
 from bot.adapter.retry import Retrying
-from bot.adapter.safety import send_pending_alerts
+from bot.adapter.rounds import purge_now, tick
 from bot.adapter.updates import RUNNING, ChatOrderedProcessor
 from bot.process.health import HealthServer
-from bot.process.maintenance import purge
 from bot.process.reload import plan, reload_if_changed
 from bot.process.services import Services
 from bot.process.settings import Settings
 from messages.catalog import available_languages, plain
-from scheduler.planning import policy
-from scheduler.reports import run_reports
-from scheduler.tick import LEASE, TickReport, run_tick
-from storage.monitoring import queue_depth
 from storage.planned import PlanCounts
 
 log = logging.getLogger(__name__)
@@ -243,58 +237,3 @@ async def start_health_server(
         log.error("health server not started", extra={"port": port, "error": type(error).__name__})
         return None
     return server
-
-
-async def tick(bot: Bot, services: Services, lease: timedelta = LEASE) -> TickReport:
-    """Send what is due through ``bot``: check-ins and reminders first, then late risk
-    alerts, then digests and briefs (a report that fails never stops the others).
-
-    ``lease``: how long a claim on a check-in, digest or brief holds before a crashed
-    worker's sends go back to the queue.
-    """
-    notifier = TelegramNotifier(bot, services)
-    config, metrics = services.config, services.metrics
-    report = await run_tick(
-        services.clock,
-        services.checkins,
-        services.people,
-        notifier,
-        metrics,
-        policy=lambda code: policy(config, code),
-        reminders=services.reminders,
-        lease=lease,
-        estimates=estimates_closer(services),
-        attach=services.attach_followup,
-    )
-    if alerts := await send_pending_alerts(bot, services):
-        log.info("risk alerts sent late", extra={"alerts": alerts})
-    report.estimates = await ask_estimates(notifier, services, lease)
-    reports = await run_reports(
-        services.clock,
-        services.config,
-        services.deliveries,
-        services.histories,
-        notifier,
-        lease=lease,
-        plans=services.report_plans,
-        followups=services.follow_up_flags,
-    )
-    report.digests, report.briefs = reports.digests, reports.briefs
-    for _ in range(reports.digests):
-        metrics.digest_sent()
-    now = services.clock.now()
-    metrics.ticked(now, queue_depth(services.database, now))
-    if any(vars(report).values()) or reports.retried or reports.failed:
-        extra = vars(report) | {
-            "reports_retried": reports.retried,
-            "reports_failed": reports.failed,
-        }
-        log.info("tick", extra=extra)
-    return report
-
-
-def purge_now(services: Services) -> None:
-    """Remove answers and notes past the clinic's retention period."""
-    purged = purge(services.database, services.config, services.clock.now())
-    if purged.answers or purged.notes:
-        log.info("purged", extra={"answers": purged.answers, "notes": purged.notes})
