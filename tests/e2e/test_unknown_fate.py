@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-import bot.adapter.application
+import bot.adapter.rounds
 import scheduler.reports
 from bot.adapter.safety import send_pending_alerts
 from bot.process.services import Services
@@ -86,7 +86,7 @@ async def test_a_report_that_raises_stops_neither_risk_alerts_nor_the_other_repo
         order.append("digest")
         raise RuntimeError("a bug in building the digest")
 
-    monkeypatch.setattr(bot.adapter.application, "send_pending_alerts", alerts)
+    monkeypatch.setattr(bot.adapter.rounds, "send_pending_alerts", alerts)
     monkeypatch.setattr(scheduler.reports, "digest_now", broken_digest)
     clinic.clock.set(BRIEF_TIME)
 
