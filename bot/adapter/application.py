@@ -47,8 +47,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["ALLOWED_UPDATES", "App", "PlanCounts", "build_application", "plan", "tick"]
 
-#: How often sessions in the config are planned into check-ins (also once at start).
-PLAN_EVERY = timedelta(hours=1)
 #: How often answers and notes past the retention period are purged (first: soon after start).
 PURGE_EVERY = timedelta(days=1)
 #: The command menu, in this order, with the key of each command's description.
@@ -93,7 +91,7 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     application.add_handlers(handler_table(services))
     application.add_error_handler(hooks.log_error)
     if schedule_jobs:
-        _schedule_jobs(application, hooks, settings.tick_seconds)
+        _schedule_jobs(application, hooks, settings)
     return application
 
 
@@ -133,14 +131,15 @@ def handler_table(services: Services) -> list[BaseHandler[Update, Any, Any]]:
     ]
 
 
-def _schedule_jobs(application: App, hooks: Hooks, tick_seconds: float) -> None:
-    """The repeating jobs: planning hourly, the tick, the daily purge."""
+def _schedule_jobs(application: App, hooks: Hooks, settings: Settings) -> None:
+    """The repeating jobs: planning (hourly by default), the tick, the daily purge."""
+    tick_seconds, plan_every = settings.tick_seconds, timedelta(seconds=settings.plan_seconds)
     jobs = application.job_queue
     assert jobs is not None, "python-telegram-bot must be installed with the job-queue extra"
     # APScheduler silently skips a run that starts more than its grace time late;
     # a late tick or plan must still run, once.
     late = {"misfire_grace_time": None, "coalesce": True}
-    jobs.run_repeating(hooks.plan_job, PLAN_EVERY, first=PLAN_EVERY, name="plan", job_kwargs=late)
+    jobs.run_repeating(hooks.plan_job, plan_every, first=plan_every, name="plan", job_kwargs=late)
     jobs.run_repeating(
         hooks.tick_job, tick_seconds, first=tick_seconds, name="tick", job_kwargs=late
     )

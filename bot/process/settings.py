@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="How often the scheduler looks for due work."
     )
+    plan_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        le=86400,
+        description="How often sessions are planned into check-ins (also once at start).",
+    )
     encryption_key: SecretStr | None = Field(
         default=None,
         description="Fernet key(s) for notes at rest, comma-separated: the first encrypts, "
