@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -15,6 +15,7 @@ from core.schedule import (
     SessionPattern,
     WeeklyRule,
     plan_checkins,
+    session_starts,
     sessions_between,
 )
 from core.timing import next_reminder, resolve_timing, to_utc, wall
@@ -74,10 +75,28 @@ def plan_all(
     extra: Extra | None = None,
     reminders: Reminders | None = None,
 ) -> PlanCounts:
-    """Re-plan every client's unsent check-ins (and pending reminders) up to the horizon."""
+    """Re-plan every client's unsent check-ins (and pending reminders) up to the horizon,
+    and cancel those of clients no longer in the config."""
+    counts = plan_clients(config, config.clients, checkins, now, extra, reminders)
+    counts.cancelled += checkins.cancel_others([c.code for c in config.clients], now)
+    return counts
+
+
+def plan_clients(
+    config: ClinicConfig,
+    clients: Sequence[Client],
+    checkins: Checkins,
+    now: datetime,
+    extra: Extra | None = None,
+    reminders: Reminders | None = None,
+    stopping: Callable[[], bool] = lambda: False,
+) -> PlanCounts:
+    """Re-plan these clients' unsent check-ins (and pending reminders) up to the horizon,
+    ``CLIENTS_PER_TRANSACTION`` clients a transaction, until ``stopping`` says so."""
     counts = PlanCounts()
-    clients = config.clients
     for start in range(0, len(clients), CLIENTS_PER_TRANSACTION):
+        if stopping():
+            break
         chunk = clients[start : start + CLIENTS_PER_TRANSACTION]
         timings = {c.code: timing_of(config, c) for c in chunk}
         plans = {
@@ -90,8 +109,20 @@ def plan_all(
             reminders.replan_many(
                 {c.code: partial(_next, config.client_tz(c), timings[c.code]) for c in chunk}
             )
-    counts.cancelled += checkins.cancel_others([c.code for c in clients], now)
     return counts
+
+
+def next_change(pattern: SessionPattern, now: datetime) -> datetime:
+    """When a client's plan next changes by the passing of time alone: the start of their
+    first session beyond the horizon (it enters the plan then), or, with none in the next
+    ``LOOK_FURTHER``, the end of that stretch, when it is looked at again."""
+    since = now + HORIZON
+    found = session_starts(pattern, since, since + LOOK_FURTHER)
+    return found[0] if found else since + LOOK_FURTHER
+
+
+#: How far beyond the horizon ``next_change`` looks for a client's next session.
+LOOK_FURTHER = 4 * HORIZON
 
 
 def session_to_cancel(

@@ -81,14 +81,30 @@ def _look_ahead(config: ClinicConfig) -> timedelta:
 
 
 class ReportPlans:
-    """The report plan of one running bot, kept between ticks (the application owns it)."""
+    """The report plans of one running bot, kept between ticks (its services own them).
+
+    Building one takes seconds at a large clinic (every client's sessions), so the bot
+    builds them ahead in a worker thread (``prepare``): for a reloaded config before it is
+    used, and for the next day half a day early. The tick then finds a plan that serves.
+    The plan of the config in use is kept while the next one is prepared.
+    """
 
     def __init__(self) -> None:
-        self._plan: ReportPlan | None = None
+        self._plans: tuple[ReportPlan, ...] = ()
 
     def plan(self, config: ClinicConfig, now: datetime) -> ReportPlan:
-        """The plan for ``config`` at ``now``, built again only when it no longer serves:
-        on a new config or a new day."""
-        if self._plan is None or not self._plan.serves(config, now):
-            self._plan = ReportPlan.build(config, now)
-        return self._plan
+        """The plan for ``config`` at ``now``, built here only when none prepared serves."""
+        for plan in self._plans:
+            if plan.serves(config, now):
+                return plan
+        return self._keep(ReportPlan.build(config, now))
+
+    def prepare(self, config: ClinicConfig, now: datetime) -> None:
+        """Build the plan for ``config`` now, unless one serves it for half a day more."""
+        if not any(p.serves(config, now + PLAN_REUSED_FOR / 2) for p in self._plans):
+            self._keep(ReportPlan.build(config, now))
+
+    def _keep(self, plan: ReportPlan) -> ReportPlan:
+        # The newest two: the config in use and the one about to replace it.
+        self._plans = (plan, *self._plans[:1])
+        return plan

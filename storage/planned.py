@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import ColumnElement, Row, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,8 +75,9 @@ def replan(s: Session, plans: Mapping[int, Plan], now: datetime, postgres: bool)
 
     Sent, completed and closed check-ins are never changed; a check-in being sent right now
     (``sending``) is left to finish. A cancelled check-in whose session is wanted again is
-    planned anew. The clients' rows are read in one query (by client id only, the index
-    that narrows most) and compared here, so a plan that changed nothing costs no writes.
+    planned anew. The clients' rows that a plan can touch are read in one query (by client
+    id, the index that narrows most) and compared here, so a plan that changed nothing costs
+    no writes.
     """
     wanted = {(c, p.session_start): p for c, plan in plans.items() for p in plan.checkins}
     existing = s.execute(
@@ -90,7 +91,7 @@ def replan(s: Session, plans: Mapping[int, Plan], now: datetime, postgres: bool)
             CheckinRow.status,
             CheckinRow.questionnaire,
             CheckinRow.questionnaire_version,
-        ).where(CheckinRow.client_id.in_(list(plans)))
+        ).where(CheckinRow.client_id.in_(list(plans)), _may_change(wanted, now))
     ).all()
     counts = PlanCounts(cancelled=_cancel_unwanted(s, existing, wanted, now))
     found = {(row.client_id, row.session_start): row for row in existing}
@@ -105,6 +106,18 @@ def replan(s: Session, plans: Mapping[int, Plan], now: datetime, postgres: bool)
             counts.moved += _move(s, row.id, row.status, p, questionnaire, revive=False)
     counts.inserted = _insert(s, new, postgres)
     return counts
+
+
+def _may_change(
+    wanted: Mapping[tuple[int, datetime], object], now: datetime
+) -> ColumnElement[bool]:
+    """The rows a plan can touch: those of its sessions (none starts before the earliest it
+    wants) and the unsent ones still open, which it may cancel. Past check-ins, most of a
+    client's rows, are never read."""
+    still_open = and_(CheckinRow.status == S.PLANNED, CheckinRow.expires_at > now)
+    if not wanted:
+        return still_open
+    return or_(CheckinRow.session_start >= min(start for _, start in wanted), still_open)
 
 
 def _cancel_unwanted(

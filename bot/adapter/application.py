@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -72,9 +75,9 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
     """Wire the bot: HTTP client, handlers, error handler and the repeating jobs.
 
     Tests that drive time with their own clock pass ``schedule_jobs=False`` and call
-    ``plan`` and ``tick`` themselves.
+    ``plan`` and ``tick`` themselves (start-up then plans before the bot answers).
     """
-    hooks = Hooks(services, settings)
+    hooks = Hooks(services, settings, plans_in_jobs=schedule_jobs)
     application = (
         Application.builder()
         .token(settings.require_token())
@@ -132,14 +135,19 @@ def handler_table(services: Services) -> list[BaseHandler[Update, Any, Any]]:
 
 
 def _schedule_jobs(application: App, hooks: Hooks, settings: Settings) -> None:
-    """The repeating jobs: planning (hourly by default), the tick, the daily purge."""
-    tick_seconds, plan_every = settings.tick_seconds, timedelta(seconds=settings.plan_seconds)
+    """The repeating jobs: planning (at once, then hourly by default), watching the config
+    file, the tick, the daily purge."""
     jobs = application.job_queue
     assert jobs is not None, "python-telegram-bot must be installed with the job-queue extra"
+    tick_seconds, plan_every = settings.tick_seconds, timedelta(seconds=settings.plan_seconds)
     # APScheduler silently skips a run that starts more than its grace time late;
     # a late tick or plan must still run, once.
     late = {"misfire_grace_time": None, "coalesce": True}
-    jobs.run_repeating(hooks.plan_job, plan_every, first=plan_every, name="plan", job_kwargs=late)
+    # After downtime too: the bot answers at once while the first planning runs.
+    jobs.run_repeating(hooks.plan_job, plan_every, first=0, name="plan", job_kwargs=late)
+    jobs.run_repeating(
+        hooks.reload_job, tick_seconds, first=tick_seconds, name="reload", job_kwargs=late
+    )
     jobs.run_repeating(
         hooks.tick_job, tick_seconds, first=tick_seconds, name="tick", job_kwargs=late
     )
@@ -153,7 +161,13 @@ class Hooks:
 
     services: Services
     settings: Settings
+    plans_in_jobs: bool = True  # else start-up plans before the bot answers
     health: HealthServer | None = None  # serving /healthz and /metrics, while it runs
+    # Config loads, planning and the purge take seconds at a large clinic: they run here,
+    # one at a time, never on the event loop that answers people.
+    maintenance: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="maintenance")
+    )
 
     @property
     def lease(self) -> timedelta:
@@ -161,12 +175,14 @@ class Hooks:
         return timedelta(seconds=self.settings.claim_lease_seconds)
 
     async def post_init(self, application: App) -> None:
-        """Plan check-ins once, serve /healthz and /metrics, publish the command menu.
+        """Serve /healthz and /metrics, publish the command menu (without the jobs, plan
+        check-ins first).
 
         Neither a port that is taken nor a refused command menu stops the bot: check-ins
         matter more; both are logged.
         """
-        plan(self.services)  # after downtime too: the first tick then sends what is due, once
+        if not self.plans_in_jobs:
+            plan(self.services)
         if self.settings.health_port:
             self.health = await start_health_server(
                 self.services, self.settings, self.settings.health_port
@@ -178,20 +194,28 @@ class Hooks:
         if self.health is not None:
             await self.health.stop()
             self.health = None
+        self.maintenance.shutdown(wait=False, cancel_futures=True)
 
     async def plan_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Hourly: re-plan (a changed config file is reloaded, which re-plans)."""
-        if reload_if_changed(self.services) is None:
-            plan(self.services)
+        """At start, then hourly: re-plan what can have changed (a changed config file is
+        reloaded, which re-plans)."""
+        await self._off_loop(_plan_round, self.services)
+
+    async def reload_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every tick period: an edited config is loaded and planned, to reach pending
+        sends within a tick or two."""
+        await self._off_loop(reload_if_changed, self.services)
 
     async def tick_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Every tick: an edited config reaches pending sends within a tick, then send."""
-        reload_if_changed(self.services)
+        """Every tick: send what is due."""
         await tick(context.bot, self.services, self.lease)
 
     async def purge_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Daily: answers and notes past the retention period go."""
-        purge_now(self.services)
+        await self._off_loop(purge_now, self.services)
+
+    async def _off_loop(self, work: Callable[[Services], object], services: Services) -> None:
+        await asyncio.get_running_loop().run_in_executor(self.maintenance, work, services)
 
     async def log_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the error's type and the update id only (never message text), then answer
@@ -205,6 +229,11 @@ class Hooks:
         )
         if isinstance(update, Update):
             await apologise(update, self.services.config.clinic.language)
+
+
+def _plan_round(services: Services) -> None:
+    if reload_if_changed(services) is None:
+        plan(services)
 
 
 async def publish_commands(bot: Bot, services: Services) -> None:

@@ -9,21 +9,25 @@ from bot.config.problems import ClinicConfigError
 from bot.process.services import Services
 from core.clinic import ClinicConfig
 from scheduler.calendars import calendar_sessions
-from scheduler.planning import HORIZON, Extra, plan_all
+from scheduler.planning import HORIZON, Extra
 from storage.planned import PlanCounts
 
 log = logging.getLogger(__name__)
 
 
 def plan(services: Services) -> PlanCounts:
-    """Re-plan every unsent check-in and pending reminder from the config and the database."""
+    """Re-plan the unsent check-ins and pending reminders that can have changed since the
+    last planning (``scheduler.planner``: all of them the first time), and build the coming
+    day's report plan ahead. Slow at a large clinic: the running bot calls it off the event
+    loop."""
     now = services.clock.now()
     config = services.config
     extra = Extra(
         occurrences=calendar_sessions(config, now - 4 * HORIZON, now + 2 * HORIZON),
         cancelled=services.cancellations.by_client(),
     )
-    counts = plan_all(config, services.checkins, now, extra, services.reminders)
+    counts = services.planner.plan(config, services.checkins, now, extra, services.reminders)
+    services.report_plans.prepare(config, now)
     services.metrics.planned(counts.inserted)
     if counts.changed:
         log.info("planned check-ins", extra=vars(counts))
@@ -31,9 +35,11 @@ def plan(services: Services) -> PlanCounts:
 
 
 def reconfigure(services: Services, config: ClinicConfig) -> PlanCounts:
-    """Use a new config: sync the people in it, then re-plan everything not yet sent."""
-    services.use_config(config)
+    """Use a new config: sync the people in it and build its report plan, switch to it,
+    then re-plan what it changed."""
     services.people.sync(config)
+    services.report_plans.prepare(config, services.clock.now())
+    services.use_config(config)
     return plan(services)
 
 

@@ -20,6 +20,7 @@ from core.repair import with_repair
 from core.risk import RiskMatcher
 from messages.render import crisis_line
 from messages.risk import risk_matcher
+from scheduler.planner import Planner
 from scheduler.report_plan import ReportPlans
 from storage.audit import Audit
 from storage.cancellations import Cancellations
@@ -60,6 +61,7 @@ class Services:
     estimates: Estimates = field(init=False)
     followups: Followups = field(init=False)
     report_plans: ReportPlans = field(default_factory=ReportPlans)
+    planner: Planner = field(default_factory=Planner)
     risk: RiskMatcher = field(init=False)
 
     def __post_init__(self) -> None:

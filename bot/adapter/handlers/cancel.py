@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -45,9 +46,11 @@ class CancelHandlers:
         if len(args) not in (1, 2) or (len(args) == 2 and day is None):
             await reply(update, View(html_text(language, "cancel.usage")))
             return
-        await reply(update, View(self._cancel(therapist, args[0], day, language)))
+        await reply(update, View(await self._cancel(therapist, args[0], day, language)))
 
-    def _cancel(self, therapist: TherapistRecord, code: str, day: dt.date | None, lang: str) -> str:
+    async def _cancel(
+        self, therapist: TherapistRecord, code: str, day: dt.date | None, lang: str
+    ) -> str:
         config, now = self.s.config, self.s.clock.now()
         client = config.client(code)
         if client is None or client.therapist != therapist.code:
@@ -62,7 +65,7 @@ class CancelHandlers:
                 return html_text(lang, "cancel.no_upcoming", code=code)
             return html_text(lang, "cancel.no_session_on", code=code, date=day.isoformat())
         self.s.cancellations.add(code, session.start, therapist.code, now)
-        plan(self.s)
+        await asyncio.to_thread(plan, self.s)  # the planner re-plans this client alone
         log.info("session cancelled", extra={"therapist_id": therapist.id})
         therapist_config = config.therapist(therapist.code)
         tz = config.therapist_tz(therapist_config) if therapist_config else config.clinic.tz
