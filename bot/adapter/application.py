@@ -145,6 +145,7 @@ def _schedule_jobs(application: App, hooks: Hooks, settings: Settings) -> None:
     late = {"misfire_grace_time": None, "coalesce": True}
     # After downtime too: the bot answers at once while the first planning runs.
     jobs.run_repeating(hooks.plan_job, plan_every, first=0, name="plan", job_kwargs=late)
+    jobs.run_once(hooks.menu_job, 0, name="menus", job_kwargs=late)
     jobs.run_repeating(
         hooks.reload_job, tick_seconds, first=tick_seconds, name="reload", job_kwargs=late
     )
@@ -161,7 +162,7 @@ class Hooks:
 
     services: Services
     settings: Settings
-    plans_in_jobs: bool = True  # else start-up plans before the bot answers
+    plans_in_jobs: bool = True  # else start-up plans and publishes menus before answering
     health: HealthServer | None = None  # serving /healthz and /metrics, while it runs
     # Config loads, planning and the purge take seconds at a large clinic: they run here,
     # one at a time, never on the event loop that answers people.
@@ -175,19 +176,24 @@ class Hooks:
         return timedelta(seconds=self.settings.claim_lease_seconds)
 
     async def post_init(self, application: App) -> None:
-        """Serve /healthz and /metrics, publish the command menu (without the jobs, plan
-        check-ins first).
+        """Serve /healthz and /metrics (without the jobs, also plan check-ins and publish the
+        command menu, which are jobs otherwise).
 
         Neither a port that is taken nor a refused command menu stops the bot: check-ins
         matter more; both are logged.
         """
-        if not self.plans_in_jobs:
-            plan(self.services)
         if self.settings.health_port:
             self.health = await start_health_server(
                 self.services, self.settings, self.settings.health_port
             )
-        await publish_commands(application.bot, self.services)
+        if not self.plans_in_jobs:
+            plan(self.services)
+            await publish_commands(application.bot, self.services)
+
+    async def menu_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Once, at start: publish the command menus (a call per enrolled therapist), while
+        the bot already answers."""
+        await publish_commands(context.bot, self.services)
 
     async def post_shutdown(self, _application: App) -> None:
         """Stop serving /healthz and /metrics."""
