@@ -30,7 +30,7 @@ from messages.flags_text import (
 )
 from messages.instrument import title
 from messages.loop_text import estimates_line, followup_lines, gap_line, is_reopened, reopened_line
-from messages.split import Block, Button, Part, pack
+from messages.split import LIMIT, Block, Button, Part, pack, visible_length
 
 _SECTION = {
     Category.ATTENTION: "report.section.attention",
@@ -79,7 +79,13 @@ def render_digest(digest: Digest, language: str, tz: ZoneInfo) -> list[Part]:
         full = {c.code: entries[c.code] for c in ranked[:shown]}
         return pack([first, *_sections(digest, language, full), last], again)
 
-    return _fitted(parts, len(ranked))
+    room, most = BUDGET * LIMIT, 0  # more than fills every message is never tried
+    for client in ranked:
+        room -= sum(visible_length(block.text) for block in entries[client.code])
+        if room < 0:
+            break
+        most += 1
+    return _fitted(parts, most)
 
 
 def _fitted(parts: Callable[[int], list[Part]], most: int) -> list[Part]:

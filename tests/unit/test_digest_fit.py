@@ -180,3 +180,19 @@ def test_the_pointer_is_true_clients_lists_every_client_of_the_digest_with_a_sta
     assert all(visible_length(p.text) <= 4096 for p in parts)
     text = seen(parts)
     assert all(f"{c.code} · active" in text for c in digest.clients)
+
+
+def test_check_in_clients_who_asked_to_raise_something_keep_their_place_in_full_first() -> None:
+    missed = [f"K{n:03}" for n in range(60)]
+    asked = ["Z001", "Z002", "Z003"]  # last by code, first in full
+    histories = [client(code, *STEADY, "missed", "missed") for code in missed]
+    histories += [client(code, *STEADY, note=note(code, "y" * 1500)) for code in asked]
+
+    parts = render_digest(build_digest("T01", histories, DEFAULTS, NOW), "en", BERLIN)
+
+    assert_fits(parts, "en")
+    text = seen(parts)
+    assert all(re.search(rf"^{code} · session", text, re.MULTILINE) for code in asked)
+    assert [b.token for p in parts for b in p.buttons] == [f"tok{code}" for code in asked]
+    short = text[text.index("Listed in short") :]
+    assert "K059" in short
