@@ -190,6 +190,21 @@ class Digest:
         pairs = [p for c in self.clients for p in c.estimates]
         return mean_gap(pairs, self.made_at - GAP_WINDOW, self.made_at)
 
+    def has_more(self, client: ClientSummary) -> bool:
+        """Whether a stable client has news beyond their answers and notes such as "lower
+        than last time": a reply to a follow-up, an estimate of this week, a switch of
+        questionnaire."""
+        return bool(client.followups or self.estimates_of(client) or client.switched_at)
+
+    @property
+    def by_priority(self) -> tuple[ClientSummary, ...]:
+        """The clients who may be shown in full, in the order they keep that place when a
+        digest is short of room: needs attention, then check in (those with an open concern
+        first, each), then stable clients with more to show (``has_more``). The other
+        stable clients are always listed in short."""
+        shown = [c for c in self.clients if c.category is not Category.STABLE or self.has_more(c)]
+        return tuple(sorted(shown, key=lambda c: (_ORDER[c.category], not c.concerns)))
+
     @property
     def charted(self) -> tuple[ClientSummary, ...]:
         """Clients flagged (attention or check in) with answers to draw."""

@@ -8,7 +8,7 @@ replies to repair follow-ups and the therapist's estimates are worded in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from core.flags import Fired, Severity
 from core.history import EstimatePair, SharedNote
 from core.questionnaire import Questionnaire
 from messages.catalog import SafeHtml, html_text, plain
+from messages.compact import compact_blocks, status_label
 from messages.flags_text import (
     answers_text,
     duration,
@@ -29,7 +30,7 @@ from messages.flags_text import (
 )
 from messages.instrument import title
 from messages.loop_text import estimates_line, followup_lines, gap_line, is_reopened, reopened_line
-from messages.split import Block, Button, Part, pack
+from messages.split import LIMIT, Block, Button, Part, pack, visible_length
 
 _SECTION = {
     Category.ATTENTION: "report.section.attention",
@@ -38,8 +39,19 @@ _SECTION = {
 }
 
 
+#: Text messages a digest may take (its chart follows as a photo). Needs-attention and
+#: check-in clients are shown in full and stable ones in short while that fits; beyond it,
+#: flagged clients are listed in short too, check-in clients first (``_fitted``).
+BUDGET = 4
+
+
 def render_digest(digest: Digest, language: str, tz: ZoneInfo) -> list[Part]:
-    """The weekly digest: counts, then each client most urgent first, then the rate."""
+    """The weekly digest: counts, then each section most urgent first, then the rate.
+
+    Every client's code appears: in full, or in short (``messages/compact.py``). The
+    clients of ``Digest.by_priority`` are in full as far as ``BUDGET`` allows; the others
+    are in short.
+    """
     start = format_date(digest.period_start.astimezone(tz).date(), "d MMM", locale=language)
     end = format_date(digest.made_at.astimezone(tz).date(), "d MMM yyyy", locale=language)
     head = html_text(language, "report.digest.title", start=start, end=end)
@@ -53,23 +65,68 @@ def render_digest(digest: Digest, language: str, tz: ZoneInfo) -> list[Part]:
         check=digest.count(Category.CHECK),
         stable=digest.count(Category.STABLE),
     )
-    blocks = [Block(SafeHtml(f"{head}\n{counts}"))]
-    section: Category | None = None
-    for client in digest.clients:
-        full, pairs = client.category is not Category.STABLE, digest.estimates_of(client)
-        client_blocks = client_entry(client, language, tz, full=full, pairs=pairs)
-        if client.category is not section:
-            section = client.category
-            heading = html_text(language, _SECTION[section])
-            first = client_blocks[0]
-            client_blocks[0] = replace(first, text=SafeHtml(f"{heading}\n\n{first.text}"))
-        blocks += client_blocks
-    blocks.append(Block(_footer(digest, language)))
-    return pack(blocks, html_text(language, "report.digest.continued"))
+    ranked = digest.by_priority
+    entries = {
+        c.code: client_entry(
+            c, language, tz, full=c.category is not Category.STABLE, pairs=digest.estimates_of(c)
+        )
+        for c in ranked
+    }
+    first, last = Block(SafeHtml(f"{head}\n{counts}")), Block(_footer(digest, language))
+    again = html_text(language, "report.digest.continued")
+
+    def parts(shown: int) -> list[Part]:
+        full = {c.code: entries[c.code] for c in ranked[:shown]}
+        return pack([first, *_sections(digest, language, full), last], again)
+
+    room, most = BUDGET * LIMIT, 0  # more than fills every message is never tried
+    for client in ranked:
+        room -= sum(visible_length(block.text) for block in entries[client.code])
+        if room < 0:
+            break
+        most += 1
+    return _fitted(parts, most)
+
+
+def _fitted(parts: Callable[[int], list[Part]], most: int) -> list[Part]:
+    """The parts with as many clients in full as fit in ``BUDGET`` messages (``parts(n)``:
+    the first ``n`` clients by priority in full); with all in short if even that is over,
+    since no client is ever left out."""
+    found = parts(most)
+    if len(found) <= BUDGET:
+        return found
+    low, high, found = 0, most - 1, parts(0)
+    while low <= high:
+        middle = (low + high) // 2
+        tried = parts(middle)
+        if len(tried) <= BUDGET:
+            low, found = middle + 1, tried
+        else:
+            high = middle - 1
+    return found
+
+
+def _sections(digest: Digest, language: str, full: dict[str, list[Block]]) -> list[Block]:
+    """Each section under its heading: the clients in ``full`` as given, then the others
+    in short."""
+    blocks: list[Block] = []
+    for category in Category:
+        members = [c for c in digest.clients if c.category is category]
+        if not members:
+            continue
+        shown = [block for c in members for block in full.get(c.code, ())]
+        short = [c for c in members if c.code not in full]
+        intro = category is not Category.STABLE
+        section = shown + compact_blocks(language, short, intro=intro)
+        heading = html_text(language, _SECTION[category])
+        section[0] = replace(section[0], text=SafeHtml(f"{heading}\n\n{section[0].text}"))
+        blocks += section
+    return blocks
 
 
 def _footer(digest: Digest, language: str) -> SafeHtml:
-    """The firing rate, and the therapist's mean gap when there is one."""
+    """The firing rate, the therapist's mean gap when there is one, and where to find
+    every client and each one in full."""
     share = digest.flagged_share
     if share is None:
         rate = html_text(language, "report.digest.footer_none")
@@ -82,7 +139,8 @@ def _footer(digest: Digest, language: str) -> SafeHtml:
             percent=f"{share:.0%}",
         )
     gap = gap_line(language, digest.gap)
-    return rate if gap is None else SafeHtml(f"{rate}\n{gap}")
+    lines = [rate] if gap is None else [rate, gap]
+    return SafeHtml("\n".join([*lines, html_text(language, "report.digest.pointer")]))
 
 
 def client_entry(
@@ -237,20 +295,3 @@ def render_brief(brief: Brief, language: str, tz: ZoneInfo) -> list[Part]:
     calm = [] if client.fired else [Block(html_text(language, "report.brief.calm"))]
     first = replace(entry[0], text=SafeHtml(f"{head}\n{since}\n\n{entry[0].text}"))
     return pack([first, *entry[1:], *calm], html_text(language, "report.brief.continued"))
-
-
-_STATUS = {
-    "not_enrolled": "client_status.not_enrolled",
-    "awaiting_consent": "client_status.awaiting_consent",
-    "active": "client_status.active",
-    "declined": "client_status.declined",
-    "unreachable": "client_status.unreachable",
-    "paused": "client_status.paused",
-    "stopped": "client_status.stopped",
-}
-
-
-def status_label(language: str, status: str) -> str:
-    """A client status as a therapist reads it."""
-    key = _STATUS.get(status)
-    return status if key is None else plain(language, key)

@@ -124,18 +124,21 @@ def reason(language: str, fired: Fired, questionnaire: Questionnaire) -> SafeHtm
     )
 
 
-def next_step(language: str, fired: Fired, questionnaire: Questionnaire) -> SafeHtml:
-    """What the therapist could do about it: for an item rule, what fits its dimension."""
+def step(language: str, fired: Fired, questionnaire: Questionnaire) -> SafeHtml:
+    """What the therapist could do about it ('invite feedback about the goals ...'): for an
+    item rule, what fits its dimension."""
     if fired.rule in _ITEM_NEXT and (focus := fired.focus) is not None:
         item = _item(questionnaire, focus)
         dimension = item.dimension if item is not None else "other"
         if dimension in _DIMENSION_NEXT:
-            step = html_text(language, f"item.{dimension}.next")
-        else:
-            step = html_text(language, "flag.other.next")
-        return html_text(language, "flag.next", step=step)
-    key = _NEXT.get(fired.rule, "flag.low_mean.next")
-    return html_text(language, "flag.next", step=html_text(language, key))
+            return html_text(language, f"item.{dimension}.next")
+        return html_text(language, "flag.other.next")
+    return html_text(language, _NEXT.get(fired.rule, "flag.low_mean.next"))
+
+
+def next_step(language: str, fired: Fired, questionnaire: Questionnaire) -> SafeHtml:
+    """'→ Next step: ...', the ``step`` as a line under a reason."""
+    return html_text(language, "flag.next", step=step(language, fired, questionnaire))
 
 
 def answers_text(language: str, point: CheckinPoint, questionnaire: Questionnaire) -> str:

@@ -27,13 +27,23 @@ _REPLY = {
     Reply.WAITING: "report.reply.waiting",
     Reply.NOT_ASKED: "report.reply.not_asked",
 }
-#: Short names of the rules a follow-up after flags can follow up (needs attention).
+#: Short names of the rules: for the flags a follow-up follows up (needs attention), and
+#: for the digest's clients in short (``messages/compact.py``).
 _RULE_NAME = {
     "low_item": "flag.low_item.name",
     "low_mean": "flag.low_mean.name",
     "baseline_drop": "flag.baseline_drop.name",
     "unrepaired_dip": "flag.unrepaired_dip.name",
     "repair_not_yet": "flag.repair_not_yet.name",
+    "shared_concern": "flag.shared_concern.name",
+    "blind_spot": "flag.blind_spot.name",
+    "decline_run": "flag.decline_run.name",
+    "missed": "flag.missed.name",
+    "unreachable": "flag.unreachable.name",
+    "undelivered": "flag.undelivered.name",
+    "stopped": "flag.stopped.name",
+    "last_drop": "flag.last_drop.name",
+    "ceiling": "flag.ceiling.name",
 }
 _GAP = {1: "report.digest.gap_above", -1: "report.digest.gap_below", 0: "report.digest.gap_even"}
 

@@ -11,7 +11,8 @@ from core.history import CheckinPoint
 from core.model import CheckinStatus
 from core.questionnaire import Questionnaire
 from messages.catalog import SafeHtml, html_text
-from messages.digest import concern_block, rule_lines, status_label, switch_line
+from messages.compact import status_label
+from messages.digest import concern_block, rule_lines, switch_line
 from messages.flags_text import answers_text, short_date, usual_line
 from messages.instrument import title
 from messages.loop_text import estimates_line, followup_lines, is_reopened
