@@ -143,9 +143,12 @@ def _schedule_jobs(application: App, hooks: Hooks, settings: Settings) -> None:
     # APScheduler silently skips a run that starts more than its grace time late;
     # a late tick or plan must still run, once.
     late = {"misfire_grace_time": None, "coalesce": True}
-    # After downtime too: the bot answers at once while the first planning runs.
-    jobs.run_repeating(hooks.plan_job, plan_every, first=0, name="plan", job_kwargs=late)
+    # After downtime too: the bot answers at once while the first planning runs. (A
+    # repeating job cannot start at once: APScheduler moves a start of "now" on by one
+    # interval, so the first round is a job of its own.)
+    jobs.run_once(hooks.plan_job, 0, name="first plan", job_kwargs=late)
     jobs.run_once(hooks.menu_job, 0, name="menus", job_kwargs=late)
+    jobs.run_repeating(hooks.plan_job, plan_every, first=plan_every, name="plan", job_kwargs=late)
     jobs.run_repeating(
         hooks.reload_job, tick_seconds, first=tick_seconds, name="reload", job_kwargs=late
     )
