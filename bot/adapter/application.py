@@ -35,7 +35,7 @@ from bot.adapter.handlers.enrolment import EnrolmentHandlers
 from bot.adapter.handlers.estimate import EstimateHandlers
 from bot.adapter.handlers.invite import InviteHandlers
 from bot.adapter.handlers.therapist import TherapistHandlers, show_therapist_menu
-from bot.adapter.ratelimit import ChatSpacedRateLimiter
+from bot.adapter.ratelimit import ChatSpacedRateLimiter, send_budget
 from bot.adapter.retry import Retrying
 from bot.adapter.rounds import purge_now, tick
 from bot.adapter.updates import RUNNING, ChatOrderedProcessor
@@ -85,7 +85,12 @@ def build_application(settings: Settings, services: Services, *, schedule_jobs: 
         .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
         .request(HTTPXRequest(connection_pool_size=POOL, connect_timeout=5, read_timeout=15))
         .get_updates_request(HTTPXRequest(connect_timeout=5, read_timeout=40))
-        .rate_limiter(ChatSpacedRateLimiter(retrying=Retrying(budget=settings.reply_retry_seconds)))
+        .rate_limiter(
+            ChatSpacedRateLimiter(
+                retrying=Retrying(budget=settings.reply_retry_seconds),
+                budget=send_budget(services.database),
+            )
+        )
         .concurrent_updates(ChatOrderedProcessor())
         .post_init(hooks.post_init)
         .post_shutdown(hooks.post_shutdown)

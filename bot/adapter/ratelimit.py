@@ -14,8 +14,11 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
+from bot.adapter.budget import Budget, LocalBudget, SharedBudget
 from bot.adapter.pacing import Pacer, TurnTooFarError
 from bot.adapter.retry import Retrying, is_replying, is_urgent
+from storage.database import Database
+from storage.send_budget import SendSlots
 
 #: Methods that post a new message into a chat: Telegram allows about one a second per chat.
 SENDS = frozenset(
@@ -28,6 +31,10 @@ PER_CHAT = 1.0
 #: second's window hold 31, even with some jitter on the way to Telegram.
 OVERALL = 29.0
 WINDOW = (30, 1.025)
+#: Shared between workers, a chat's turn keeps it busy this much longer than ``PER_CHAT``:
+#: the next worker's send must not arrive within a second of this one, which may be a
+#: little late (the limiter's own spacing counts from the answer, so needs no margin).
+CHAT_MARGIN = 0.05
 #: A flood wait up to this long is waited out inside the request; a longer one fails the
 #: request at once (no call to Telegram), so the scheduler retries that item after it.
 MAX_FLOOD_WAIT = 10.0
@@ -63,6 +70,10 @@ class ChatSpacedRateLimiter(AIORateLimiter):
       sending messages. Pacing them would make every tapping client wait behind all the
       others (with 500 clients, over 15 s a tap).
     - Groups keep PTB's limit of 20 requests a minute, paced with the sends.
+    - Whose budget is spent is the ``budget``'s business (``bot.adapter.budget``): this
+      process's own (the default), or one shared by every worker on a PostgreSQL database
+      (``send_budget``), which then also spaces each private chat across workers and
+      shares the hold after a ``429``.
     """
 
     def __init__(
@@ -72,14 +83,15 @@ class ChatSpacedRateLimiter(AIORateLimiter):
         max_flood_wait: float = MAX_FLOOD_WAIT,
         retrying: Retrying | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        budget: Budget | None = None,
     ) -> None:
-        super().__init__(overall_max_rate=0, max_retries=0)  # overall pace: our own Pacer
+        super().__init__(overall_max_rate=0, max_retries=0)  # overall pace: our own budget
         self._per_chat = per_chat
         self._clock = clock
         self._sleep = sleep
         self._max_flood_wait = max_flood_wait
         self._retrying = retrying or Retrying(clock=clock, sleep=sleep)
-        self._pacer = Pacer(OVERALL, *WINDOW, clock=clock, sleep=sleep)
+        self._budget = budget or LocalBudget(Pacer(OVERALL, *WINDOW, clock=clock, sleep=sleep))
         self._locks: dict[int, asyncio.Lock] = {}
         self._done: dict[int, float] = {}
 
@@ -131,16 +143,20 @@ class ChatSpacedRateLimiter(AIORateLimiter):
                 send = partial(callback, *args, **kwargs)
                 if is_urgent():
                     return await self._held(send, max_wait)
-                return await self._paced(send, max_wait)
+                return await self._paced(send, max_wait, chat_id)
             finally:
                 self._done[chat_id] = self._clock()
 
     async def _paced(
-        self, request: Callable[[], Coroutine[Any, Any, Result]], max_wait: float
+        self,
+        request: Callable[[], Coroutine[Any, Any, Result]],
+        max_wait: float,
+        chat_id: int | None = None,
     ) -> Result:
-        """Run ``request`` at the next overall turn; a ``429`` holds every later turn."""
+        """Run ``request`` at the next overall turn (and the chat's, where the budget is
+        shared); a ``429`` holds every later turn."""
         try:
-            await self._pacer.turn(max_wait=max_wait)
+            await self._budget.turn(chat_id, max_wait)
         except TurnTooFarError as held:
             raise RetryAfter(timedelta(seconds=math.ceil(held.seconds))) from None
         return await self._holding(request)
@@ -149,7 +165,7 @@ class ChatSpacedRateLimiter(AIORateLimiter):
         self, request: Callable[[], Coroutine[Any, Any, Result]], max_wait: float
     ) -> Result:
         """Run an urgent ``request`` ahead of the paced queue, once a ``429`` hold is over."""
-        wait = self._pacer.hold_left()
+        wait = await self._budget.hold_left()
         if wait > max_wait:
             raise RetryAfter(timedelta(seconds=math.ceil(wait)))
         if wait > 0:
@@ -161,7 +177,9 @@ class ChatSpacedRateLimiter(AIORateLimiter):
             return await request()
         except RetryAfter as error:
             wait = error.retry_after
-            self._pacer.hold(wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
+            await self._budget.hold(
+                wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            )
             raise
 
     def _lock(self, chat_id: int) -> asyncio.Lock:
@@ -172,6 +190,15 @@ class ChatSpacedRateLimiter(AIORateLimiter):
                     del self._locks[old]
                     self._done.pop(old, None)
         return self._locks.setdefault(chat_id, asyncio.Lock())
+
+
+def send_budget(database: Database) -> Budget:
+    """The budget of a bot on ``database``: on PostgreSQL shared by every worker on it, so
+    together they stay within Telegram's limits; on SQLite (one process) its own."""
+    local = LocalBudget(Pacer(OVERALL, *WINDOW))
+    if not database.is_postgresql:
+        return local
+    return SharedBudget(SendSlots(database, 1 / OVERALL, PER_CHAT + CHAT_MARGIN), local)
 
 
 def _chat(value: object) -> int | None:

@@ -1,7 +1,8 @@
-"""SQLAlchemy 2 table mappings, in four modules, all on one metadata. Every instant is stored
+"""SQLAlchemy 2 table mappings, in five modules, all on one metadata. Every instant is stored
 in UTC. Importing this package declares every table."""
 
 from storage.tables.base import NAMING, Base
+from storage.tables.budget import SendSlotRow
 from storage.tables.checkins import (
     ALERT_OWED,
     QUEUED_DUE_AT,
@@ -41,6 +42,7 @@ __all__ = [
     "InviteRow",
     "NoteRow",
     "RetiredCodeRow",
+    "SendSlotRow",
     "TherapistMessageRow",
     "TherapistRow",
 ]

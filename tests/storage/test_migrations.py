@@ -78,13 +78,29 @@ def test_0008_gives_stored_checkins_the_builtin_questionnaire_version(database_u
         engine.dispose()
 
 
-def test_the_migrations_form_one_chain_ending_in_0009() -> None:
+def test_the_migrations_form_one_chain_ending_in_0010() -> None:
     script = ScriptDirectory.from_config(migrate._config())
 
-    assert script.get_heads() == ["0009"]
+    assert script.get_heads() == ["0010"]
     newest = next(iter(script.walk_revisions()))
-    assert (newest.revision, newest.down_revision) == ("0009", "0008")
-    assert migrate.head_revision() == "0009"
+    assert (newest.revision, newest.down_revision) == ("0010", "0009")
+    assert migrate.head_revision() == "0010"
+
+
+def test_0010_adds_the_send_slots_unlogged_on_postgresql_and_goes_again(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "head")
+        with engine.begin() as c:
+            assert "send_slots" in set(inspect(c).get_table_names())
+            if engine.dialect.name == "postgresql":
+                persistence = "SELECT relpersistence FROM pg_class WHERE relname = 'send_slots'"
+                assert c.scalar(text(persistence)) == "u"  # unlogged: no WAL per send
+        migrate.downgrade(engine, "0009")
+        with engine.begin() as c:
+            assert "send_slots" not in set(inspect(c).get_table_names())
+    finally:
+        engine.dispose()
 
 
 def test_0008_and_0009_downgrade_and_upgrade_again(database_url: str) -> None:

@@ -122,9 +122,9 @@ def test_backoff_doubles_from_half_a_second_up_to_a_cap_with_jitter() -> None:
         assert len(set(waits)) > 1  # jitter: replies failing together do not return together
 
 
-def _limiter(fake: FakeTime, **kwargs: float) -> ChatSpacedRateLimiter:
+def _limiter(fake: FakeTime, max_flood_wait: float = 10.0) -> ChatSpacedRateLimiter:
     return ChatSpacedRateLimiter(
-        clock=fake.clock, sleep=fake.sleep, retrying=_retrying(fake), **kwargs
+        clock=fake.clock, sleep=fake.sleep, retrying=_retrying(fake), max_flood_wait=max_flood_wait
     )
 
 
