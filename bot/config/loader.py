@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from bot.config.calendars import resolve_calendars
 from bot.config.includes import (
@@ -33,6 +33,10 @@ times that, while a runaway or wrong file (a log, a database dump) is refused be
 """
 
 
+#: Validates one client's entry (a record, not a model: see ``core.clinic.Client``).
+_CLIENT = TypeAdapter(Client)
+
+
 def load_clinic_config(path: str | os.PathLike[str], *, way: Way | None = None) -> ClinicConfig:
     """Load and validate a clinic file, raising ClinicConfigError listing all problems.
 
@@ -42,7 +46,7 @@ def load_clinic_config(path: str | os.PathLike[str], *, way: Way | None = None) 
     file = os.fspath(path)
     text = decode(file, _read_bytes(file, MAX_FILE_BYTES, "a clinic file"))
     try:
-        where, data = read_yaml(file, text, Client.model_validate, way)
+        where, data = read_yaml(file, text, _CLIENT.validate_python, way)
         lean = True
     except ValidationError:  # reported from the data as written, below
         where, data = read_yaml(file, text, None, way)
@@ -123,7 +127,7 @@ def _validate_client_by_client(data: Any) -> ClinicConfig:
     clients = data.get("clients") if isinstance(data, dict) else None
     if isinstance(clients, list):
         for i, client in enumerate(clients):
-            clients[i] = Client.model_validate(client)
+            clients[i] = _CLIENT.validate_python(client)
     return ClinicConfig.model_validate(data)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from core.clinic import (
@@ -133,11 +133,11 @@ def _placed(whole: Part, parts: Sequence[Part], issues: list[ConfigIssue]) -> li
 def _partial_cross_check(data: dict[Any, Any]) -> list[ConfigIssue]:
     """Cross-check entries whose relevant fields are valid, so all problems show at once."""
 
-    def valid(model: type[BaseModel], value: Any, keys: tuple[str, ...] = ()) -> Any:
+    def valid(model: type[Any], value: Any, keys: tuple[str, ...] = ()) -> Any:
         if keys and isinstance(value, dict):
             value = {k: v for k, v in value.items() if k in keys}
         try:
-            return model.model_validate(value)
+            return TypeAdapter(model).validate_python(value)
         except ValidationError:
             return None
 
@@ -160,7 +160,7 @@ _PERSON = ("code", "questionnaire")
 
 
 #: The model of each section, by the key it is under (for "did you mean" hints).
-_MODELS: dict[str | None, type[BaseModel]] = {
+_MODELS: dict[str | None, type[Any]] = {
     None: ClinicConfig,
     "clinic": ClinicSettings,
     "therapists": Therapist,
@@ -199,6 +199,7 @@ _PLAIN = {
     "list_type": "expected a list, got {got}",
     "dict_type": "expected 'key: value' entries, got {got}",
     "model_type": "expected 'key: value' entries, got {got}",
+    "dataclass_type": "expected 'key: value' entries, got {got}",
     "greater_than_equal": "must be at least {ge}, got {input}",
     "less_than_equal": "must be at most {le}, got {input}",
     "string_too_short": "must not be empty",
@@ -219,10 +220,10 @@ def problem_message(err: ErrorDetails, data: Any) -> str:
     if kind in ("missing", "too_short"):
         text = "required" if kind == "missing" else "must not be empty"
         return f"{text} ({hint})" if hint else text
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):  # a model's, a record's
         parent = next((p for p in reversed(err["loc"][:-1]) if isinstance(p, str)), None)
         parent = "questionnaires" if parent == "inline" else parent  # a union member's tag
-        fields = _MODELS[parent].model_fields if parent in _MODELS else {}
+        fields = _MODELS[parent].__pydantic_fields__ if parent in _MODELS else {}
         allowed = [info.alias or name for name, info in fields.items()]
         close = difflib.get_close_matches(field, allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"

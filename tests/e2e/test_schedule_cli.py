@@ -113,11 +113,11 @@ def test_the_running_bot_reloads_an_edited_file_and_ignores_an_invalid_one(
         counts = reload_if_changed(services)
         assert counts is not None
         assert (counts.inserted, counts.cancelled) == (1, 1)
-        assert services.config.clients[0].sessions.dates == [datetime(2030, 1, 9, 15, 0)]
+        assert services.config.clients[0].sessions.dates == (datetime(2030, 1, 9, 15, 0),)
 
         clinic_file.write_text("clinic: [broken", encoding="utf-8")
         assert reload_if_changed(services) is None
-        assert services.config.clients[0].sessions.dates == [datetime(2030, 1, 9, 15, 0)]
+        assert services.config.clients[0].sessions.dates == (datetime(2030, 1, 9, 15, 0),)
         with services.database.transaction() as s:
             found = set(s.scalars(select(CheckinRow.status)))
         assert found == {CheckinStatus.PLANNED, CheckinStatus.CANCELLED}

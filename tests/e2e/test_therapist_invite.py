@@ -24,7 +24,7 @@ def config() -> ClinicConfig:
     """The test clinic with a second therapist, T02, and T02's client C201."""
     base = clinic_config()
     therapist = Therapist(code="T02", display_name="Dr. Okafor")
-    client = Client.model_validate({"code": "C201", "therapist": "T02"})
+    client = Client(code="C201", therapist="T02")
     return base.model_copy(
         update={
             "therapists": [*base.therapists, therapist],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -69,11 +69,7 @@ class Closed(NoMetrics):
 def _consenting(database: Database, config: ClinicConfig, clock: FixedClock, count: int) -> People:
     """``count`` consenting clients like the config's first, their check-ins planned."""
     many = config.model_copy(
-        update={
-            "clients": [
-                config.clients[0].model_copy(update={"code": f"C{n}"}) for n in range(count)
-            ]
-        }
+        update={"clients": [replace(config.clients[0], code=f"C{n}") for n in range(count)]}
     )
     people = People(database)
     people.sync(many)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ScalarSelect, func, select, update
@@ -53,11 +54,7 @@ def _many_consenting(
 ) -> Checkins:
     """``count`` consenting clients C0, C1, ... like the config's first, their check-ins planned."""
     many = config.model_copy(
-        update={
-            "clients": [
-                config.clients[0].model_copy(update={"code": f"C{n}"}) for n in range(count)
-            ]
-        }
+        update={"clients": [replace(config.clients[0], code=f"C{n}") for n in range(count)]}
     )
     people = People(database)
     people.sync(many)

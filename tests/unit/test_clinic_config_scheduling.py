@@ -60,7 +60,7 @@ def test_every_session_source_field_loads() -> None:
     [client] = config.clients
     rule = client.sessions.weekly[0]
     assert (rule.every, rule.start, rule.end) == (2, dt.date(2026, 11, 10), dt.date(2027, 3, 30))
-    assert client.sessions.cancelled == [dt.date(2026, 11, 24), dt.datetime(2026, 12, 8, 15, 0)]
+    assert client.sessions.cancelled == (dt.date(2026, 11, 24), dt.datetime(2026, 12, 8, 15, 0))
     move = client.sessions.rescheduled[0]
     assert (move.original, move.to) == (dt.date(2026, 12, 22), dt.datetime(2026, 12, 23, 10, 0))
     assert config.session_tz(client) == ZoneInfo("America/New_York")
