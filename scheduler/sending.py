@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -35,6 +36,15 @@ STOP_GRACE = 5.0
 STOPPED = "Stopped"
 
 T = TypeVar("T")
+
+
+@dataclass
+class _Item:
+    """One send of a round, and what gives its claim back if it never starts."""
+
+    send: Callable[[], Awaitable[None]]
+    give_back: Callable[[], object]
+    started: bool = False
 
 
 class Round:
@@ -84,12 +94,13 @@ class Round:
     ) -> None:
         """Run ``send`` in the background once this round's earlier items to ``chat`` are
         done; if the round is over before it starts, run ``give_back`` instead."""
+        item = _Item(send, give_back)
         before = None if chat is None else self._last.get(chat)
-        task = asyncio.create_task(self._run(before, send, give_back))
+        task = asyncio.create_task(self._run(before, item))
         self._tasks.add(task)
         if chat is not None:
             self._last[chat] = task
-        task.add_done_callback(partial(self._done, chat))
+        task.add_done_callback(partial(self._done, chat, item))
 
     async def off_loop(self, work: Callable[..., T], *args: Any) -> T:
         """``work(*args)`` in a worker thread (it opens its own transactions), a few at once."""
@@ -110,37 +121,32 @@ class Round:
                 continue
             await self._until_stopped(asyncio.wait(set(self._tasks)))
 
-    async def _run(
-        self,
-        before: asyncio.Task[None] | None,
-        send: Callable[[], Awaitable[None]],
-        give_back: Callable[[], object],
-    ) -> None:
-        started = False
-        try:
-            if before is not None:
-                await asyncio.wait([before])  # its outcome is its own
-            if not self.open:
-                self._give_back(give_back)
-                return
-            started = True
-            await send()
-        except asyncio.CancelledError:
-            if not started:
-                self._give_back(give_back)
-            raise
+    async def _run(self, before: asyncio.Task[None] | None, item: _Item) -> None:
+        if before is not None:
+            await asyncio.wait([before])  # its outcome is its own
+        if self.open:
+            item.started = True
+            await item.send()
 
-    def _give_back(self, give_back: Callable[[], object]) -> None:
-        give_back()
-        self.given_back += 1
-
-    def _done(self, chat: int | None, task: asyncio.Task[None]) -> None:
+    def _done(self, chat: int | None, item: _Item, task: asyncio.Task[None]) -> None:
+        """A send ended, or never started (the round was over, or it was cancelled before
+        its turn): then it is given back."""
         self._tasks.discard(task)
         if chat is not None and self._last.get(chat) is task:
             del self._last[chat]
         self._freed.set()
-        if not task.cancelled() and (error := task.exception()) is not None:
+        if not item.started:
+            self._give_back(item)
+        elif not task.cancelled() and (error := task.exception()) is not None:
             log.error("send failed", extra={"error": type(error).__name__}, exc_info=error)
+
+    def _give_back(self, item: _Item) -> None:
+        try:
+            item.give_back()
+        except Exception as error:  # the claim then lapses, and the row is sent later
+            log.error("claim not given back", extra={"error": type(error).__name__})
+            return
+        self.given_back += 1
 
     async def _until_closed(self, waiting: Awaitable[object]) -> None:
         """Wait for ``waiting``, or until the process stops or the deadline passes."""

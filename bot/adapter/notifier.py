@@ -141,13 +141,13 @@ class TelegramNotifier:
         self, chat_id: int, outgoing: Sequence[Outgoing], skip_parts: int = 0
     ) -> ReportSent:
         """Send messages in order, protected from forwarding; stop at the first error, or
-        between two messages once the process is stopping (``STOPPED``: resumed later).
+        before the next message once the process is stopping (``STOPPED``: resumed later).
 
         A message that quotes clients' notes is recorded for their erasure as it goes out.
         """
         sent, last = skip_parts, None
         for item in outgoing[skip_parts:]:
-            if sent > skip_parts and self._stopping is not None and self._stopping.is_set():
+            if self._stopping is not None and self._stopping.is_set():
                 return ReportSent(sent, RetryLater(STOPPED))
             try:
                 message = await self._send(chat_id, item)
