@@ -182,7 +182,7 @@ async def run_reports(
     reminders due meanwhile), so a round of digests never holds them back.
     """
     round_, tick = sending or Round(clock), ReportTick()
-    if not round_.open:
+    if round_.stopping.is_set():  # past the deadline, what is due is still recorded
         return tick
     now = clock.now()
     deliveries.tidy(now)

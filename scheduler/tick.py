@@ -122,8 +122,8 @@ class CheckinRound:
 
     async def run(self, sending: Round) -> TickReport:
         """Tidy, then send every due check-in and reminder in ``sending`` and wait for them;
-        nothing when the round is already over (the process is stopping)."""
-        if not sending.open:
+        nothing when the process is stopping."""
+        if sending.stopping.is_set():
             return self.report
         now = self.clock.now()
         self.report.resumed = self.people.end_due_pauses(now)  # before claiming: they go now

@@ -1,6 +1,7 @@
-"""One round of the scheduler's work through the Telegram bot: what is due is sent, in order
-(check-ins and reminders, late risk alerts, the therapist's estimates, digests and briefs),
-and what is past the clinic's retention period is purged."""
+"""One round of the scheduler's work through the Telegram bot: what is due is sent, first
+things first (check-ins and reminders, late risk alerts, the therapist's estimates, digests
+and briefs), to many chats at once within the tick's period, and what is past the clinic's
+retention period is purged."""
 
 from __future__ import annotations
 
@@ -54,9 +55,10 @@ async def tick(
         attach=services.attach_followup,
     )
     report = await checkins.run(sending)
-    if sending.open and (alerts := await send_pending_alerts(bot, services)):
+    stopping = services.stopping.is_set
+    if not stopping() and (alerts := await send_pending_alerts(bot, services)):
         log.info("risk alerts sent late", extra={"alerts": alerts})
-    if sending.open:
+    if sending.open:  # the estimates wait for the next tick when this one's time is up
         report.estimates = await ask_estimates(notifier, services, lease)
     reports = await run_reports(
         clock,
