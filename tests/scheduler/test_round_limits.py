@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -76,9 +76,7 @@ def _clinic(config: ClinicConfig, clients: int, therapists: int = 1) -> ClinicCo
     base = config.therapists[0]
     return config.model_copy(
         update={
-            "clients": [
-                config.clients[0].model_copy(update={"code": f"C{n}"}) for n in range(clients)
-            ],
+            "clients": [replace(config.clients[0], code=f"C{n}") for n in range(clients)],
             "therapists": [
                 base.model_copy(update={"code": f"T{n + 1:02d}"}) for n in range(therapists)
             ],
