@@ -32,7 +32,7 @@ from core.schedule import session_starts
 from scheduler.planning import pattern_of
 from scheduler.ports import Notifier, ReportSent
 from scheduler.report_plan import ReportPlans
-from scheduler.sending import STOPPED, Round
+from scheduler.sending import STOPPED, Round, sends_at_once
 from scheduler.tick import LEASE
 from storage.deliveries import Deliveries, Job, Kind, State
 from storage.history import Histories
@@ -181,7 +181,7 @@ async def run_reports(
     stop) to send in; ``first`` runs before each claim (the tick starts the check-ins and
     reminders due meanwhile), so a round of digests never holds them back.
     """
-    round_, tick = sending or Round(clock), ReportTick()
+    round_, tick = sending or Round(clock, at_once=sends_at_once(lease)), ReportTick()
     if round_.stopping.is_set():  # past the deadline, what is due is still recorded
         return tick
     now = clock.now()

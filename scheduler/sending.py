@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 #: Sends in flight at once: more than the limiter's 29 a second needs to stay busy while some
 #: chats wait out their second, few enough that a stop finishes them within seconds.
 SENDS_AT_ONCE = 40
+#: Messages a second the rate limiter lets out at most (Telegram's 30, a little under).
+PACE = 29.0
+#: The part of a claim's lease the sends in flight may spend waiting for their turn: the
+#: rest is room for other workers sharing the pace. A send that outwaited its lease could
+#: be taken over by another worker and sent twice.
+LEASE_SHARE = 4
 #: Reports built at once in worker threads (reads and drawing: more would only queue on the
 #: connection pool and the interpreter lock).
 BUILDS_AT_ONCE = 2
@@ -45,6 +51,12 @@ class _Item:
     send: Callable[[], Awaitable[None]]
     give_back: Callable[[], object]
     started: bool = False
+
+
+def sends_at_once(lease: timedelta) -> int:
+    """How many sends a round keeps in flight: ``SENDS_AT_ONCE``, fewer when the claims'
+    lease is short, so that all of them go out within a ``LEASE_SHARE``-th of it."""
+    return max(1, min(SENDS_AT_ONCE, int(lease.total_seconds() * PACE / LEASE_SHARE)))
 
 
 class Round:

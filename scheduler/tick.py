@@ -25,7 +25,7 @@ from core.timing import (
     next_reminder,
 )
 from scheduler.ports import NO_METRICS, Metrics, Notifier
-from scheduler.sending import STOPPED, Round
+from scheduler.sending import STOPPED, Round, sends_at_once
 from storage.checkins import Checkins
 from storage.estimates import Estimates
 from storage.people import People
@@ -98,7 +98,7 @@ async def run_tick(
     """
     tick = CheckinRound(clock, checkins, people, notifier, metrics, policy, lease)
     tick.reminders, tick.estimates, tick.attach = reminders, estimates, attach
-    return await tick.run(sending or Round(clock))
+    return await tick.run(sending or Round(clock, at_once=sends_at_once(lease)))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from bot.process.maintenance import purge
 from bot.process.services import Services
 from scheduler.planning import policy
 from scheduler.reports import ReportTick, run_reports
-from scheduler.sending import Round
+from scheduler.sending import Round, sends_at_once
 from scheduler.tick import LEASE, CheckinRound, TickReport
 from storage.monitoring import queue_depth
 
@@ -40,7 +40,7 @@ async def tick(
     """
     clock, config, metrics = services.clock, services.config, services.metrics
     deadline = None if period is None else clock.now() + period
-    sending = Round(clock, deadline, services.stopping)
+    sending = Round(clock, deadline, services.stopping, at_once=sends_at_once(lease))
     notifier = TelegramNotifier(bot, services, stopping=services.stopping)
     checkins = CheckinRound(
         clock,
