@@ -8,11 +8,13 @@ digest is recorded; a brief whose session has started is skipped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from core.clinic import ClinicConfig
 from core.clock import Clock
@@ -30,6 +32,7 @@ from core.schedule import session_starts
 from scheduler.planning import pattern_of
 from scheduler.ports import Notifier, ReportSent
 from scheduler.report_plan import ReportPlans
+from scheduler.sending import STOPPED, Round, sends_at_once
 from scheduler.tick import LEASE
 from storage.deliveries import Deliveries, Job, Kind, State
 from storage.history import Histories
@@ -164,6 +167,8 @@ async def run_reports(
     jitter: Jitter = random.random,
     plans: ReportPlans | None = None,
     followups: FlagFollowups | None = None,
+    sending: Round | None = None,
+    first: Callable[[], Awaitable[object]] | None = None,
 ) -> ReportTick:
     """Record what is due, then send it; safe to run from several workers at once.
 
@@ -172,46 +177,80 @@ async def run_reports(
     ``jitter`` draws the jitter of retry times (random unless a test fixes it). ``plans``
     keeps the report plan from one call to the next (a running bot passes its own; without
     it the plan is built for this call). ``followups`` raises repair follow-ups for the
-    needs-attention flags of each report that went out.
+    needs-attention flags of each report that went out. ``sending``: the round (deadline,
+    stop) to send in; ``first`` runs before each claim (the tick starts the check-ins and
+    reminders due meanwhile), so a round of digests never holds them back.
     """
+    round_, tick = sending or Round(clock, at_once=sends_at_once(lease)), ReportTick()
+    if round_.stopping.is_set():  # past the deadline, what is due is still recorded
+        return tick
     now = clock.now()
     deliveries.tidy(now)
     record_due(config, deliveries, histories, now, plans or ReportPlans())
-    tick = ReportTick()
+    reports = _Reports(config, histories, notifier, deliveries, clock, round_, jitter, tick)
+    reports.followups = followups
     for _ in range(MAX_REPORTS_PER_TICK):
-        job = deliveries.claim_due(clock.now(), lease)
+        if first is not None:
+            await first()
+        if not await round_.room():
+            break
+        claimed_at = clock.now()
+        job = deliveries.claim_due(claimed_at, lease)
         if job is None:
             break
-        sent = await _attempt(config, histories, notifier, job, clock.now(), followups)
-        _record(deliveries, job, sent, clock.now(), tick, jitter)
+        until = claimed_at + lease
+        give_back = partial(deliveries.give_back, job.id, until)
+        round_.start(job.chat_id, partial(reports.deliver, job, until), give_back)
+    await round_.finish()
     return tick
 
 
-async def _attempt(
-    config: ClinicConfig,
-    histories: Histories,
-    notifier: Notifier,
-    job: Job,
-    now: datetime,
-    followups: FlagFollowups | None = None,
-) -> ReportSent | None:
-    """Build and send one claimed report; None when it is no longer wanted.
+@dataclass
+class _Reports:
+    """Builds (in a worker thread) and sends one claimed report at a time, and records it."""
 
-    A fault while building it (or one the notifier let through) becomes an outcome of
-    unknown kind: retried like an unreadable answer, a few times at most.
-    """
-    try:
-        report = _report(config, histories, job, now)
-        if report is None:
-            return None
-        sent = await notifier.send_report(job.chat_id, report, job.parts_sent)
-        if followups is not None and isinstance(sent.outcome, Delivered):
-            _follow_up(followups, report, now, job)
-        return sent
-    except Exception as error:  # one failing report never stops the others
-        name = type(error).__name__
-        log.error("report failed", extra={"delivery_id": job.id, "error": name})
-        return ReportSent(job.parts_sent, RetryLater(name, unknown=True))
+    config: ClinicConfig
+    histories: Histories
+    notifier: Notifier
+    deliveries: Deliveries
+    clock: Clock
+    sending: Round
+    jitter: Jitter
+    tick: ReportTick
+    followups: FlagFollowups | None = None
+
+    async def deliver(self, job: Job, until: datetime) -> None:
+        """Send one report and record how it went; cut short between parts by a stop, it is
+        given back with the parts sent; cancelled in a send, its fate is unknown."""
+        try:
+            sent = await self._attempt(job, self.clock.now())
+        except asyncio.CancelledError:
+            self.deliveries.retry_later(job.id, self.clock.now(), STOPPED, unknown=True)
+            raise
+        outcome = None if sent is None else sent.outcome
+        if sent is not None and isinstance(outcome, RetryLater) and outcome.error == STOPPED:
+            self.deliveries.give_back(job.id, until, parts_sent=sent.parts_sent)
+            return
+        _record(self.deliveries, job, sent, self.clock.now(), self.tick, self.jitter)
+
+    async def _attempt(self, job: Job, now: datetime) -> ReportSent | None:
+        """Build and send one claimed report; None when it is no longer wanted.
+
+        A fault while building it (or one the notifier let through) becomes an outcome of
+        unknown kind: retried like an unreadable answer, a few times at most.
+        """
+        try:
+            report = await self.sending.off_loop(_report, self.config, self.histories, job, now)
+            if report is None:
+                return None
+            sent = await self.notifier.send_report(job.chat_id, report, job.parts_sent)
+            if self.followups is not None and isinstance(sent.outcome, Delivered):
+                _follow_up(self.followups, report, now, job)
+            return sent
+        except Exception as error:  # one failing report never stops the others
+            name = type(error).__name__
+            log.error("report failed", extra={"delivery_id": job.id, "error": name})
+            return ReportSent(job.parts_sent, RetryLater(name, unknown=True))
 
 
 def _follow_up(followups: FlagFollowups, report: Report, now: datetime, job: Job) -> None:

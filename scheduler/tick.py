@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
@@ -23,6 +25,7 @@ from core.timing import (
     next_reminder,
 )
 from scheduler.ports import NO_METRICS, Metrics, Notifier
+from scheduler.sending import STOPPED, Round, sends_at_once
 from storage.checkins import Checkins
 from storage.estimates import Estimates
 from storage.people import People
@@ -33,12 +36,13 @@ log = logging.getLogger(__name__)
 #: How long a claim holds before another worker may take the check-in over (the default of
 #: ``ALLIANCE_CLAIM_LEASE_SECONDS``).
 LEASE = timedelta(minutes=5)
-#: Sends per tick at most, so one tick never runs for long; the next tick goes on.
+#: Check-ins (and reminders) per tick at most; the next tick goes on.
 MAX_SENDS_PER_TICK = 500
-#: Check-ins claimed in one transaction. Sent one by one, so a killed worker still leaves at
-#: most one send of unknown fate; the rest of its batch waits out the lease, unsent. Each
-#: send first checks that the claim still holds, so a batch slower than the lease is not
-#: sent twice: the rows another worker took over are left to it.
+#: Check-ins claimed in one transaction at most, and never more than there is room for in
+#: the round: a killed worker leaves at most the sends in flight of unknown fate, and little
+#: claimed and unsent to wait out the lease. Each send first checks that the claim still
+#: holds, so one slower than the lease is not sent twice: rows another worker took over are
+#: left to it.
 CLAIM_BATCH = 25
 #: A client's timing policy by client code.
 Policy = Callable[[str], CheckinTiming]
@@ -83,43 +87,23 @@ async def run_tick(
     lease: timedelta = LEASE,
     estimates: Estimates | None = None,
     attach: Attach | None = None,
+    sending: Round | None = None,
 ) -> TickReport:
     """Do the due work once; safe to run from several workers at the same time.
 
     ``estimates``: where a sent check-in closes its therapist's estimate (None: no
     therapist is asked for estimates). ``attach``: what gives a check-in its repair
-    follow-up just before it is sent (None: none is asked)."""
-    tick = _Tick(clock, checkins, people, notifier, metrics, policy, lease, estimates, attach)
-    now = clock.now()
-    tick.report.resumed = people.end_due_pauses(now)  # before claiming: due ones go out now
-    tidied = checkins.tidy(now)
-    closed = tidied.closed
-    metrics.closed(closed.get(CheckinStatus.EXPIRED, 0), closed.get(CheckinStatus.UNSENT, 0))
-    tick.report.released = tidied.released
-    tick.report.closed = sum(closed.values())
-    tried = 0
-    while tried < MAX_SENDS_PER_TICK:
-        claimed_at = clock.now()
-        batch = checkins.claim_due_batch(
-            claimed_at, lease, min(CLAIM_BATCH, MAX_SENDS_PER_TICK - tried)
-        )
-        if not batch:
-            break
-        for claimed in batch:  # one at a time, each outcome recorded before the next send
-            await tick.send_checkin(claimed, claimed_at + lease)
-        tried += len(batch)
-    if reminders is not None:
-        for _ in range(MAX_SENDS_PER_TICK):
-            reminder = reminders.claim_due(clock.now(), lease)
-            if reminder is None:
-                break
-            await tick.remind(reminder, reminders)
-    return tick.report
+    follow-up just before it is sent (None: none is asked). ``sending``: the round the
+    sends go out in, with its deadline and stop (None: one without either).
+    """
+    tick = CheckinRound(clock, checkins, people, notifier, metrics, policy, lease)
+    tick.reminders, tick.estimates, tick.attach = reminders, estimates, attach
+    return await tick.run(sending or Round(clock, at_once=sends_at_once(lease)))
 
 
 @dataclass
-class _Tick:
-    """One tick's collaborators and what it has done so far."""
+class CheckinRound:
+    """One tick's check-ins and reminders: its collaborators and what it has done so far."""
 
     clock: Clock
     checkins: Checkins
@@ -128,10 +112,78 @@ class _Tick:
     metrics: Metrics
     policy: Policy
     lease: timedelta
+    reminders: Reminders | None = None
     estimates: Estimates | None = None
     attach: Attach | None = None
     report: TickReport = field(default_factory=TickReport)
     jitter: Jitter = random.random
+    tried: int = 0  # check-ins claimed
+    reminders_tried: int = 0
+
+    async def run(self, sending: Round) -> TickReport:
+        """Tidy, then send every due check-in and reminder in ``sending`` and wait for them;
+        nothing when the process is stopping."""
+        if sending.stopping.is_set():
+            return self.report
+        now = self.clock.now()
+        self.report.resumed = self.people.end_due_pauses(now)  # before claiming: they go now
+        tidied = self.checkins.tidy(now)
+        closed = tidied.closed
+        expired, unsent = closed.get(CheckinStatus.EXPIRED, 0), closed.get(CheckinStatus.UNSENT, 0)
+        self.metrics.closed(expired, unsent)
+        self.report.released = tidied.released
+        self.report.closed = sum(closed.values())
+        await self.top_up(sending)
+        await sending.finish()
+        return self.report
+
+    async def top_up(self, sending: Round) -> None:
+        """Claim the check-ins, then the reminders, due now and start them, as room frees up
+        in ``sending``; until none is due, ``MAX_SENDS_PER_TICK`` of each, or the round is
+        over. A report round calls this before each report: check-ins never wait for it."""
+        while self.tried < MAX_SENDS_PER_TICK and (room := await sending.room()):
+            claimed_at = self.clock.now()
+            limit = min(CLAIM_BATCH, room, MAX_SENDS_PER_TICK - self.tried)
+            batch = self.checkins.claim_due_batch(claimed_at, self.lease, limit)
+            for claimed in batch:
+                until = claimed_at + self.lease
+                send = partial(self._checkin_task, claimed, until)
+                sending.start(claimed.chat_id, send, partial(self._give_back, claimed.id, until))
+            self.tried += len(batch)
+            if len(batch) < limit:
+                break
+        reminders = self.reminders
+        while reminders is not None and self.reminders_tried < MAX_SENDS_PER_TICK:
+            if not await sending.room():
+                return
+            reminder = reminders.claim_due(self.clock.now(), self.lease)
+            if reminder is None:
+                return
+            self.reminders_tried += 1
+            send = partial(self._reminder_task, reminder, reminders)
+            back = partial(reminders.move, reminder.id, reminder.remind_at)
+            sending.start(reminder.chat_id, send, back)
+
+    def _give_back(self, checkin_id: int, until: datetime) -> None:
+        if not self.checkins.give_back(checkin_id, until):
+            self.report.overtaken += 1
+
+    async def _checkin_task(self, checkin: Checkin, until: datetime) -> None:
+        """Send one claimed check-in; cancelled in its send (the process stops), it is given
+        back as a send of unknown fate: it may have arrived."""
+        try:
+            await self.send_checkin(checkin, until)
+        except asyncio.CancelledError:
+            self.checkins.retry_later(checkin.id, self.clock.now(), STOPPED, unknown=True)
+            raise
+
+    async def _reminder_task(self, checkin: Checkin, reminders: Reminders) -> None:
+        """Send one claimed reminder; cancelled in its send, it is due again at its time."""
+        try:
+            await self.remind(checkin, reminders)
+        except asyncio.CancelledError:
+            reminders.move(checkin.id, checkin.remind_at)
+            raise
 
     async def send_checkin(self, checkin: Checkin, until: datetime) -> None:
         """Send one check-in claimed until ``until``, or give it back to wait for morning or

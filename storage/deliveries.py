@@ -250,6 +250,14 @@ class Deliveries(Leased[Job]):
         also = {} if parts_sent is None else {"parts_sent": parts_sent}
         self._retry(item_id, at, error, unknown, **also)
 
+    def give_back(self, item_id: int, until: datetime, *, parts_sent: int | None = None) -> bool:
+        """``Leased.give_back``; ``parts_sent`` (if given) are not sent again: a report cut
+        short between its parts by a stopping process resumes where it stopped."""
+        statement = self._queue.give_back
+        if parts_sent is not None:
+            statement = statement.values(parts_sent=parts_sent)
+        return self._run(statement, {"b_id": item_id, "b_until": until}) == 1
+
     def state(self, kind: Kind, therapist_code: str, period_key: str) -> State | None:
         """Where one delivery stands, if it exists."""
         with self._db.transaction() as s:

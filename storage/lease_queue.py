@@ -121,7 +121,7 @@ class LeaseQueue(Generic[T]):
         self._give_back(table)
 
     def _give_back(self, table: Table) -> None:
-        """The statements that change a claimed row: keep, retry, defer, give up."""
+        """The statements that change a claimed row: keep, retry, give back, defer, give up."""
         c, statuses = table.c, self.statuses
         #: Any change to a row still claimed; the caller adds the values.
         self.claimed_row = update(table).where(
@@ -129,15 +129,19 @@ class LeaseQueue(Generic[T]):
         )
         #: Keep a claim for one more send, only while it is still this worker's (its lease
         #: has not lapsed and been taken over): ``claimed_until`` is the one it set.
-        self.hold = self.claimed_row.where(c.claimed_until == bindparam("b_until")).values(
-            claimed_until=bindparam("b_new_until")
-        )
+        mine = self.claimed_row.where(c.claimed_until == bindparam("b_until"))
+        self.hold = mine.values(claimed_until=bindparam("b_new_until"))
         self.retry = self.claimed_row.values(
             status=statuses.waiting,
             next_attempt_at=bindparam("b_at"),
             claimed_until=None,
             last_error=bindparam("b_error"),
             unknown_sends=c.unknown_sends + bindparam("b_unknown"),
+        )
+        #: Given back untried, at once (the round ran out of time, or the process is
+        #: stopping), while the claim is still this worker's: not a try either.
+        self.give_back = mine.values(
+            status=statuses.waiting, claimed_until=None, attempts=c.attempts - 1
         )
         #: Not a try: the attempt the claim counted is taken back.
         self.defer = self.claimed_row.values(
@@ -214,6 +218,13 @@ class Leased(Generic[T]):
         """Give a claimed item back to be tried again at ``at``; ``unknown``: the failed send
         may have arrived, and counts towards the bound on such sends."""
         self._retry(item_id, at, error, unknown)
+
+    def give_back(self, item_id: int, until: datetime) -> bool:
+        """Give an item claimed until ``until`` back unsent, due again at once (not a try):
+        the round that claimed it ran out of time or is stopping. A claim that lapsed and
+        was taken over by another worker is left alone; whether this one was given back."""
+        values = {"b_id": item_id, "b_until": until}
+        return self._run(self._queue.give_back, values) == 1
 
     def defer(self, item_id: int, at: datetime) -> None:
         """Give a claimed item back unsent, to go out at ``at`` (after quiet hours)."""

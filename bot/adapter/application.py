@@ -221,8 +221,9 @@ class Hooks:
         await self._off_loop(reload_if_changed, self.services)
 
     async def tick_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Every tick: send what is due."""
-        await tick(context.bot, self.services, self.lease)
+        """Every tick: send what is due, starting nothing after the tick's period."""
+        period = timedelta(seconds=self.settings.tick_seconds)
+        await tick(context.bot, self.services, self.lease, period)
 
     async def purge_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Daily: answers and notes past the retention period go."""

@@ -24,6 +24,7 @@ from core.estimate import Estimate, questionnaire_of
 from core.model import Checkin
 from messages.digest import render_brief, render_digest
 from scheduler.ports import ReportSent
+from scheduler.sending import STOPPED
 
 log = logging.getLogger(__name__)
 #: What a ``TimedOut`` is caused by when its request never left: the connection was not
@@ -47,9 +48,11 @@ _REPLANNED_WITHIN = timedelta(minutes=5)
 class TelegramNotifier:
     """Sends check-ins with the PTB bot and reports the outcome as domain data."""
 
-    def __init__(self, bot: Bot, services: Services) -> None:
+    def __init__(self, bot: Bot, services: Services, stopping: asyncio.Event | None = None) -> None:
+        """``stopping``: once set, a report stops between its parts (the tick's notifier)."""
         self._bot = bot
         self._services = services
+        self._stopping = stopping
 
     async def send_checkin(self, checkin: Checkin) -> Delivery:
         """Send the first question of a check-in to its client."""
@@ -121,25 +124,31 @@ class TelegramNotifier:
         return await self.send_all(chat_id, outgoing, skip_parts)
 
     async def render(self, report: Report) -> list[Outgoing]:
-        """The messages a digest or brief is sent as."""
+        """The messages a digest or brief is sent as, rendered and drawn in a worker thread."""
+        return await asyncio.to_thread(self._render, report)
+
+    def _render(self, report: Report) -> list[Outgoing]:
         language, tz = self._services.therapist_reading(report.therapist_code)
         if not isinstance(report, Digest):
             return [part_view(p) for p in render_brief(report, language, tz)]
         outgoing: list[Outgoing] = [part_view(p) for p in render_digest(report, language, tz)]
         if report.charted:
-            png = await asyncio.to_thread(render_chart, report.charted, language, tz)
+            png = render_chart(report.charted, language, tz)
             outgoing.append(Photo(png, digest_caption(language, report.charted)))
         return outgoing
 
     async def send_all(
         self, chat_id: int, outgoing: Sequence[Outgoing], skip_parts: int = 0
     ) -> ReportSent:
-        """Send messages in order, protected from forwarding; stop at the first error.
+        """Send messages in order, protected from forwarding; stop at the first error, or
+        before the next message once the process is stopping (``STOPPED``: resumed later).
 
         A message that quotes clients' notes is recorded for their erasure as it goes out.
         """
         sent, last = skip_parts, None
         for item in outgoing[skip_parts:]:
+            if self._stopping is not None and self._stopping.is_set():
+                return ReportSent(sent, RetryLater(STOPPED))
             try:
                 message = await self._send(chat_id, item)
                 last = Delivered(chat_id=message.chat_id, message_id=message.message_id)

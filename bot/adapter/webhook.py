@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 import signal
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -104,8 +105,17 @@ def _refuse(status: int) -> web.Response:
     return response
 
 
-async def serve(application: App, *, url: str, secret: str, listen: str, port: int) -> None:
-    """Run the bot by webhook until SIGINT or SIGTERM, in the order ``run_webhook`` keeps.
+async def serve(
+    application: App,
+    *,
+    url: str,
+    secret: str,
+    listen: str,
+    port: int,
+    on_stop: Callable[[], object] | None = None,
+) -> None:
+    """Run the bot by webhook until SIGINT or SIGTERM, in the order ``run_webhook`` keeps;
+    ``on_stop`` runs at the signal, before anything stops (the tick claims nothing more).
 
     Start: initialize, ``post_init``, listen, ``setWebhook`` (with the secret and the allowed
     updates, never dropping pending updates: answers given while the bot was down must count),
@@ -115,7 +125,7 @@ async def serve(application: App, *, url: str, secret: str, listen: str, port: i
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in STOP_SIGNALS:
-        loop.add_signal_handler(number, stopping.set)
+        loop.add_signal_handler(number, _on_signal, stopping, on_stop)
     receiver = WebhookReceiver(application, urlsplit(url).path, secret)
     try:
         async with application:  # initialize ... shutdown
@@ -140,6 +150,12 @@ async def serve(application: App, *, url: str, secret: str, listen: str, port: i
             loop.remove_signal_handler(number)
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+def _on_signal(stopping: asyncio.Event, on_stop: Callable[[], object] | None) -> None:
+    if on_stop is not None and not stopping.is_set():
+        on_stop()
+    stopping.set()
 
 
 async def _stop(application: App) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from bot.adapter.application import ALLOWED_UPDATES, build_application
-from bot.adapter.webhook import serve
+from bot.adapter.webhook import STOP_SIGNALS, serve
 from bot.config.retired import refuse_retired_at_start
 from bot.process import logs
-from bot.process.services import bootstrap
+from bot.process.services import Services, bootstrap
 from bot.process.settings import Settings
 from core.clinic import ClinicConfig
 
@@ -18,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> None:
-    """Start the bot and block until it is stopped (SIGINT or SIGTERM).
+    """Start the bot and block until it is stopped (SIGINT or SIGTERM): then it claims
+    nothing more, ends or gives back what it holds within seconds, and returns.
 
     With ``webhook``, updates arrive by HTTPS POST from Telegram (only requests carrying the
     secret token are accepted, see ``bot.adapter.webhook``), so several workers can share one token
@@ -46,7 +48,13 @@ def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> N
     try:
         # Never drop pending updates: answers given while the bot was down must count.
         if public is None:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+            loop = asyncio.new_event_loop()  # PTB runs on it: the stop signals are ours
+            asyncio.set_event_loop(loop)
+            for number in STOP_SIGNALS:
+                loop.add_signal_handler(number, _stop_polling, services)
+            application.run_polling(
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, stop_signals=None
+            )
             return
         url, secret = public
         asyncio.run(
@@ -56,7 +64,26 @@ def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> N
                 secret=secret,
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
+                on_stop=partial(stop_work, services),
             )
         )
     finally:
         services.database.close()
+
+
+def stop_work(services: Services) -> None:
+    """The process is stopping: the tick starts no more sends (those in flight end or are
+    given back) and a planning round is cut short at its next transaction."""
+    services.stopping.set()
+    services.planner.stop()
+
+
+def _stop_polling(services: Services) -> None:
+    """A stop signal while polling: stop the work, then leave PTB's loop as its own signal
+    handler would (it then stops polling, waits for the handlers and the tick, and shuts
+    down). A second signal changes nothing: the first one's stop is under way."""
+    if services.stopping.is_set():
+        return
+    log.info("stopping")
+    stop_work(services)
+    raise SystemExit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,8 @@ class Services:
     report_plans: ReportPlans = field(default_factory=ReportPlans)
     planner: Planner = field(default_factory=Planner)
     risk: RiskMatcher = field(init=False)
+    #: Set when the process is stopping: the tick starts nothing more (``alliance run``).
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self.people = People(self.database)

@@ -1,8 +1,10 @@
 """A worker killed with SIGKILL mid-send loses nothing; at most the send in flight is doubled.
 
-The tick sends one check-in at a time and records its outcome before claiming the next, so
-a killed worker leaves at most one claim whose message may have gone out: after the lease
-(2 s here, ALLIANCE_CLAIM_LEASE_SECONDS) it is sent again. Bound: one duplicate per kill.
+The tick's sends to different chats are in flight together, but they leave one at a time
+(the rate limiter lets one out every 34 ms) and each records its outcome as soon as its
+answer comes, so a killed worker leaves claims of which at most the one on the wire may
+have gone out: after the lease (2 s here, ALLIANCE_CLAIM_LEASE_SECONDS) they are sent
+again. Bound: one duplicate per kill.
 """
 
 from __future__ import annotations

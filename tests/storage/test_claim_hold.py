@@ -103,6 +103,34 @@ def test_a_checkin_whose_outcome_is_recorded_is_no_longer_held(
     assert _row(database, claimed.id)[0] == CheckinStatus.OPEN
 
 
+def test_a_claim_given_back_is_due_again_at_once_and_its_attempt_not_counted(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    checkins = _due_checkin(database, config, clock)
+    start = clock.now()
+    (claimed,) = checkins.claim_due_batch(start, LEASE, 25)
+
+    assert checkins.give_back(claimed.id, start + LEASE)  # the tick ran out of time
+
+    assert _row(database, claimed.id) == (CheckinStatus.PLANNED, None, 0)
+    (again,) = checkins.claim_due_batch(start, LEASE, 25)  # the next tick, at once
+    assert again.id == claimed.id
+
+
+def test_a_claim_taken_over_by_another_worker_is_not_given_back_by_the_first(
+    database: Database, config: ClinicConfig, clock: FixedClock
+) -> None:
+    checkins = _due_checkin(database, config, clock)
+    first = clock.now()
+    (claimed,) = checkins.claim_due_batch(first, LEASE, 25)
+    second = first + LEASE + timedelta(seconds=1)
+    checkins.tidy(second)
+    checkins.claim_due_batch(second, LEASE, 25)  # worker B's now
+
+    assert not checkins.give_back(claimed.id, first + LEASE)
+    assert _row(database, claimed.id)[0] == CheckinStatus.SENDING
+
+
 def test_sends_of_unknown_fate_end_the_checkin_on_the_last_try_as_not_delivered(
     database: Database, config: ClinicConfig, clock: FixedClock
 ) -> None:
