@@ -36,6 +36,7 @@ from bot.adapter.rounds import tick
 from bot.adapter.views import View, checkin_view
 from bot.process.services import Services
 from core.clock import FixedClock
+from scheduler.sending import SENDS_AT_ONCE
 from storage.database import Database
 from storage.tables import Base, CheckinRow
 
@@ -43,7 +44,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def _bot(sandbox: Server, limited: bool = False) -> Bot:
-    request = HTTPXRequest(connection_pool_size=8, read_timeout=30)
+    request = HTTPXRequest(connection_pool_size=SENDS_AT_ONCE + 8, read_timeout=30)
     if limited:
         return ExtBot(
             TOKEN,

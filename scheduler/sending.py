@@ -24,9 +24,12 @@ from core.clock import Clock
 
 log = logging.getLogger(__name__)
 
-#: Sends in flight at once: more than the limiter's 29 a second needs to stay busy while some
-#: chats wait out their second, few enough that a stop finishes them within seconds.
-SENDS_AT_ONCE = 40
+#: Sends in flight at once: enough to keep the limiter's 29 a second busy while some chats
+#: wait out their second, few enough that a stop finishes them within seconds. More in
+#: flight reach Telegram less evenly: with 40, requests that took their turns 34 ms apart
+#: arrived bunched often enough that one second's window held 31 (a 429 every 1,000 sends
+#: against the sandbox); with 16, none in 4,000 (bench/README.md, benchmark 2).
+SENDS_AT_ONCE = 16
 #: Messages a second the rate limiter lets out at most (Telegram's 30, a little under).
 PACE = 29.0
 #: The part of a claim's lease the sends in flight may spend waiting for their turn: the

@@ -44,6 +44,7 @@ from bot.process.reload import plan, reload_if_changed
 from bot.process.services import Services
 from bot.process.settings import Settings
 from messages.catalog import available_languages, plain
+from scheduler.sending import SENDS_AT_ONCE
 from storage.planned import PlanCounts
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,9 @@ COMMANDS = {
     "preview": "command.preview",
     "delete": "command.delete",
 }
-#: HTTP connections: one for each update handled at once, and room for the tick's sends.
-POOL = RUNNING + 8
+#: HTTP connections: one for each update handled at once and each of the tick's sends in
+#: flight (a send that took its turn must not then wait for a connection), and a few more.
+POOL = RUNNING + SENDS_AT_ONCE + 4
 #: The updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 #: The application with PTB's default context types.
