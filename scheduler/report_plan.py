@@ -1,16 +1,26 @@
 """The report plan: every therapist's digest timing and the briefs of the coming day,
-worked out once per config and day rather than on every tick."""
+worked out once per config and day rather than on every tick, and recording from it the
+digests and briefs that are due."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.clinic import ClinicConfig
-from core.report_times import ReportTiming, brief_time, timing_for
+from core.report_times import (
+    ReportTiming,
+    brief_period_key,
+    brief_time,
+    digest_period_key,
+    latest_digest_slot,
+    timing_for,
+)
 from core.schedule import session_starts
 from scheduler.planning import pattern_of
+from storage.deliveries import Deliveries, Kind
+from storage.history import Histories
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,9 @@ class ReportPlan:
     briefs: list[Upcoming]
     brief_times: list[datetime]  # ``briefs``' times, for bisecting
     earliest: timedelta  # the longest a brief comes before its session
+    # Briefs found recorded (by this bot or another worker): later ticks skip them rather
+    # than read the hour's deliveries again.
+    settled: set[Upcoming] = field(default_factory=set, compare=False)
 
     @classmethod
     def build(cls, config: ClinicConfig, start: datetime) -> ReportPlan:
@@ -71,6 +84,7 @@ class ReportPlan:
         return [b for b in self.briefs[first:last] if now < b.session_start < ahead]
 
 
+_WEEK = timedelta(days=7)
 #: A report plan is rebuilt when the config changes, or a day after it was built.
 PLAN_REUSED_FOR = timedelta(days=1)
 
@@ -108,3 +122,54 @@ class ReportPlans:
         # The newest two: the config in use and the one about to replace it.
         self._plans = (plan, *self._plans[:1])
         return plan
+
+
+def record_due(
+    config: ClinicConfig,
+    deliveries: Deliveries,
+    histories: Histories,
+    now: datetime,
+    plans: ReportPlans,
+) -> None:
+    """Record the latest digest of each enrolled therapist and every brief now due.
+
+    A handful of queries whatever the clinic's size: the database finds the digests not
+    recorded yet (one query per digest timing), the deliveries already recorded are read in
+    one query for the briefs due, and only the missing ones are inserted; later ticks skip
+    those (``ReportPlan.settled``) but look again at briefs of people not enrolled yet.
+    """
+    plan = plans.plan(config, now)
+    by_timing: dict[ReportTiming, list[str]] = {}
+    for code, timing in plan.timings.items():
+        by_timing.setdefault(timing, []).append(code)
+    digests = []
+    for timing, codes in by_timing.items():
+        slot = latest_digest_slot(timing, now)
+        key = digest_period_key(timing, slot)
+        # nothing from before the therapist enrolled
+        digests += [(code, key, slot) for code in deliveries.digests_missing(key, slot, codes)]
+    for code, key, slot in sorted(digests):
+        deliveries.ensure(Kind.DIGEST, code, key, slot, slot + _WEEK)
+    due = [b for b in plan.briefs_due(now) if b not in plan.settled]
+    if not due:
+        return
+    enrolled = {t.code for t in deliveries.enrolled_therapists()}
+    due = [b for b in due if b.therapist_code in enrolled]
+    if not due:
+        return
+    linked = histories.linked_clients([b.client_code for b in due])
+    due = [b for b in due if linked.get(b.client_code) == b.therapist_code]
+    keys = [(b.therapist_code, brief_period_key(b.client_code, b.session_start)) for b in due]
+    known = deliveries.recorded(Kind.BRIEF, keys)
+    plan.settled.update(due)
+    for brief, (code, key) in zip(due, keys, strict=True):
+        if (code, key) not in known:
+            deliveries.ensure(
+                Kind.BRIEF,
+                code,
+                key,
+                brief.at,
+                brief.session_start,
+                client_code=brief.client_code,
+                session_start=brief.session_start,
+            )

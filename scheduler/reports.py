@@ -22,16 +22,10 @@ from core.delivery import Delivered, Jitter, Next, RetryLater, judge
 from core.digest import Brief, Digest, Report, build_brief, build_digest
 from core.loop import GAP_WINDOW
 from core.repair import attention_flags
-from core.report_times import (
-    ReportTiming,
-    brief_period_key,
-    digest_period_key,
-    latest_digest_slot,
-)
 from core.schedule import session_starts
 from scheduler.planning import pattern_of
 from scheduler.ports import Notifier, ReportSent
-from scheduler.report_plan import ReportPlans
+from scheduler.report_plan import ReportPlans, record_due
 from scheduler.sending import STOPPED, Round, sends_at_once
 from scheduler.tick import LEASE
 from storage.deliveries import Deliveries, Job, Kind, State
@@ -44,7 +38,6 @@ MAX_REPORTS_PER_TICK = 200
 FlagFollowups = Callable[[Mapping[str, Sequence[str]], datetime], object]
 #: How far back the session before a brief's session is looked for.
 PREVIOUS_SESSION_WITHIN = timedelta(days=92)
-_WEEK = timedelta(days=7)
 
 
 @dataclass
@@ -96,55 +89,6 @@ def brief_for(
     return build_brief(
         therapist_code, history, config.flags, session_start, since, instruments.flags_for
     )
-
-
-def record_due(
-    config: ClinicConfig,
-    deliveries: Deliveries,
-    histories: Histories,
-    now: datetime,
-    plans: ReportPlans,
-) -> None:
-    """Record the latest digest of each enrolled therapist and every brief now due.
-
-    A handful of queries whatever the clinic's size: the database finds the digests not
-    recorded yet (one query per digest timing), the deliveries already recorded are read in
-    one query for the briefs due, and only the missing ones are inserted.
-    """
-    plan = plans.plan(config, now)
-    by_timing: dict[ReportTiming, list[str]] = {}
-    for code, timing in plan.timings.items():
-        by_timing.setdefault(timing, []).append(code)
-    digests = []
-    for timing, codes in by_timing.items():
-        slot = latest_digest_slot(timing, now)
-        key = digest_period_key(timing, slot)
-        # nothing from before the therapist enrolled
-        digests += [(code, key, slot) for code in deliveries.digests_missing(key, slot, codes)]
-    for code, key, slot in sorted(digests):
-        deliveries.ensure(Kind.DIGEST, code, key, slot, slot + _WEEK)
-    due = plan.briefs_due(now)
-    if not due:
-        return
-    enrolled = {t.code for t in deliveries.enrolled_therapists()}
-    due = [b for b in due if b.therapist_code in enrolled]
-    if not due:
-        return
-    linked = histories.linked_clients([b.client_code for b in due])
-    due = [b for b in due if linked.get(b.client_code) == b.therapist_code]
-    keys = [(b.therapist_code, brief_period_key(b.client_code, b.session_start)) for b in due]
-    known = deliveries.recorded(Kind.BRIEF, keys)
-    for brief, (code, key) in zip(due, keys, strict=True):
-        if (code, key) not in known:
-            deliveries.ensure(
-                Kind.BRIEF,
-                code,
-                key,
-                brief.at,
-                brief.session_start,
-                client_code=brief.client_code,
-                session_start=brief.session_start,
-            )
 
 
 def _report(config: ClinicConfig, histories: Histories, job: Job, now: datetime) -> Report | None:

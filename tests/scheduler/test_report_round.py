@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.clinic import ClinicConfig
 from core.clock import FixedClock
@@ -15,6 +15,7 @@ from core.delivery import Delivered, Delivery, RetryLater, Unreachable
 from core.digest import Brief, Digest, Report
 from core.model import Checkin
 from scheduler.ports import ReportSent
+from scheduler.report_plan import ReportPlans
 from scheduler.reports import run_reports
 from storage.database import Database
 from storage.deliveries import Deliveries, Kind, State
@@ -198,3 +199,28 @@ async def test_briefs_can_be_turned_off(
     report = await run_reports(clock, quiet, deliveries, histories, FakeNotifier())
 
     assert report.briefs == 0
+
+
+async def test_a_brief_once_recorded_is_not_read_again_by_later_ticks(
+    setup: tuple[ClinicConfig, Deliveries, Histories], database: Database
+) -> None:
+    config, deliveries, histories = setup
+    clock, notifier = FixedClock(datetime(2026, 11, 24, 13, 0, tzinfo=UTC)), FakeNotifier()
+    plans = ReportPlans()
+    await run_reports(clock, config, deliveries, histories, notifier, plans=plans)
+    clock.advance(timedelta(minutes=10))  # C101's brief is still within its hour
+    seen: list[str] = []
+
+    def statement(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(database.engine, "before_cursor_execute", statement)
+    try:
+        report = await run_reports(clock, config, deliveries, histories, notifier, plans=plans)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", statement)
+
+    assert report.briefs == 0
+    # Tidying, the digests not recorded yet and the claim: no enrolment, link or brief read.
+    assert len(seen) == 4, seen
+    assert not [s for s in seen if "FROM clients" in s]

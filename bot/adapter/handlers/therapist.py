@@ -70,7 +70,9 @@ class TherapistHandlers:
         """/digest: this week's digest, now."""
         if (therapist := await self._therapist(update)) is None:
             return
-        report = digest_now(self.s.config, self.s.histories, therapist.code, self.s.clock.now())
+        report = await asyncio.to_thread(  # reads and rules: ~0.1 s at 100 clients
+            digest_now, self.s.config, self.s.histories, therapist.code, self.s.clock.now()
+        )
         notifier = TelegramNotifier(update.get_bot(), self.s)
         await self._send(update, await notifier.render(report))
 
