@@ -14,7 +14,8 @@ from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
-from bot.adapter.chart import digest_caption, render_chart
+from bot.adapter.chart import digest_caption
+from bot.adapter.drawing import draw_chart
 from bot.adapter.estimate_views import estimate_view
 from bot.adapter.views import View, checkin_view, part_view, reminder_view
 from bot.process.services import Services
@@ -124,7 +125,8 @@ class TelegramNotifier:
         return await self.send_all(chat_id, outgoing, skip_parts)
 
     async def render(self, report: Report) -> list[Outgoing]:
-        """The messages a digest or brief is sent as, rendered and drawn in a worker thread."""
+        """The messages a digest or brief is sent as, rendered in a worker thread (the
+        chart in the drawing process, ``bot.adapter.drawing``)."""
         return await asyncio.to_thread(self._render, report)
 
     def _render(self, report: Report) -> list[Outgoing]:
@@ -133,7 +135,7 @@ class TelegramNotifier:
             return [part_view(p) for p in render_brief(report, language, tz)]
         outgoing: list[Outgoing] = [part_view(p) for p in render_digest(report, language, tz)]
         if report.charted:
-            png = render_chart(report.charted, language, tz)
+            png = draw_chart(report.charted, language, tz)
             outgoing.append(Photo(png, digest_caption(language, report.charted)))
         return outgoing
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from functools import partial
 
 from bot.adapter.application import ALLOWED_UPDATES, build_application
@@ -17,6 +18,9 @@ from core.clinic import ClinicConfig
 
 log = logging.getLogger(__name__)
 
+#: Seconds a thread may hold the interpreter while another waits for it.
+SWITCH_INTERVAL = 0.001
+
 
 def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> None:
     """Start the bot and block until it is stopped (SIGINT or SIGTERM): then it claims
@@ -27,6 +31,10 @@ def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> N
     and one database.
     """
     logs.configure(log_format=settings.log_format)
+    # Loading a large config and planning run in a worker thread; a 1 ms switch interval
+    # (Python's default is 5 ms) hands the interpreter back to the event loop sooner, so a
+    # reply waits less behind them.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     settings.require_token()
     public = settings.require_webhook() if webhook else None
     refuse_retired_at_start(settings, config)  # before the people in the file are synced
