@@ -93,10 +93,17 @@ class Round:
             return False
         return self.deadline is None or self._clock.now() < self.deadline
 
-    async def room(self) -> int:
-        """How many more sends may start now, after waiting for one in flight to end if
-        none may; 0 once the round is over (claim nothing then)."""
-        while self.open and len(self._tasks) >= self._at_once:
+    @property
+    def at_once(self) -> int:
+        """How many sends this round keeps in flight at most."""
+        return self._at_once
+
+    async def room(self, at_least: int = 1) -> int:
+        """How many more sends may start now, after waiting for sends in flight to end until
+        ``at_least`` may (claims in batches cost less than one by one); 0 once the round is
+        over (claim nothing then)."""
+        at_least = max(1, min(at_least, self._at_once))
+        while self.open and len(self._tasks) > self._at_once - at_least:
             self._freed.clear()
             await self._until_closed(self._freed.wait())
         return self._at_once - len(self._tasks) if self.open else 0

@@ -141,7 +141,8 @@ class CheckinRound:
         """Claim the check-ins, then the reminders, due now and start them, as room frees up
         in ``sending``; until none is due, ``MAX_SENDS_PER_TICK`` of each, or the round is
         over. A report round calls this before each report: check-ins never wait for it."""
-        while self.tried < MAX_SENDS_PER_TICK and (room := await sending.room()):
+        half = sending.at_once // 2
+        while self.tried < MAX_SENDS_PER_TICK and (room := await sending.room(half)):
             claimed_at = self.clock.now()
             limit = min(CLAIM_BATCH, room, MAX_SENDS_PER_TICK - self.tried)
             batch = self.checkins.claim_due_batch(claimed_at, self.lease, limit)
