@@ -42,18 +42,7 @@ async def tick(
     deadline = None if period is None else clock.now() + period
     sending = Round(clock, deadline, services.stopping, at_once=sends_at_once(lease))
     notifier = TelegramNotifier(bot, services, stopping=services.stopping)
-    checkins = CheckinRound(
-        clock,
-        services.checkins,
-        services.people,
-        notifier,
-        metrics,
-        policy=lambda code: policy(config, code),
-        lease=lease,
-        reminders=services.reminders,
-        estimates=estimates_closer(services),
-        attach=services.attach_followup,
-    )
+    checkins = _checkin_round(services, notifier, lease)
     report = await checkins.run(sending)
     stopping = services.stopping.is_set
     if not stopping() and (alerts := await send_pending_alerts(bot, services)):
@@ -78,6 +67,24 @@ async def tick(
         metrics.digest_sent()
     _log(services, report, reports, sending.given_back)
     return report
+
+
+def _checkin_round(
+    services: Services, notifier: TelegramNotifier, lease: timedelta
+) -> CheckinRound:
+    config = services.config
+    return CheckinRound(
+        services.clock,
+        services.checkins,
+        services.people,
+        notifier,
+        services.metrics,
+        policy=lambda code: policy(config, code),
+        lease=lease,
+        reminders=services.reminders,
+        estimates=estimates_closer(services),
+        attach=services.attach_followup,
+    )
 
 
 def _log(services: Services, report: TickReport, reports: ReportTick, given_back: int) -> None:

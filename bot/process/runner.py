@@ -8,7 +8,7 @@ import logging
 import sys
 from functools import partial
 
-from bot.adapter.application import ALLOWED_UPDATES, build_application
+from bot.adapter.application import ALLOWED_UPDATES, App, build_application
 from bot.adapter.webhook import STOP_SIGNALS, serve
 from bot.config.retired import refuse_retired_at_start
 from bot.process import logs
@@ -56,13 +56,7 @@ def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> N
     try:
         # Never drop pending updates: answers given while the bot was down must count.
         if public is None:
-            loop = asyncio.new_event_loop()  # PTB runs on it: the stop signals are ours
-            asyncio.set_event_loop(loop)
-            for number in STOP_SIGNALS:
-                loop.add_signal_handler(number, _stop_polling, services)
-            application.run_polling(
-                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, stop_signals=None
-            )
+            _poll(application, services)
             return
         url, secret = public
         asyncio.run(
@@ -77,6 +71,17 @@ def run(settings: Settings, config: ClinicConfig, *, webhook: bool = False) -> N
         )
     finally:
         services.database.close()
+
+
+def _poll(application: App, services: Services) -> None:
+    """Long polling until a stop signal, which stops the work first (``_stop_polling``)."""
+    loop = asyncio.new_event_loop()  # PTB runs on it: the stop signals are ours
+    asyncio.set_event_loop(loop)
+    for number in STOP_SIGNALS:
+        loop.add_signal_handler(number, _stop_polling, services)
+    application.run_polling(
+        allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, stop_signals=None
+    )
 
 
 def stop_work(services: Services) -> None:
