@@ -168,7 +168,7 @@ def _refs(
     clients: Sequence[Client | None],
 ) -> Iterator[tuple[Loc, str]]:
     """Each questionnaire reference and where it is, one at a time: 100,000 clients mostly
-    make none, and a list of where each might be would take 12 MB while the config loads."""
+    make none, and a list of where each might be would take about 15 MB while the config loads."""
     if clinic is not None and clinic.questionnaire is not None:
         yield ("clinic", "questionnaire"), clinic.questionnaire
     for kind, people in (("therapists", therapists), ("clients", clients)):
