@@ -105,7 +105,7 @@ class _Plain:
         self.documents = 0
         self.stack: list[Any] = []  # the open mappings and lists
         self.keys: list[Any] = []  # per open collection: the key awaiting its value
-        self.seen: list[set[str]] = []  # per open mapping: its keys as written
+        self.seen: list[set[str]] = []  # per open collection: its keys as written, if any
         self.anchors: dict[str, int] = {}  # the anchors written so far, and their lines
         self.clients: list[Any] | None = None  # the top-level clients: list
 
