@@ -15,7 +15,7 @@ from core.clinic_checks import CrossFieldError as CrossFieldError
 from core.clinic_checks import Loc as Loc
 from core.clinic_checks import cross_field_issues as cross_field_issues
 from core.clinic_checks import format_loc as format_loc
-from core.clinic_types import Code, CrisisText, Name, TimeZoneName, session_zone
+from core.clinic_types import Code, CrisisText, Name, Shared, TimeZoneName, session_zone
 from core.clinic_values import SUPPORTED_LANGUAGES as SUPPORTED_LANGUAGES
 from core.clinic_values import (
     ClockTime,
@@ -154,12 +154,12 @@ class Client:
     """A client, known only by a pseudonymous code."""
 
     code: Code
-    therapist: str = Field(min_length=1)
+    therapist: Annotated[str, Field(min_length=1), Shared]
     timezone: TimeZoneName | None = None
     language: Language | None = None
-    sessions: Sessions = NO_SESSIONS
-    timing: Timing | None = None  # overrides the clinic's timing, field by field
-    questionnaire: QuestionnaireKey | None = None
+    sessions: Annotated[Sessions, Shared] = NO_SESSIONS
+    timing: Annotated[Timing, Shared] | None = None  # overrides the clinic's, field by field
+    questionnaire: Annotated[QuestionnaireKey, Shared] | None = None
     repair_check: bool | None = Field(default=None, strict=True)  # else the therapist's
 
 

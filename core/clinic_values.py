@@ -7,6 +7,7 @@ The parsing of weekdays and ``HH:MM`` times lives here once; ``clinic.py`` and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Annotated, Any, Literal
 
@@ -23,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+from core.clinic_types import Shared
 from core.schema_hints import any_case, text_schema
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "de", "es")
@@ -37,7 +39,10 @@ def _language(code: str) -> str:
 
 
 Language = Annotated[
-    str, AfterValidator(_language), text_schema("language code", enum=list(SUPPORTED_LANGUAGES))
+    str,
+    AfterValidator(_language),
+    Shared,
+    text_schema("language code", enum=list(SUPPORTED_LANGUAGES)),
 ]
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -62,10 +67,19 @@ def weekday_index(day: str) -> int:
 def _hhmm(value: Any) -> Any:
     if isinstance(value, dt.time):
         return value
-    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
+    time = _clock(value) if isinstance(value, str) else None
+    if time is None:
+        raise ValueError(f"invalid time {str(value)!r}, expected HH:MM (24-hour)")
+    return time
+
+
+@functools.lru_cache(maxsize=4096)  # all 2,880 ways to write a valid time, and then some
+def _clock(text: str) -> dt.time | None:
+    """The time ``HH:MM`` says, else None; one object per text, as times are immutable."""
+    match = _HHMM.fullmatch(text)
     if match and int(match[1]) < 24 and int(match[2]) < 60:
         return dt.time(int(match[1]), int(match[2]))
-    raise ValueError(f"invalid time {str(value)!r}, expected HH:MM (24-hour)")
+    return None
 
 
 def _local_datetime(value: Any) -> Any:

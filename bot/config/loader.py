@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -24,6 +25,7 @@ from bot.config.problems import (
 from bot.config.yaml_read import Way, decode, read_yaml
 from core.clinic import Client, ClinicConfig
 from core.clinic_checks import format_loc
+from core.clinic_types import sharing
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Larger files are refused: a bound on the memory and time one load may take.
@@ -45,8 +47,9 @@ def load_clinic_config(path: str | os.PathLike[str], *, way: Way | None = None) 
     """
     file = os.fspath(path)
     text = decode(file, _read_bytes(file, MAX_FILE_BYTES, "a clinic file"))
+    context = sharing()  # equal therapist codes, schedules, ... are one object each
     try:
-        where, data = read_yaml(file, text, _CLIENT.validate_python, way)
+        where, data = read_yaml(file, text, partial(_CLIENT.validate_python, context=context), way)
         lean = True
     except ValidationError:  # reported from the data as written, below
         where, data = read_yaml(file, text, None, way)
@@ -54,7 +57,7 @@ def load_clinic_config(path: str | os.PathLike[str], *, way: Way | None = None) 
     found, included = _resolve_files(file, where, data, way)
     if not found and lean:
         try:
-            config = _validate_client_by_client(data)
+            config = _validate_client_by_client(data, context)
         except ValidationError:  # report from the data as written, as always
             where, data = read_yaml(file, text, None, way)
             found, included = _resolve_files(file, where, data, way)
@@ -62,7 +65,7 @@ def load_clinic_config(path: str | os.PathLike[str], *, way: Way | None = None) 
             remember(file, included)
             return config
     try:
-        config = ClinicConfig.model_validate(data)
+        config = ClinicConfig.model_validate(data, context=context)
     except ValidationError as exc:
         problems = validation_problems(file, where, data, exc, included)
         raise ClinicConfigError(found + problems) from None
@@ -117,18 +120,18 @@ def _read_bytes(file: str, limit: int, kind: str) -> bytes:
     return raw
 
 
-def _validate_client_by_client(data: Any) -> ClinicConfig:
-    """``ClinicConfig.model_validate(data)``, replacing each client's data by its model first.
+def _validate_client_by_client(data: Any, context: dict[str, Any]) -> ClinicConfig:
+    """``ClinicConfig.model_validate(data)``, replacing each client's data by its record first.
 
-    So the plain data of 100,000 clients (over 100 MB) is freed while their models are
+    So the plain data of 100,000 clients (over 100 MB) is freed while their records are
     built, instead of both being held at once. ``data`` is left changed, so on a
     ValidationError the caller reads the file again to report the problems.
     """
     clients = data.get("clients") if isinstance(data, dict) else None
     if isinstance(clients, list):
         for i, client in enumerate(clients):
-            clients[i] = _CLIENT.validate_python(client)
-    return ClinicConfig.model_validate(data)
+            clients[i] = _CLIENT.validate_python(client, context=context)
+    return ClinicConfig.model_validate(data, context=context)
 
 
 def summarize(config: ClinicConfig) -> str:

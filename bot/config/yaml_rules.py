@@ -8,7 +8,8 @@ and the same refusals whichever way it is read:
   names nothing: it is ignored, but refused when written twice (``refuse``);
 - nesting deeper than ``MAX_DEPTH`` is refused (``refuse``);
 - a plain ``15:00`` (YAML 1.1 reads 900) and a date stay text (``stays_text``);
-- a key written twice in one mapping is a problem naming both lines (``duplicate_key``);
+- a key written twice in one mapping is a problem naming both lines (``duplicate_key``;
+  ``yaml_events`` only notes such a file and leaves it to the node tree);
 - a value its tag does not fit (``!!int x``) is one clear problem (``MISFITS``);
 - a location's position is its deepest node in the file, a mapping key standing for its
   value (``positions``).
