@@ -51,6 +51,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
+from bench.facts import BenchError, read_fact
 from bench.sandbox_process import TOKEN, Server, cpu_seconds
 from bench.seed import FIRST_CHAT, clinic, seed_due_checkins
 from bot.adapter.application import App, build_application
@@ -66,10 +67,6 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 #: The benchmark's fixed clock: the seeded check-ins are due just before it.
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-class BenchError(RuntimeError):
-    """A run went wrong (a refused call, a missing edit, a bot that did not start)."""
 
 
 # --- the bot process ---------------------------------------------------------------------
@@ -211,13 +208,7 @@ class BotProcess:
         return float((await self._read())["cpu"])
 
     async def _read(self) -> dict[str, Any]:
-        assert self._process is not None
-        assert self._process.stdout is not None
-        line = await asyncio.wait_for(self._process.stdout.readline(), START_TIMEOUT)
-        if not line:
-            raise BenchError("the bot process ended")
-        fact: dict[str, Any] = json.loads(line)
-        return fact
+        return await read_fact(self._process, START_TIMEOUT, "the bot process ended")
 
 
 # --- the driver --------------------------------------------------------------------------

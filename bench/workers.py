@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.dispatch import NOW
+from bench.facts import BenchError, read_fact
 from bench.sandbox_process import TOKEN, Server
 from bench.seed import clinic, seed_due_checkins
 
@@ -41,10 +42,6 @@ DATABASE = "bench_workers"
 #: Seconds a worker may take to start, and a run to finish.
 START_TIMEOUT = 60.0
 RUN_TIMEOUT = 600.0
-
-
-class BenchError(Exception):
-    """A run could not be measured."""
 
 
 @contextmanager
@@ -136,13 +133,7 @@ class Worker:
             self._process.kill()
 
     async def _read(self, seconds: float) -> dict[str, Any]:
-        assert self._process is not None
-        assert self._process.stdout is not None
-        line = await asyncio.wait_for(self._process.stdout.readline(), seconds)
-        if not line:
-            raise BenchError("a worker ended without an answer")
-        fact: dict[str, Any] = json.loads(line)
-        return fact
+        return await read_fact(self._process, seconds, "a worker ended without an answer")
 
 
 @dataclass
