@@ -29,6 +29,11 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture
 def config() -> ClinicConfig:
     """T01 with C101 (weekly, Tuesdays 15:00) and C102; T02 with C201."""
+    return two_therapists()
+
+
+def two_therapists() -> ClinicConfig:
+    """The test clinic with a second therapist, T02, whose client C201 meets on Tuesdays."""
     data = clinic_config().model_dump()
     data["therapists"].append({"code": "T02", "display_name": "Sam Okafor"})
     data["clients"].append(

@@ -12,9 +12,8 @@ from bot.adapter.views import View
 from core.clinic import ClinicConfig
 from core.delivery import RetryLater
 from scheduler.sending import STOPPED
-from tests.conftest import clinic_config
 from tests.e2e.conftest import Clinic
-from tests.e2e.test_digests import DIGEST_TIME, week_of_checkins
+from tests.e2e.test_digests import DIGEST_TIME, two_therapists, week_of_checkins
 
 THERAPIST_CHATS = {3001, 3002}
 
@@ -22,16 +21,7 @@ THERAPIST_CHATS = {3001, 3002}
 @pytest.fixture
 def config() -> ClinicConfig:
     """T01 with C101 and C102, T02 with C201 (as in the digest tests)."""
-    data = clinic_config().model_dump()
-    data["therapists"].append({"code": "T02", "display_name": "Sam Okafor"})
-    data["clients"].append(
-        {
-            "code": "C201",
-            "therapist": "T02",
-            "sessions": {"weekly": [{"day": "tuesday", "time": "15:00"}]},
-        }
-    )
-    return ClinicConfig.model_validate(data)
+    return two_therapists()
 
 
 async def test_two_therapists_digests_go_out_side_by_side_each_in_its_own_order(
