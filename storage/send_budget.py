@@ -5,6 +5,11 @@ private chat. A worker takes the next free turn with one atomic statement, GCRA-
 turn is the row's ``next_at`` (or now, if that has passed, or the end of a hold after a
 ``429``), and ``next_at`` moves one interval past it. Nothing is saved up while idle, so
 workers together never send faster than one turn an interval, whichever of them sends.
+Turns are an ideal timeline: a worker that sends a little after its turn (a busy event loop,
+a thread hop) brings its send closer to the next ones. So, as the one-process pacer does,
+each send is also stamped just before it goes out (``stamp``): the ``global`` row keeps when
+the last sends really went out, and one more may go only if the send that many back went
+out over a window ago.
 Turns are on the database's clock (``clock_timestamp()``), so workers on several machines
 agree on them without agreeing on the time; a test injects its own clock.
 
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Connection, text
+from sqlalchemy import ARRAY, Connection, DateTime, bindparam, text
 
 from storage.database import Database
 
@@ -49,6 +54,16 @@ _NEXT = text(
     "WITH t AS (SELECT coalesce(CAST(:now AS timestamptz), clock_timestamp()) AS now) "
     "SELECT greatest(s.next_at, s.hold_until, t.now) AS at, t.now "
     "FROM t LEFT JOIN send_slots AS s ON s.key = 'global'"
+)
+#: Lock the ``global`` row (made if missing) and read when the last sends went out.
+_SENT = text(
+    "WITH t AS (SELECT coalesce(CAST(:now AS timestamptz), clock_timestamp()) AS now) "
+    "INSERT INTO send_slots AS s (key, next_at) SELECT 'global', t.now FROM t "
+    "ON CONFLICT (key) DO UPDATE SET next_at = s.next_at "
+    "RETURNING s.sent, (SELECT now FROM t) AS now"
+)
+_STAMP = text("UPDATE send_slots SET sent = :sent WHERE key = 'global'").bindparams(
+    bindparam("sent", type_=ARRAY(DateTime(timezone=True)))
 )
 _HOLD = text(
     "WITH t AS (SELECT coalesce(CAST(:now AS timestamptz), clock_timestamp()) AS now) "
@@ -137,6 +152,20 @@ class SendSlots:
     def _too_far(c: Connection, now: datetime | None) -> Turn:
         row = c.execute(_NEXT, {"now": now}).one()
         return _turn(TurnStatus.TOO_FAR, row.at, row.now)
+
+    def stamp(self, per_window: int, window: float) -> float:
+        """Count a send going out now, unless ``per_window`` sends already went out (from
+        any worker) in the last ``window`` seconds: then count nothing and say how many
+        seconds until one of them leaves the window."""
+        with self._database.connection() as c:
+            row = c.execute(_SENT, {"now": self._now()}).one()
+            sent: list[datetime] = list(row.sent or ())[-per_window:]
+            if len(sent) == per_window:
+                wait = _seconds(sent[0] + timedelta(seconds=window), row.now)
+                if wait > 0:
+                    return wait
+            c.execute(_STAMP, {"sent": [*sent, row.now][-per_window:]})
+        return 0.0
 
     def hold(self, seconds: float) -> None:
         """Give no overall turn for the next ``seconds``, to any worker (after a ``429``)."""

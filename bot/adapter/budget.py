@@ -12,8 +12,12 @@ a database then share Telegram's 30 messages a second and each chat's one a seco
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,6 +50,10 @@ class Budget(Protocol):
         """Seconds until a hold ends (0 when none is on), for a send that skips the queue."""
         ...
 
+    def close(self) -> None:
+        """Let go of what the budget holds (the process is done sending)."""
+        ...
+
 
 class LocalBudget:
     """This process's own budget: the ``Pacer``'s timeline; each chat's spacing is the
@@ -66,45 +74,74 @@ class LocalBudget:
         """The pacer's hold left."""
         return self._pacer.hold_left()
 
+    def close(self) -> None:
+        """Nothing to let go."""
+
 
 class SharedBudget:
     """Turns reserved in the database, shared with every worker on it.
 
-    Each turn is one short transaction, run in a worker thread so a slow database never
-    stalls the event loop; then the send sleeps until its turn. A chat another worker is
-    sending to is waited for, then asked again. If the database cannot be reached the
-    process paces alone (``fallback``) rather than fail the send, and logs it.
+    Each turn is one short transaction, then the send sleeps until its turn; a chat another
+    worker is sending to is waited for, then asked again. Just before the send goes out it
+    is stamped in the shared window (``window``: at most so many sends in so many seconds,
+    on the times sends really went out), as the one-process pacer checks its own.
+
+    The database is asked in a thread of the budget's own, so a slow database never stalls
+    the event loop and a reservation never queues behind other work in the default
+    threads; the sleep counts from when the answer came, not from when the loop got it
+    back. If the database cannot be reached the process paces alone (``fallback``) rather
+    than fail the send, and logs it.
     """
 
     def __init__(
         self,
         slots: SendSlots,
         fallback: LocalBudget,
+        window: tuple[int, float],
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._slots = slots
         self._fallback = fallback
+        self._window = window
+        self._clock = clock
         self._sleep = sleep
         self._turns = 0
+        self._asking = ThreadPoolExecutor(1, thread_name_prefix="send-budget")
 
     async def turn(self, chat_id: int | None, max_wait: float) -> None:
-        """Reserve the next shared turn (and the chat's), then sleep until it."""
-        while True:
-            try:
-                turn = await self._run(self._slots.reserve, chat_id, max_wait)
-            except SQLAlchemyError as error:
-                _unavailable(error)
-                await self._fallback.turn(chat_id, max_wait)
-                return
-            if turn.status is TurnStatus.TOO_FAR:
-                raise TurnTooFarError(turn.wait)
-            if turn.wait > 0:
-                await self._sleep(turn.wait)
-            if turn.status is TurnStatus.GRANTED:
-                break
+        """Reserve the next shared turn (and the chat's), sleep until it, then wait for
+        room in the shared window."""
+        try:
+            await self._reserved(chat_id, max_wait)
+        except _UnavailableError:
+            await self._fallback.turn(chat_id, max_wait)
+            return
+        await self._stamped()
         self._turns += 1
         if self._turns % _FORGET_EVERY == 0:
             await self._quietly(self._slots.forget, _FORGET_AFTER)
+
+    async def _reserved(self, chat_id: int | None, max_wait: float) -> None:
+        while True:
+            turn, answered = await self._ask(self._timed, self._slots.reserve, chat_id, max_wait)
+            if turn.status is TurnStatus.TOO_FAR:
+                raise TurnTooFarError(turn.wait)
+            await self._sleep_until(answered + turn.wait)
+            if turn.status is TurnStatus.GRANTED:
+                return
+
+    async def _stamped(self) -> None:
+        """Wait until the shared window has room, and take it; go on unstamped if the
+        database cannot be reached (the turn was taken)."""
+        while True:
+            try:
+                wait, answered = await self._ask(self._timed, self._slots.stamp, *self._window)
+            except _UnavailableError:
+                return
+            if wait <= 0:
+                return
+            await self._sleep_until(answered + wait)
 
     async def hold(self, seconds: float) -> None:
         """Hold every worker's turns."""
@@ -114,21 +151,36 @@ class SharedBudget:
     async def hold_left(self) -> float:
         """The shared hold left (this process's own, if the database cannot say)."""
         try:
-            return await self._run(self._slots.hold_left)
-        except SQLAlchemyError as error:
-            _unavailable(error)
+            return await self._ask(self._slots.hold_left)
+        except _UnavailableError:
             return await self._fallback.hold_left()
 
-    @staticmethod
-    async def _run(call: Callable[..., T], *args: object) -> T:
-        return await asyncio.to_thread(call, *args)
+    def close(self) -> None:
+        """Let the budget's thread go."""
+        self._asking.shutdown(wait=False)
+
+    def _timed(self, call: Callable[..., T], *args: object) -> tuple[T, float]:
+        """``call``'s answer and when it came, on this process's clock."""
+        return call(*args), self._clock()
+
+    async def _sleep_until(self, at: float) -> None:
+        wait = at - self._clock()
+        if wait > 0:
+            await self._sleep(wait)
+
+    async def _ask(self, call: Callable[..., T], *args: object) -> T:
+        """Run ``call`` in the budget's thread; a database error becomes ``_UnavailableError``."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._asking, partial(call, *args))
+        except SQLAlchemyError as error:
+            log.warning("shared send budget unavailable", extra={"error": type(error).__name__})
+            raise _UnavailableError from error
 
     async def _quietly(self, call: Callable[..., object], *args: object) -> None:
-        try:
-            await self._run(call, *args)
-        except SQLAlchemyError as error:
-            _unavailable(error)
+        with contextlib.suppress(_UnavailableError):
+            await self._ask(call, *args)
 
 
-def _unavailable(error: Exception) -> None:
-    log.warning("shared send budget unavailable", extra={"error": type(error).__name__})
+class _UnavailableError(Exception):
+    """The shared budget's database could not be asked (already logged)."""

@@ -27,8 +27,9 @@ SENDS = frozenset(
 #: Spacing between the answer to one new message and the next to the same private chat.
 PER_CHAT = 1.0
 #: Overall new messages a second, a little under Telegram's 30, and at most 30 in any
-#: second and a bit: the room left lets a message that went out late not make one
-#: second's window hold 31, even with some jitter on the way to Telegram.
+#: second and a bit (checked on the times sends really went out, across workers too): the
+#: room left lets a message that went out late not make one second's window hold 31, even
+#: with some jitter on the way to Telegram.
 OVERALL = 29.0
 WINDOW = (30, 1.025)
 #: Shared between workers, a chat's turn keeps it busy this much longer than ``PER_CHAT``:
@@ -182,6 +183,10 @@ class ChatSpacedRateLimiter(AIORateLimiter):
             )
             raise
 
+    async def shutdown(self) -> None:
+        """The bot is shutting down: let the budget go."""
+        self._budget.close()
+
     def _lock(self, chat_id: int) -> asyncio.Lock:
         if len(self._locks) > _REMEMBER:
             now = self._clock()
@@ -198,7 +203,7 @@ def send_budget(database: Database) -> Budget:
     local = LocalBudget(Pacer(OVERALL, *WINDOW))
     if not database.is_postgresql:
         return local
-    return SharedBudget(SendSlots(database, 1 / OVERALL, PER_CHAT + CHAT_MARGIN), local)
+    return SharedBudget(SendSlots(database, 1 / OVERALL, PER_CHAT + CHAT_MARGIN), local, WINDOW)
 
 
 def _chat(value: object) -> int | None:

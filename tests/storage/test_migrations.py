@@ -78,13 +78,13 @@ def test_0008_gives_stored_checkins_the_builtin_questionnaire_version(database_u
         engine.dispose()
 
 
-def test_the_migrations_form_one_chain_ending_in_0010() -> None:
+def test_the_migrations_form_one_chain_ending_in_0011() -> None:
     script = ScriptDirectory.from_config(migrate._config())
 
-    assert script.get_heads() == ["0010"]
+    assert script.get_heads() == ["0011"]
     newest = next(iter(script.walk_revisions()))
-    assert (newest.revision, newest.down_revision) == ("0010", "0009")
-    assert migrate.head_revision() == "0010"
+    assert (newest.revision, newest.down_revision) == ("0011", "0010")
+    assert migrate.head_revision() == "0011"
 
 
 def test_0010_adds_the_send_slots_unlogged_on_postgresql_and_goes_again(database_url: str) -> None:
@@ -99,6 +99,24 @@ def test_0010_adds_the_send_slots_unlogged_on_postgresql_and_goes_again(database
         migrate.downgrade(engine, "0009")
         with engine.begin() as c:
             assert "send_slots" not in set(inspect(c).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_0011_adds_the_sent_window_and_goes_again(database_url: str) -> None:
+    engine = make_engine(database_url)
+
+    def columns() -> set[str]:
+        with engine.begin() as c:
+            return {col["name"] for col in inspect(c).get_columns("send_slots")}
+
+    try:
+        migrate.upgrade(engine, "head")
+        assert "sent" in columns()
+        migrate.downgrade(engine, "0010")
+        assert columns() == {"key", "next_at", "hold_until"}
+        migrate.upgrade(engine, "head")
+        assert "sent" in columns()
     finally:
         engine.dispose()
 

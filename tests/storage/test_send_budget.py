@@ -95,6 +95,39 @@ def test_a_hold_set_by_one_worker_holds_the_others_turns(
     assert mine.hold_left() == 0.0
 
 
+def test_the_shared_window_counts_sends_that_really_went_out_from_every_worker(
+    database: Database, other: Database, clock: FixedClock
+) -> None:
+    mine, theirs = _slots(database, clock), _slots(other, clock)
+    for n in range(30):  # late turns of both workers, going out 10 ms apart
+        assert (mine if n % 2 else theirs).stamp(30, 1.025) == 0.0
+        clock.advance(timedelta(seconds=0.01))
+    clock.advance(timedelta(seconds=0.2))  # 0.5 s after the first
+
+    assert mine.stamp(30, 1.025) == _near(0.525)  # the window is full: nothing counted
+    assert theirs.stamp(30, 1.025) == _near(0.525)
+    clock.advance(timedelta(seconds=0.525))
+    assert theirs.stamp(30, 1.025) == 0.0  # the first left the window
+    assert mine.stamp(30, 1.025) == _near(0.01)  # the second leaves 10 ms later
+
+
+def test_the_window_keeps_only_as_many_instants_as_it_counts(
+    database: Database, clock: FixedClock
+) -> None:
+    if not database.is_postgresql:
+        pytest.skip("the send budget is shared through PostgreSQL only")
+    slots = _slots(database, clock)
+    for _ in range(100):
+        slots.stamp(3, 0.1)
+        clock.advance(timedelta(seconds=0.2))
+
+    with database.transaction() as s:
+        sent = s.scalar(select(SendSlotRow.sent).where(SendSlotRow.key == "global"))
+    assert sent is not None
+    assert len(sent) == 3
+    assert sent == sorted(sent)
+
+
 def test_no_turns_are_saved_up_while_nobody_sends(database: Database, clock: FixedClock) -> None:
     if not database.is_postgresql:
         pytest.skip("the send budget is shared through PostgreSQL only")

@@ -83,7 +83,7 @@ def _limiter(
         clock=time.clock,
         sleep=time.sleep,
         max_flood_wait=max_flood_wait,
-        budget=SharedBudget(slots, local, sleep=time.sleep),
+        budget=SharedBudget(slots, local, WINDOW, clock=time.clock, sleep=time.sleep),
     )
 
 
@@ -115,6 +115,21 @@ async def test_a_chat_is_spaced_across_workers(workers: list[Database]) -> None:
     (to_7, _), (to_8, _), (again_to_7, _) = calls.sent
     assert to_8 - to_7 < 0.1  # another chat did not wait
     assert again_to_7 - to_7 >= PER_CHAT + CHAT_MARGIN - MICROSECOND
+
+
+async def test_sends_another_worker_put_out_late_hold_this_ones_until_the_window_has_room(
+    workers: list[Database],
+) -> None:
+    time = FakeTime()
+    theirs = SendSlots(workers[1], 1 / OVERALL, PER_CHAT + CHAT_MARGIN, clock=time.instant)
+    per_window, window = WINDOW
+    for _ in range(per_window):  # its turns came over the last second; the sends, just now
+        theirs.stamp(per_window, window)
+    calls = Calls(time)
+
+    await calls.send(7, _limiter(workers[0], time))
+
+    assert calls.sent[0][0] == pytest.approx(window, abs=MICROSECOND)
 
 
 async def test_a_429_seen_by_one_worker_holds_the_other(workers: list[Database]) -> None:
