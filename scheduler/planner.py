@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import partial
 
 from core.clinic import Client, ClinicConfig
 from core.schedule import SessionPattern
@@ -64,13 +65,16 @@ class Planner:
             codes = self._changed(config, extra, now, new_config)
             clients = [c for c in config.clients if c.code in codes]
             stopping = self._stopping.is_set
-            counts = plan_clients(config, clients, checkins, now, extra, reminders, stopping)
+            remember = partial(self._remember, config, extra, now)
+            counts = plan_clients(
+                config, clients, checkins, now, extra, reminders, stopping, remember
+            )
             if stopping():
                 self._config = None  # a round cut short: everyone again next time
                 return counts
             if new_config:
                 counts.cancelled += checkins.cancel_others([c.code for c in config.clients], now)
-            self._remember(config, extra, clients, now)
+            self._config, self._extra = config, extra
             return counts
 
     def stop(self) -> None:
@@ -91,6 +95,8 @@ class Planner:
             self._changes.clear()
             return {c.code for c in config.clients}
         if new_config:
+            current = {c.code for c in config.clients}
+            self._keys = {code: key for code, key in self._keys.items() if code in current}
             candidates: Iterable[Client] = config.clients
         else:
             touched = _differing(self._extra.occurrences, extra.occurrences)
@@ -103,16 +109,17 @@ class Planner:
         return codes
 
     def _remember(
-        self, config: ClinicConfig, extra: Extra, planned: Collection[Client], now: datetime
+        self,
+        config: ClinicConfig,
+        extra: Extra,
+        now: datetime,
+        client: Client,
+        pattern: SessionPattern,
     ) -> None:
-        if config is not self._config:
-            current = {c.code for c in config.clients}
-            self._keys = {code: key for code, key in self._keys.items() if code in current}
-        for client in planned:
-            pattern = pattern_of(config, client, extra)
-            self._keys[client.code] = _key(config, client, extra, pattern)
-            heapq.heappush(self._changes, (next_change(pattern, now), client.code))
-        self._config, self._extra = config, extra
+        """A client was planned (their transaction committed): what it was computed from,
+        and when time alone next changes it."""
+        self._keys[client.code] = _key(config, client, extra, pattern)
+        heapq.heappush(self._changes, (next_change(pattern, now), client.code))
 
 
 def _key(

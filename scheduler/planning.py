@@ -90,18 +90,21 @@ def plan_clients(
     extra: Extra | None = None,
     reminders: Reminders | None = None,
     stopping: Callable[[], bool] = lambda: False,
+    planned: Callable[[Client, SessionPattern], object] | None = None,
 ) -> PlanCounts:
     """Re-plan these clients' unsent check-ins (and pending reminders) up to the horizon,
-    ``CLIENTS_PER_TRANSACTION`` clients a transaction, until ``stopping`` says so."""
+    ``CLIENTS_PER_TRANSACTION`` clients a transaction, until ``stopping`` says so; after
+    each transaction, ``planned`` hears of each client it planned, with their pattern."""
     counts = PlanCounts()
     for start in range(0, len(clients), CLIENTS_PER_TRANSACTION):
         if stopping():
             break
         chunk = clients[start : start + CLIENTS_PER_TRANSACTION]
         timings = {c.code: timing_of(config, c) for c in chunk}
+        patterns = {c.code: pattern_of(config, c, extra) for c in chunk}
         plans = {
-            c.code: plan_checkins(pattern_of(config, c, extra), timings[c.code], now, HORIZON)
-            for c in chunk
+            code: plan_checkins(pattern, timings[code], now, HORIZON)
+            for code, pattern in patterns.items()
         }
         questionnaires = {c.code: config.instruments.of(c) for c in chunk}
         counts += checkins.plan_many(plans, now, questionnaires)
@@ -109,6 +112,9 @@ def plan_clients(
             reminders.replan_many(
                 {c.code: partial(_next, config.client_tz(c), timings[c.code]) for c in chunk}
             )
+        if planned is not None:
+            for client in chunk:
+                planned(client, patterns[client.code])
     return counts
 
 
