@@ -107,7 +107,7 @@ class SharedBudget:
         self._clock = clock
         self._sleep = sleep
         self._turns = 0
-        self._asking = ThreadPoolExecutor(1, thread_name_prefix="send-budget")
+        self._asking: ThreadPoolExecutor | None = None  # started on first use
 
     async def turn(self, chat_id: int | None, max_wait: float) -> None:
         """Reserve the next shared turn (and the chat's), sleep until it, then wait for
@@ -156,8 +156,10 @@ class SharedBudget:
             return await self._fallback.hold_left()
 
     def close(self) -> None:
-        """Let the budget's thread go."""
-        self._asking.shutdown(wait=False)
+        """Let the budget's thread go (a later turn starts another)."""
+        if self._asking is not None:
+            self._asking.shutdown(wait=False)
+            self._asking = None
 
     def _timed(self, call: Callable[..., T], *args: object) -> tuple[T, float]:
         """``call``'s answer and when it came, on this process's clock."""
@@ -170,6 +172,8 @@ class SharedBudget:
 
     async def _ask(self, call: Callable[..., T], *args: object) -> T:
         """Run ``call`` in the budget's thread; a database error becomes ``_UnavailableError``."""
+        if self._asking is None:
+            self._asking = ThreadPoolExecutor(1, thread_name_prefix="send-budget")
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._asking, partial(call, *args))

@@ -165,3 +165,18 @@ async def test_without_the_database_a_worker_paces_alone_rather_than_fail_its_se
         unreachable.close()
     assert [chat for _, chat in calls.sent] == [7, 8]
     assert calls.sent[1][0] - calls.sent[0][0] == pytest.approx(1 / OVERALL)
+
+
+async def test_a_limiter_shut_down_and_started_again_still_sends(
+    workers: list[Database],
+) -> None:
+    time = FakeTime()
+    limiter = _limiter(workers[0], time)
+    calls = Calls(time)
+    await calls.send(7, limiter)
+
+    await limiter.shutdown()
+    await limiter.initialize()
+    await calls.send(8, limiter)
+
+    assert [chat for _, chat in calls.sent] == [7, 8]
