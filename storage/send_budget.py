@@ -49,6 +49,11 @@ _TAKE = text(
     "), c AS (UPDATE send_slots SET next_at = g.at + :spacing FROM g WHERE key = :chat) "
     "SELECT g.at, t.now FROM g, t"
 )
+#: Keep a chat (whose row ``_CHAT`` locked and found free) busy for ``:spacing`` from now.
+_CHAT_TAKE = text(
+    "WITH t AS (SELECT coalesce(CAST(:now AS timestamptz), clock_timestamp()) AS now) "
+    "UPDATE send_slots SET next_at = t.now + :spacing FROM t WHERE key = :chat"
+)
 #: When the next overall turn would be, without taking it.
 _NEXT = text(
     "WITH t AS (SELECT coalesce(CAST(:now AS timestamptz), clock_timestamp()) AS now) "
@@ -147,6 +152,18 @@ class SendSlots:
             if taken is None:
                 return self._too_far(c, now)
             return _turn(TurnStatus.GRANTED, taken.at, taken.now)
+
+    def reserve_chat(self, chat_id: int) -> Turn:
+        """Take a private chat's turn alone, now, for a send out of line (a reply to what a
+        person just did: the overall timeline's queue is not its to wait for); take
+        nothing when another send to the chat is less than the spacing ago."""
+        now, chat = self._now(), str(chat_id)
+        with self._database.connection() as c:
+            row = c.execute(_CHAT, {"now": now, "chat": chat}).one()
+            if row.at > row.now:
+                return _turn(TurnStatus.CHAT_BUSY, row.at, row.now)
+            c.execute(_CHAT_TAKE, {"now": now, "chat": chat, "spacing": self._spacing})
+        return _turn(TurnStatus.GRANTED, row.now, row.now)
 
     @staticmethod
     def _too_far(c: Connection, now: datetime | None) -> Turn:

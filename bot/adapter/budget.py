@@ -46,8 +46,10 @@ class Budget(Protocol):
         """Give no turn for the next ``seconds`` (Telegram answered ``429``)."""
         ...
 
-    async def hold_left(self) -> float:
-        """Seconds until a hold ends (0 when none is on), for a send that skips the queue."""
+    async def prompt(self, chat_id: int | None, max_wait: float) -> None:
+        """Wait for a turn out of line (a reply to a person, an urgent message): for a
+        ``429`` hold and room in the window only, never behind the queue of turns; raise
+        ``TurnTooFarError`` if the hold lasts over ``max_wait`` seconds."""
         ...
 
     def close(self) -> None:
@@ -70,9 +72,9 @@ class LocalBudget:
         """Hold the pacer."""
         self._pacer.hold(seconds)
 
-    async def hold_left(self) -> float:
-        """The pacer's hold left."""
-        return self._pacer.hold_left()
+    async def prompt(self, chat_id: int | None, max_wait: float) -> None:
+        """The pacer's turn out of line."""
+        await self._pacer.prompt(max_wait=max_wait)
 
     def close(self) -> None:
         """Nothing to let go."""
@@ -148,12 +150,23 @@ class SharedBudget:
         await self._fallback.hold(seconds)
         await self._quietly(self._slots.hold, seconds)
 
-    async def hold_left(self) -> float:
-        """The shared hold left (this process's own, if the database cannot say)."""
+    async def prompt(self, chat_id: int | None, max_wait: float) -> None:
+        """Out of line: wait out the shared hold, then the chat's spacing across workers,
+        then take room in the shared window."""
         try:
-            return await self._ask(self._slots.hold_left)
+            held = await self._ask(self._slots.hold_left)
+            if held > max_wait:
+                raise TurnTooFarError(held)
+            await self._sleep_until(self._clock() + held)
+            while chat_id is not None:
+                turn, answered = await self._ask(self._timed, self._slots.reserve_chat, chat_id)
+                await self._sleep_until(answered + turn.wait)
+                if turn.status is TurnStatus.GRANTED:
+                    break
         except _UnavailableError:
-            return await self._fallback.hold_left()
+            await self._fallback.prompt(chat_id, max_wait)
+            return
+        await self._stamped()
 
     def close(self) -> None:
         """Let the budget's thread go (a later turn starts another)."""

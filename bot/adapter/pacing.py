@@ -26,8 +26,13 @@ class Pacer:
     check (on the times requests really went out) keeps that from ever adding up to more
     than ``per_window`` in one window. After an idle spell the timeline restarts at the
     present: no burst is saved up. ``hold`` keeps every turn back for a while, as Telegram
-    asks after a ``429``; ``hold_left`` tells a request that skips the queue (an urgent one)
-    how long that hold still lasts.
+    asks after a ``429``.
+
+    ``prompt`` is a turn out of line, for a reply to what a person just did: it waits for a
+    hold and for room in the window, never behind the timeline's queue, and the turns
+    queued stay where they are. It counts in the window, so what the queue then sends
+    within the same second waits for room there instead: together they stay within
+    ``per_window``.
     """
 
     def __init__(
@@ -56,14 +61,30 @@ class Pacer:
         if at - now > max_wait:
             raise TurnTooFarError(at - now)
         self._next = at + self._interval
+        if at > now:
+            await self._sleep(at - now)
+        await self._room()
+
+    async def prompt(self, max_wait: float = float("inf")) -> None:
+        """Wait for a turn out of line: only for a hold and for room in the window; raise
+        ``TurnTooFarError`` (waiting for nothing) if the hold lasts over ``max_wait``."""
+        held = self.hold_left()
+        if held > max_wait:
+            raise TurnTooFarError(held)
+        if held > 0:
+            await self._sleep(held)
+        await self._room()
+
+    async def _room(self) -> None:
+        """Wait until fewer than ``per_window`` requests went out in the last window, and
+        count this one."""
         while True:
-            if at > now:
-                await self._sleep(at - now)
-                now = self._clock()
+            now = self._clock()
             full = self._sent.maxlen and len(self._sent) == self._sent.maxlen
             at = self._sent[0] + self._window if full else now
             if at <= now:
                 break
+            await self._sleep(at - now)
         if self._sent.maxlen:
             self._sent.append(now)
 

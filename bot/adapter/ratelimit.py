@@ -61,10 +61,13 @@ class ChatSpacedRateLimiter(AIORateLimiter):
     - A reply to an update (``bot.adapter.retry.replying``) is retried after a ``429``, a ``5xx``
       or a timeout for up to ``REPLY_BUDGET`` seconds, and waits out a hold for as long
       as its budget lasts instead of failing at ``MAX_FLOOD_WAIT``.
-    - An urgent new message (``bot.adapter.retry.urgent``: crisis contacts, risk alerts) keeps its
-      chat's spacing and waits out a ``429`` hold, but skips the queue of paced messages:
-      after a hold it goes first, not behind everything that piled up meanwhile. It is not
-      counted in the overall window; at worst that costs one ``429``, which it retries.
+    - A new message that replies to a person (``replying``) or is urgent
+      (``bot.adapter.retry.urgent``: crisis contacts, risk alerts, also from the tick) keeps its
+      chat's spacing and waits out a ``429`` hold, but skips the queue of paced messages
+      (``Budget.prompt``): a ``/help`` during a digest round is not answered after the
+      round's 16 sends in flight, half a second later, and after a hold it goes first. It
+      is counted in the overall window, where the queue's next sends then wait for room, so
+      together they stay within Telegram's 30 a second.
     - Everything else for a private chat, such as editing a check-in in place after a tap,
       and requests that name no chat (answering the tap, ``getUpdates``) go straight out:
       they answer something the client just did, and Telegram's 30 a second is a limit on
@@ -142,9 +145,8 @@ class ChatSpacedRateLimiter(AIORateLimiter):
                 # Nothing more from PTB: its retry loop would only log every 429 as an error
                 # with a traceback, though it is expected and handled.
                 send = partial(callback, *args, **kwargs)
-                if is_urgent():
-                    return await self._held(send, max_wait)
-                return await self._paced(send, max_wait, chat_id)
+                prompt = is_replying() or is_urgent()
+                return await self._paced(send, max_wait, chat_id, prompt=prompt)
             finally:
                 self._done[chat_id] = self._clock()
 
@@ -153,24 +155,16 @@ class ChatSpacedRateLimiter(AIORateLimiter):
         request: Callable[[], Coroutine[Any, Any, Result]],
         max_wait: float,
         chat_id: int | None = None,
+        *,
+        prompt: bool = False,
     ) -> Result:
         """Run ``request`` at the next overall turn (and the chat's, where the budget is
-        shared); a ``429`` holds every later turn."""
+        shared), or out of line when ``prompt``; a ``429`` holds every later turn."""
+        turn = self._budget.prompt if prompt else self._budget.turn
         try:
-            await self._budget.turn(chat_id, max_wait)
+            await turn(chat_id, max_wait)
         except TurnTooFarError as held:
             raise RetryAfter(timedelta(seconds=math.ceil(held.seconds))) from None
-        return await self._holding(request)
-
-    async def _held(
-        self, request: Callable[[], Coroutine[Any, Any, Result]], max_wait: float
-    ) -> Result:
-        """Run an urgent ``request`` ahead of the paced queue, once a ``429`` hold is over."""
-        wait = await self._budget.hold_left()
-        if wait > max_wait:
-            raise RetryAfter(timedelta(seconds=math.ceil(wait)))
-        if wait > 0:
-            await self._sleep(wait)
         return await self._holding(request)
 
     async def _holding(self, request: Callable[[], Coroutine[Any, Any, Result]]) -> Result:

@@ -21,8 +21,9 @@ is ``message is not modified``, which the handlers count as done).
 Scheduled sends (the tick) are not replies: they fail at once, and the tick records the
 failure in the database and tries again later, with its own backoff.
 
-``urgent()`` marks crisis replies and risk alerts: they skip the queue of paced new
-messages, but still wait out a ``429`` hold (see ``bot.adapter.ratelimit``).
+New messages that are replies, and those ``urgent()`` marks (crisis contacts and risk
+alerts, from the tick too), skip the queue of paced new messages, but still wait out a
+``429`` hold (see ``bot.adapter.ratelimit``).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def replying() -> Iterator[None]:
 
 @contextmanager
 def urgent() -> Iterator[None]:
-    """New messages sent inside this block skip the overall pacing queue (not a 429 hold).
+    """New messages sent inside this block skip the overall pacing queue (not a 429 hold),
+    as replies do, even when sent from the tick.
 
     For crisis contacts and risk alerts only: ``with urgent(): await reply(...)``.
     """

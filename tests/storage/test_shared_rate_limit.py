@@ -21,7 +21,7 @@ from bot.adapter.ratelimit import (
     ChatSpacedRateLimiter,
     send_budget,
 )
-from bot.adapter.retry import urgent
+from bot.adapter.retry import replying, urgent
 from storage.database import Database
 from storage.send_budget import SendSlots
 
@@ -130,6 +130,26 @@ async def test_sends_another_worker_put_out_late_hold_this_ones_until_the_window
     await calls.send(7, _limiter(workers[0], time))
 
     assert calls.sent[0][0] == pytest.approx(window, abs=MICROSECOND)
+
+
+async def test_a_reply_skips_the_shared_queue_but_not_a_chats_spacing(
+    workers: list[Database],
+) -> None:
+    time = FakeTime()
+    first, second = (_limiter(database, time) for database in workers)
+    queue = SendSlots(workers[0], 1 / OVERALL, PER_CHAT + CHAT_MARGIN, clock=time.instant)
+    for _ in range(29):  # the round's sends in flight took the next second's turns
+        queue.reserve(None)
+    calls = Calls(time)
+
+    with replying():
+        await calls.send(8, second)
+    assert calls.sent[-1][0] == 0.0  # at once, not after the queue
+    await calls.send(7, first)  # a scheduled send waits for the queue
+    assert calls.sent[-1][0] == pytest.approx(29 / OVERALL, abs=30 * MICROSECOND)
+    with replying():  # a reply to the same chat from the other worker: its spacing holds
+        await calls.send(7, second)
+    assert calls.sent[-1][0] - calls.sent[-2][0] >= PER_CHAT + CHAT_MARGIN - MICROSECOND
 
 
 async def test_a_429_seen_by_one_worker_holds_the_other(workers: list[Database]) -> None:

@@ -102,3 +102,41 @@ async def test_after_a_late_turn_no_window_holds_more_than_its_share() -> None:
     for i in range(len(sent) - 10):
         assert sent[i + 10] - sent[i] >= 1.05 - 1e-9
     assert sent[-1] - sent[0] == pytest.approx(3.9 + 0.08, abs=0.1)  # still about 10 a second
+
+
+async def test_a_turn_out_of_line_waits_for_no_queue_and_leaves_the_queue_in_place() -> None:
+    time = FakeTime()
+    pacer = Pacer(10, per_window=10, window=1.0, clock=time.clock, sleep=time.sleep)
+    for _ in range(3):
+        await pacer.turn()  # the queue's turns so far: 0.0, 0.1, 0.2; the next at 0.3
+    queued = pacer.wait_left()
+
+    await pacer.prompt()
+
+    assert time.now == pytest.approx(100.2)  # at once
+    assert pacer.wait_left() == pytest.approx(queued)  # the queue's next turn unchanged
+
+
+async def test_turns_out_of_line_count_in_the_window_the_queue_waits_for() -> None:
+    time = FakeTime()
+    pacer = Pacer(10, per_window=10, window=1.0, clock=time.clock, sleep=time.sleep)
+    for _ in range(10):
+        await pacer.prompt()  # ten replies at once fill the window
+    assert time.now == 100
+
+    await pacer.turn()  # the queue's turn is now, but the window is full
+    assert time.now == pytest.approx(101)
+    await pacer.prompt()  # and so is a reply's
+    assert time.now == pytest.approx(101)  # the second of the ten left at 100 too
+
+
+async def test_a_turn_out_of_line_waits_out_a_hold_or_refuses_a_long_one() -> None:
+    time = FakeTime()
+    pacer = _pacer(time)
+    pacer.hold(3)
+    with pytest.raises(TurnTooFarError):
+        await pacer.prompt(max_wait=2)
+    assert time.now == 100
+
+    await pacer.prompt(max_wait=5)
+    assert time.now == pytest.approx(103)

@@ -6,6 +6,7 @@ Time is fake: sleeping moves the clock on, so 30 s of retries take no real time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Callable
@@ -198,9 +199,12 @@ async def _ok() -> bool:
     return True
 
 
-async def test_an_urgent_message_goes_ahead_of_the_paced_queue() -> None:
+@pytest.mark.parametrize("out_of_line", [urgent, replying], ids=["urgent", "a reply"])
+async def test_urgent_messages_and_replies_go_ahead_of_the_paced_queue(
+    out_of_line: Callable[[], contextlib.AbstractContextManager[None]],
+) -> None:
     limiter = ChatSpacedRateLimiter()
-    queue = [
+    queue = [  # scheduled sends, as a round of the tick has in flight
         asyncio.create_task(
             limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": 100 + n}, None)
         )
@@ -208,7 +212,7 @@ async def test_an_urgent_message_goes_ahead_of_the_paced_queue() -> None:
     ]
     await asyncio.sleep(0)
     started = time.monotonic()
-    with urgent():
+    with out_of_line():
         await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": 99}, None)
 
     assert time.monotonic() - started < 0.3  # the queue of 30 takes about a second
