@@ -109,6 +109,7 @@ class SharedBudget:
         self._clock = clock
         self._sleep = sleep
         self._turns = 0
+        self._prompts = 0  # turns out of line waiting for room in the shared window
         self._asking: ThreadPoolExecutor | None = None  # started on first use
 
     async def turn(self, chat_id: int | None, max_wait: float) -> None:
@@ -133,9 +134,23 @@ class SharedBudget:
             if turn.status is TurnStatus.GRANTED:
                 return
 
-    async def _stamped(self) -> None:
+    async def _stamped(self, out_of_line: bool = False) -> None:
         """Wait until the shared window has room, and take it; go on unstamped if the
-        database cannot be reached (the turn was taken)."""
+        database cannot be reached (the turn was taken). A turn of the queue first lets
+        this worker's turns out of line waiting for room go (as the local pacer does)."""
+        if out_of_line:
+            self._prompts += 1
+        else:
+            per_window, window = self._window
+            while self._prompts:
+                await self._sleep(window / per_window)
+        try:
+            await self._stamp()
+        finally:
+            if out_of_line:
+                self._prompts -= 1
+
+    async def _stamp(self) -> None:
         while True:
             try:
                 wait, answered = await self._ask(self._timed, self._slots.stamp, *self._window)
@@ -166,7 +181,7 @@ class SharedBudget:
         except _UnavailableError:
             await self._fallback.prompt(chat_id, max_wait)
             return
-        await self._stamped()
+        await self._stamped(out_of_line=True)
 
     def close(self) -> None:
         """Let the budget's thread go (a later turn starts another)."""

@@ -140,3 +140,40 @@ async def test_a_turn_out_of_line_waits_out_a_hold_or_refuses_a_long_one() -> No
 
     await pacer.prompt(max_wait=5)
     assert time.now == pytest.approx(103)
+
+
+class SharedTime:
+    """A clock for callers waiting at once: a sleep lets the others run, then moves the
+    clock to its end (never back)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        end = self.now + seconds
+        await asyncio.sleep(0)
+        self.now = max(self.now, end)
+
+
+async def test_a_turn_out_of_line_gets_the_room_the_queue_waits_for_first() -> None:
+    time = SharedTime()
+    pacer = Pacer(10, per_window=10, window=1.0, clock=time.clock, sleep=time.sleep)
+    for _ in range(10):
+        await pacer.prompt()  # the window is full until 101
+    order: list[str] = []
+
+    async def queued() -> None:
+        await pacer.turn()
+        order.append("queue")
+
+    async def reply() -> None:
+        await pacer.prompt()
+        order.append("reply")
+
+    await asyncio.gather(queued(), reply())  # the queue's turn asked first
+
+    assert order == ["reply", "queue"]
+    assert time.now == pytest.approx(101.1)  # the queue's turn the moment after
