@@ -129,8 +129,7 @@ async def run_reports(
     if round_.stopping.is_set():  # past the deadline, what is due is still recorded
         return tick
     now = clock.now()
-    deliveries.tidy(now)
-    record_due(config, deliveries, histories, now, plans or ReportPlans())
+    await asyncio.to_thread(_record_due, config, deliveries, histories, now, plans or ReportPlans())
     reports = _Reports(config, histories, notifier, deliveries, clock, round_, jitter, tick)
     reports.followups = followups
     for _ in range(MAX_REPORTS_PER_TICK):
@@ -147,6 +146,20 @@ async def run_reports(
         round_.start(job.chat_id, partial(reports.deliver, job, until), give_back)
     await round_.finish()
     return tick
+
+
+def _record_due(
+    config: ClinicConfig,
+    deliveries: Deliveries,
+    histories: Histories,
+    now: datetime,
+    plans: ReportPlans,
+) -> None:
+    """Tidy the reports, then record those due. Run in a worker thread: a digest slot
+    records every therapist's digest, a transaction each (1.3 s for 1,000 on SQLite), and
+    a plan not prepared in time is built here; the event loop answers people meanwhile."""
+    deliveries.tidy(now)
+    record_due(config, deliveries, histories, now, plans)
 
 
 @dataclass
