@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.loop_watch import ENV as LOOP_WATCH
 from bench.sandbox_process import TOKEN, Server
 from bench.stalls_probe import Probe, Sample
 from bench.stalls_report import Windows, report
@@ -130,9 +131,13 @@ async def probe_run(run: Run, url: str, folder: Path, out: Path, args: argparse.
         probe = Probe(sandbox.api_root, [chat_of(c) for c in range(PROBE_CLIENTS)])
         with (out / "bot.log").open("wb") as log:
             started, wall = time.perf_counter(), datetime.now(UTC)
+            env = bot_env(url, config, sandbox.api_root, timeline)
+            module = "bot.cli.main"
+            if args.loop_watch:  # the same command, with a watchdog of the event loop
+                module, env[LOOP_WATCH] = "bench.loop_watch", str(out / "loop-stalls.jsonl")
             process = await asyncio.create_subprocess_exec(
-                *(sys.executable, "-m", "bot.cli.main", "run"),
-                env=bot_env(url, config, sandbox.api_root, timeline),
+                *(sys.executable, "-m", module, "run"),
+                env=env,
                 stdout=log,
                 stderr=log,
             )
@@ -245,6 +250,10 @@ def main() -> None:
     parser.add_argument("--no-rate-limits", dest="rate_limits", action="store_false")
     parser.add_argument("--tick-seconds", type=float, default=Timeline.tick)
     parser.add_argument("--digest-minutes", type=float, default=Timeline.digest_max / 60)
+    parser.add_argument("--digest-after", type=float, default=Timeline.digest_after)
+    parser.add_argument(
+        "--loop-watch", action="store_true", help="log what holds the bot's event loop"
+    )
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument(
         "--postgresql-url",
@@ -256,6 +265,7 @@ def main() -> None:
         plan_seconds=Timeline.plan_seconds if "plan" in args.phases else 3600.0,
         tick=args.tick_seconds,
         digest_max=args.digest_minutes * 60,
+        digest_after=args.digest_after,
     )
     for kind in args.database:
         for clients in sorted(args.clients):
