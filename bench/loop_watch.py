@@ -99,7 +99,7 @@ class Watch(threading.Thread):
             return None
         if answered.wait(STALL):
             return None
-        samples = []
+        samples: list[dict[str, Any]] = []
         while not answered.wait(SAMPLE if samples else 0):
             if len(samples) < MAX_SAMPLES:
                 samples.append(self._sample())
@@ -123,10 +123,10 @@ def install(out: Path) -> Watch:
     watch = Watch(out)
     original: Callable[[asyncio.BaseEventLoop], None] = asyncio.BaseEventLoop.run_forever
 
-    def run_forever(loop: asyncio.BaseEventLoop) -> None:
+    def run_forever(self: asyncio.BaseEventLoop) -> None:
         if not watch.attached.is_set():
-            watch.attach(loop)
-        original(loop)
+            watch.attach(self)
+        original(self)
 
     asyncio.BaseEventLoop.run_forever = run_forever  # type: ignore[method-assign]
     watch.start()
