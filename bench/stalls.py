@@ -3,6 +3,7 @@ sends a digest round, and whether check-ins due with the round go out on time.
 
     .venv/bin/python -m bench.stalls [--clients 1000 100000] [--database sqlite postgresql]
         [--phases startup edit plan digest] [--checkins 1000] [--keep] [--no-rate-limits]
+        [--digest-after 270] [--loop-watch]
 
 For each database and clinic size: the clinic is seeded in steady state (``bench.seed``'s
 ``seed_scale``, about 100 clients per therapist; see ``bench.stalls_setup`` for the time
@@ -25,6 +26,11 @@ On a timeline (seconds after start, the defaults):
 Targets: first reply within 5 s of start; p99 under 100 ms and no reply over 1 s in every
 phase. Benchmark 2: ``--checkins`` clients have a check-in due at the digest slot; every
 one is sent within 5 minutes of due (read from the database afterwards).
+
+``--digest-after`` moves the digest slot (seconds after start; with ``--phases digest``
+90 s is enough at 1,000 clients, 120 s at 100,000). ``--loop-watch`` runs the bot under
+``bench.loop_watch``: every moment its event loop did not answer within 80 ms, with the
+stacks that held it, in ``loop-stalls.jsonl`` (``python -m bench.loop_watch summarize``).
 
 Each run writes ``samples.csv`` (every ``/help``: sent, latency, phase), ``summary.json``,
 ``latency.png`` and the bot's log to ``bench/results/stalls-DATABASE-CLIENTS-TIME/``.
