@@ -1,9 +1,11 @@
-"""What a benchmark's child processes say back: one JSON object a line on their stdout."""
+"""What a benchmark's child processes say back: one JSON object a line on their stdout; and
+what Linux says of their memory."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 
@@ -23,3 +25,15 @@ async def read_fact(
         raise BenchError(ended)
     fact: dict[str, Any] = json.loads(line)
     return fact
+
+
+def peak_rss_kib(pid: int) -> int:
+    """A process's peak resident set size so far, in KiB (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    return next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmHWM:")
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started that still run (Linux)."""
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
+    return [int(child) for child in found.split()]

@@ -42,6 +42,7 @@ import aiohttp
 from sqlalchemy import create_engine, make_url, text
 from telegram import Bot
 
+from bench.facts import peak_rss_kib
 from bench.sandbox_process import TOKEN, Server
 from bench.seed import scale_clinic, scale_yaml, seed_scale
 from bot.adapter.chart import render_chart
@@ -264,18 +265,12 @@ async def peak_rss(url: str, config_path: Path, ticks: int = 3) -> tuple[float, 
         )
         try:
             first = await _wait_for_ticks(process, port, ticks, started)
-            peak_kib = await asyncio.to_thread(_peak_kib, process.pid)
+            peak_kib = await asyncio.to_thread(peak_rss_kib, process.pid)
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=60)
     return round(peak_kib / 1024, 1), round(first, 1)
-
-
-def _peak_kib(pid: int) -> int:
-    """A process's peak resident set size so far, in KiB (Linux)."""
-    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
-    return next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmHWM:")
 
 
 async def _wait_for_ticks(

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.facts import children, peak_rss_kib
 from bench.loop_watch import ENV as LOOP_WATCH
 from bench.sandbox_process import TOKEN, Server
 from bench.stalls_probe import Probe, Sample
@@ -102,6 +103,7 @@ class Run:
     samples: list[Sample] = field(default_factory=list)
     progress: Progress | None = None
     exit_seconds: float = 0.0
+    peak_rss_mib: tuple[float, float] = (0.0, 0.0)  # the bot's, and its drawing process's
 
 
 def bot_env(url: str, config: Path, api_root: str, timeline: Timeline) -> dict[str, str]:
@@ -152,9 +154,18 @@ async def probe_run(run: Run, url: str, folder: Path, out: Path, args: argparse.
                 await script(run, process, url, config, started, wall, args)
             finally:
                 probe.stop()
+                if process.returncode is None:
+                    run.peak_rss_mib = await asyncio.to_thread(peak_rss, process.pid)
                 run.exit_seconds = await stop(process)
                 await probing
         run.samples = sorted(probe.samples, key=lambda s: s.sent)
+
+
+def peak_rss(pid: int) -> tuple[float, float]:
+    """The peak RSS (MiB) of the bot's process and of the processes it started (the
+    drawing process)."""
+    drawing = sum(peak_rss_kib(child) for child in children(pid))
+    return round(peak_rss_kib(pid) / 1024, 1), round(drawing / 1024, 1)
 
 
 async def script(

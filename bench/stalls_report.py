@@ -53,6 +53,8 @@ def report(run: Run, out: Path) -> None:
     late = _checkins(run)
     if late is not None:
         print(f"{name} {late}")
+    bot, drawing = run.peak_rss_mib
+    print(f"{name}: peak RSS {bot} MiB (target 300 MB), drawing process {drawing} MiB")
     print(f"{name}: exited {run.exit_seconds} s after SIGTERM; results in {out}", flush=True)
     _write(run, out, table, first, late)
 
@@ -98,6 +100,7 @@ def _write(run: Run, out: Path, table: list[Stats], first: float | None, late: s
         "checkins": late,
         "lateness_s": sorted(run.progress.lateness_s) if run.progress else [],
         "exit_after_sigterm_s": run.exit_seconds,
+        "peak_rss_mib": {"bot": run.peak_rss_mib[0], "drawing": run.peak_rss_mib[1]},
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     plot(run, out / "latency.png")
