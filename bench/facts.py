@@ -34,6 +34,6 @@ def peak_rss_kib(pid: int) -> int:
 
 
 def children(pid: int) -> list[int]:
-    """The processes ``pid`` started that still run (Linux)."""
-    found = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
-    return [int(child) for child in found.split()]
+    """The processes ``pid`` started, from any of its threads, that still run (Linux)."""
+    tasks = Path(f"/proc/{pid}/task").glob("*/children")
+    return [int(child) for task in tasks for child in task.read_text(encoding="ascii").split()]

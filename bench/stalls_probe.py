@@ -5,7 +5,8 @@ sends one message a second to a chat, so one client cannot ask every 250 ms. The
 rotates over several enrolled clients instead: with 12 of them, each asks every 3 s and
 together they ask every 250 ms. A client waits for its reply before it asks again (so a
 stall of 30 s shows as replies that took 30 s, not as a flood the bot drops), and a slot
-that passed while it waited is skipped.
+that passed while it waited, or comes within a second of its last reply (Telegram's one
+message a second to a chat), is skipped.
 
 Latency is from the ``/help`` arriving at the sandbox (the control API's ``command`` call)
 until the ``wait`` call returns the bot's reply in that chat, both over the sandbox's JSON
@@ -24,6 +25,10 @@ import aiohttp
 
 #: Seconds a probe client waits for one reply before counting it lost.
 WAIT_SECONDS = 600.0
+#: Telegram's one message a second to a chat: a client never asks again sooner after a
+#: reply, or the bot would rightly hold the next reply back (after the replies piled up
+#: before the bot listened, every client would be answered at once and ask again at once).
+CHAT_SPACING = 1.0
 #: A reply slower than this is a stall.
 SLOW = 1.0
 
@@ -68,15 +73,18 @@ class Probe:
     async def _client(self, http: aiohttp.ClientSession, chat: int, n: int, started: float) -> None:
         period = self.every * len(self.chats)
         offset = n * self.every
+        ready = 0.0  # seconds after start: a second after this chat's last reply
         while not self._stop.is_set():
             elapsed = time.perf_counter() - started
-            slot = max(0, math.ceil((elapsed - offset) / period))
+            slot = max(0, math.ceil((max(elapsed, ready) - offset) / period))
             try:
                 await asyncio.wait_for(self._stop.wait(), offset + slot * period - elapsed)
                 return
             except TimeoutError:
                 pass
-            self.samples.append(await self._ask(http, chat, started))
+            sample = await self._ask(http, chat, started)
+            self.samples.append(sample)
+            ready = (sample.replied or 0.0) + CHAT_SPACING
 
     async def _ask(self, http: aiohttp.ClientSession, chat: int, started: float) -> Sample:
         user = f"{self.api_root}/sandbox/users/{chat}"
