@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from bot.config.loader import load_clinic_config
@@ -40,6 +41,10 @@ def reconfigure(services: Services, config: ClinicConfig) -> PlanCounts:
     services.people.sync(config)
     services.report_plans.prepare(config, services.clock.now())
     services.use_config(config)
+    # The new config lives until the next: out of the cyclic collector's way, as at start
+    # (``bot.process.runner``). No collection first: that would hold the interpreter for
+    # as long as one; the old config is freed by reference counting all the same.
+    gc.freeze()
     return plan(services)
 
 

@@ -1,9 +1,11 @@
-"""``alliance run`` limits glibc's malloc arenas before any thread starts, unless the
-deployment chose a number itself, and goes on where the C library has no such call."""
+"""``alliance run``'s memory: it limits glibc's malloc arenas before any thread starts,
+unless the deployment chose a number itself, and goes on where the C library has no such
+call; what start-up loaded is kept out of the cyclic collector's way."""
 
 from __future__ import annotations
 
 import ctypes
+import gc
 from typing import Any
 
 import pytest
@@ -35,7 +37,7 @@ def test_the_arenas_are_limited_on_glibc(monkeypatch: pytest.MonkeyPatch) -> Non
     libc = Libc()
     _libc(monkeypatch, libc)
 
-    runner._fewer_malloc_arenas()
+    runner.fewer_malloc_arenas()
 
     assert libc.calls == [(-8, runner.MALLOC_ARENAS)]  # M_ARENA_MAX
 
@@ -45,7 +47,7 @@ def test_a_number_the_deployment_set_is_left_alone(monkeypatch: pytest.MonkeyPat
     _libc(monkeypatch, libc)
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
 
-    runner._fewer_malloc_arenas()
+    runner.fewer_malloc_arenas()
 
     assert libc.calls == []
 
@@ -53,7 +55,7 @@ def test_a_number_the_deployment_set_is_left_alone(monkeypatch: pytest.MonkeyPat
 def test_a_c_library_without_mallopt_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     _libc(monkeypatch, object())
 
-    runner._fewer_malloc_arenas()  # no error
+    runner.fewer_malloc_arenas()  # no error
 
 
 def test_a_refusal_is_logged(
@@ -61,6 +63,15 @@ def test_a_refusal_is_logged(
 ) -> None:
     _libc(monkeypatch, Libc(answer=0))
 
-    runner._fewer_malloc_arenas()
+    runner.fewer_malloc_arenas()
 
     assert "malloc arenas not limited" in caplog.text
+
+
+def test_what_start_up_loaded_is_kept_out_of_the_cyclic_collector() -> None:
+    try:
+        runner.keep_out_of_collections()
+        assert gc.get_freeze_count() > 0
+        assert gc.collect() == 0  # what could be collected was, first
+    finally:
+        gc.unfreeze()
