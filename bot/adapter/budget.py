@@ -88,10 +88,11 @@ class SharedBudget:
     is stamped in the shared window (``window``: at most so many sends in so many seconds,
     on the times sends really went out), as the one-process pacer checks its own.
 
-    The database is asked in a thread of the budget's own, so a slow database never stalls
+    The database is asked in threads of the budget's own, so a slow database never stalls
     the event loop and a reservation never queues behind other work in the default
-    threads; the sleep counts from when the answer came, not from when the loop got it
-    back. If the database cannot be reached the process paces alone (``fallback``) rather
+    threads (nor a reply's behind a round's reservations: turns out of line have a thread
+    of their own); the sleep counts from when the answer came, not from when the loop got
+    it back. If the database cannot be reached the process paces alone (``fallback``) rather
     than fail the send, and logs it.
     """
 
@@ -110,7 +111,9 @@ class SharedBudget:
         self._sleep = sleep
         self._turns = 0
         self._prompts = 0  # turns out of line waiting for room in the shared window
-        self._asking: ThreadPoolExecutor | None = None  # started on first use
+        # A thread for the queue's turns and one for turns out of line (started on first
+        # use), so that a reply never waits behind a round's reservations.
+        self._lanes: dict[bool, ThreadPoolExecutor] = {}
 
     async def turn(self, chat_id: int | None, max_wait: float) -> None:
         """Reserve the next shared turn (and the chat's), sleep until it, then wait for
@@ -145,15 +148,17 @@ class SharedBudget:
             while self._prompts:
                 await self._sleep(window / per_window)
         try:
-            await self._stamp()
+            await self._stamp(out_of_line)
         finally:
             if out_of_line:
                 self._prompts -= 1
 
-    async def _stamp(self) -> None:
+    async def _stamp(self, out_of_line: bool) -> None:
         while True:
             try:
-                wait, answered = await self._ask(self._timed, self._slots.stamp, *self._window)
+                wait, answered = await self._ask(
+                    self._timed, self._slots.stamp, *self._window, out_of_line=out_of_line
+                )
             except _UnavailableError:
                 return
             if wait <= 0:
@@ -169,12 +174,14 @@ class SharedBudget:
         """Out of line: wait out the shared hold, then the chat's spacing across workers,
         then take room in the shared window."""
         try:
-            held = await self._ask(self._slots.hold_left)
+            held = await self._ask(self._slots.hold_left, out_of_line=True)
             if held > max_wait:
                 raise TurnTooFarError(held)
             await self._sleep_until(self._clock() + held)
             while chat_id is not None:
-                turn, answered = await self._ask(self._timed, self._slots.reserve_chat, chat_id)
+                turn, answered = await self._ask(
+                    self._timed, self._slots.reserve_chat, chat_id, out_of_line=True
+                )
                 await self._sleep_until(answered + turn.wait)
                 if turn.status is TurnStatus.GRANTED:
                     break
@@ -184,10 +191,10 @@ class SharedBudget:
         await self._stamped(out_of_line=True)
 
     def close(self) -> None:
-        """Let the budget's thread go (a later turn starts another)."""
-        if self._asking is not None:
-            self._asking.shutdown(wait=False)
-            self._asking = None
+        """Let the budget's threads go (a later turn starts others)."""
+        for lane in self._lanes.values():
+            lane.shutdown(wait=False)
+        self._lanes.clear()
 
     def _timed(self, call: Callable[..., T], *args: object) -> tuple[T, float]:
         """``call``'s answer and when it came, on this process's clock."""
@@ -198,13 +205,16 @@ class SharedBudget:
         if wait > 0:
             await self._sleep(wait)
 
-    async def _ask(self, call: Callable[..., T], *args: object) -> T:
-        """Run ``call`` in the budget's thread; a database error becomes ``_UnavailableError``."""
-        if self._asking is None:
-            self._asking = ThreadPoolExecutor(1, thread_name_prefix="send-budget")
+    async def _ask(self, call: Callable[..., T], *args: object, out_of_line: bool = False) -> T:
+        """Run ``call`` in the budget's thread for its lane; a database error becomes
+        ``_UnavailableError``."""
+        lane = self._lanes.get(out_of_line)
+        if lane is None:
+            name = "send-budget-prompt" if out_of_line else "send-budget"
+            lane = self._lanes[out_of_line] = ThreadPoolExecutor(1, thread_name_prefix=name)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._asking, partial(call, *args))
+            return await loop.run_in_executor(lane, partial(call, *args))
         except SQLAlchemyError as error:
             log.warning("shared send budget unavailable", extra={"error": type(error).__name__})
             raise _UnavailableError from error
